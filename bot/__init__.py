@@ -1,0 +1,1 @@
+"""Dispute Helper: a Telegram bot that guides AliExpress buyers through disputes."""

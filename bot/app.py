@@ -1,0 +1,104 @@
+"""Build the Application: persistence, rate limiter, hooks and every handler in one place."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    Defaults,
+    TypeHandler,
+)
+from telegram.request import BaseRequest, HTTPXRequest
+
+from bot.config import Settings
+from bot.context import BotContext, DisputeApplication, Services, load_buyer, utc_now
+from bot.handlers import common, settings, status, wizard
+from bot.storage.persistence import SqlitePersistence
+
+log = logging.getLogger(__name__)
+
+# Handler groups: lower runs first; within a group the first matching handler wins.
+GROUP_LOAD = -10  # resolve the buyer's language and settings
+GROUP_GUARD = -5  # refuse malformed updates before any flow sees them
+GROUP_MAIN = 0  # flows, commands, buttons, then the catch-alls
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    rate_limit: bool = True,
+) -> DisputeApplication:
+    """The whole bot, ready for `run_polling`/`run_webhook` or for a test harness.
+
+    `request`/`get_updates_request` let tests put an offline transport under the real
+    HTTPXRequest path; production uses the defaults.
+    """
+    services = Services(settings=settings, clock=clock)
+    persistence = SqlitePersistence(settings.database_path, clock=clock)
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        ApplicationBuilder()
+        .application_class(DisputeApplication, {"services": services})
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .context_types(ContextTypes(context=BotContext))
+        .persistence(persistence)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    builder = builder.request(request or HTTPXRequest(connection_pool_size=16))
+    builder = builder.get_updates_request(
+        get_updates_request or HTTPXRequest(connection_pool_size=1, read_timeout=30)
+    )
+    if rate_limit:
+        # Telegram allows about 30 messages/s overall; the limiter also waits out 429s.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application = builder.build()
+    assert isinstance(application, DisputeApplication)
+    _register_handlers(application)
+    return application
+
+
+def _register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(TypeHandler(Update, load_buyer), group=GROUP_LOAD)
+    application.add_handler(CallbackQueryHandler(common.reject_empty_callback), group=GROUP_GUARD)
+    wizard.register(application, GROUP_MAIN)  # first: a buyer mid-wizard is answered by it
+    common.register(application, GROUP_MAIN)
+    settings.register(application, GROUP_MAIN)
+    status.register(application, GROUP_MAIN)
+    common.register_fallbacks(application, GROUP_MAIN)
+    application.add_error_handler(common.on_error)
+
+
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    assert isinstance(application, DisputeApplication)
+    persistence = application.persistence
+    assert isinstance(persistence, SqlitePersistence)
+    application.services.attach(await persistence.database())
+    await common.register_commands(application)
+    log.info("bot ready")
+
+
+async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    persistence = application.persistence
+    if isinstance(persistence, SqlitePersistence):
+        await persistence.close()

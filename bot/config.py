@@ -1,0 +1,167 @@
+"""Environment -> one frozen settings object, with errors a person can act on.
+
+Settings come from the process environment and, for convenience in development, from an
+optional `.env` file in the working directory. The real environment always wins over the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+TELEGRAM_API_BASE_URL_DEFAULT = "https://api.telegram.org/bot"
+DATABASE_PATH_DEFAULT = "data/bot.sqlite3"
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+# A bot token is "<bot id>:<secret>". The secret is 35 characters today; accept a little slack
+# so that a future format change does not lock everyone out, but reject obvious paste errors.
+_TOKEN_RE = re.compile(r"^\d{5,20}:[A-Za-z0-9_-]{30,60}$")
+
+# Every setting, with its description, for `python -m bot --help`.
+SETTINGS_HELP: tuple[tuple[str, str], ...] = (
+    ("TELEGRAM_BOT_TOKEN", "required; the token BotFather gave you"),
+    (
+        "TELEGRAM_API_BASE_URL",
+        f"Bot API base URL (default {TELEGRAM_API_BASE_URL_DEFAULT}); "
+        "e.g. http://127.0.0.1:8081/bot for a local Bot API server or an offline stand-in",
+    ),
+    ("TELEGRAM_API_FILE_URL", "file base URL (default: derived from the base, .../file/bot)"),
+    ("DATABASE_PATH", f"SQLite database file (default {DATABASE_PATH_DEFAULT})"),
+    (
+        "DEFAULT_TIMEZONE",
+        "IANA time zone for buyers who have not chosen one "
+        "(default Europe/Moscow for Russian speakers, UTC for English speakers)",
+    ),
+    ("REMINDER_HOURS", "waking hours for reminders, local time, as FROM-TO (default 9-21)"),
+    ("LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO)"),
+    ("WEBHOOK_URL", "public HTTPS URL; when set the bot runs a webhook instead of polling"),
+    ("PORT", "port the webhook server listens on (default 8443)"),
+    ("WEBHOOK_SECRET", "secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token"),
+)
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed. `variable` names it; str() is one line for stderr."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str
+    api_base_url: str = TELEGRAM_API_BASE_URL_DEFAULT
+    api_file_url: str = "https://api.telegram.org/file/bot"
+    database_path: Path = Path(DATABASE_PATH_DEFAULT)
+    default_timezone: str | None = None
+    reminder_hours: tuple[int, int] = (9, 21)
+    log_level: str = "INFO"
+    webhook_url: str | None = None
+    port: int = 8443
+    webhook_secret: str | None = None
+
+    def __repr__(self) -> str:  # never print the token, even by accident in a debugger or log
+        return f"Settings(database_path={str(self.database_path)!r}, api_base_url=...)"
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a minimal `.env`: KEY=VALUE lines, `#` comments, optional quotes, `export ` prefix."""
+    values: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return values
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        if key:
+            values[key] = value
+    return values
+
+
+def _file_url_from(base_url: str) -> str:
+    """`https://host/bot` -> `https://host/file/bot`, as Telegram and local Bot API servers do."""
+    head, sep, tail = base_url.rstrip("/").rpartition("/")
+    if not sep:
+        return base_url.rstrip("/") + "/file/bot"
+    return f"{head}/file/{tail}"
+
+
+def _parse_hours(value: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d{1,2})\s*[-–]\s*(\d{1,2})\s*", value)
+    if not match:
+        raise ConfigError("REMINDER_HOURS", f"expected FROM-TO such as 9-21, got {value!r}")
+    start, end = int(match.group(1)), int(match.group(2))
+    if not (0 <= start < end <= 24):
+        raise ConfigError("REMINDER_HOURS", "hours must satisfy 0 <= FROM < TO <= 24")
+    return start, end
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")
+) -> Settings:
+    """Build Settings from the environment (plus `.env`); ConfigError names the first problem."""
+    env: dict[str, str] = {}
+    if dotenv is not None:
+        env.update(read_dotenv(dotenv))
+    env.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    token = get("TELEGRAM_BOT_TOKEN")
+    if token is None:
+        raise ConfigError("TELEGRAM_BOT_TOKEN", "is not set; get a token from @BotFather")
+    if not _TOKEN_RE.match(token):
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN", "is malformed; expected <digits>:<secret> as @BotFather gives it"
+        )
+
+    base_url = get("TELEGRAM_API_BASE_URL") or TELEGRAM_API_BASE_URL_DEFAULT
+    if not re.match(r"^https?://[^\s/]+", base_url):
+        raise ConfigError(
+            "TELEGRAM_API_BASE_URL", "must be an http(s) URL such as https://host/bot"
+        )
+    file_url = get("TELEGRAM_API_FILE_URL") or _file_url_from(base_url)
+
+    tz = get("DEFAULT_TIMEZONE")
+    if tz is not None:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError("DEFAULT_TIMEZONE", f"unknown IANA time zone {tz!r}") from None
+
+    level = (get("LOG_LEVEL") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
+
+    port_text = get("PORT") or "8443"
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError("PORT", "must be a TCP port number")
+
+    hours = _parse_hours(get("REMINDER_HOURS") or "9-21")
+
+    return Settings(
+        token=token,
+        api_base_url=base_url.rstrip("/"),
+        api_file_url=file_url.rstrip("/"),
+        database_path=Path(get("DATABASE_PATH") or DATABASE_PATH_DEFAULT),
+        default_timezone=tz,
+        reminder_hours=hours,
+        log_level=level,
+        webhook_url=get("WEBHOOK_URL"),
+        port=int(port_text),
+        webhook_secret=get("WEBHOOK_SECRET"),
+    )

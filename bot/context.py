@@ -1,0 +1,113 @@
+"""The per-update context every handler receives, and the application's shared services.
+
+`BotContext` carries the buyer's translator and settings, resolved once per update by
+`load_buyer` (a TypeHandler in the earliest group), so handlers never look them up themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.config import Settings
+from bot.domain.models import UserSettings
+from bot.i18n import Translator, default_timezone, language_for, translator
+
+if TYPE_CHECKING:
+    from bot.storage.db import Database
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """What handlers share: settings, the clock (replaceable in tests), the database."""
+
+    settings: Settings
+    clock: Callable[[], datetime] = utc_now
+    _db: Database | None = None
+    # Write-through cache of buyers' settings: read on every update, written rarely.
+    buyers: dict[int, UserSettings] = field(default_factory=dict)
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise RuntimeError("the database is not open yet")
+        return self._db
+
+    def attach(self, db: Database) -> None:
+        self._db = db
+
+
+class DisputeApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """Application with our services attached (ApplicationBuilder.application_class)."""
+
+    def __init__(self, *, services: Services, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.services = services
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """CallbackContext plus the buyer's language, settings and the shared services."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self._t: Translator | None = None
+        self._buyer: UserSettings | None = None
+
+    @property
+    def services(self) -> Services:
+        return cast(DisputeApplication, self.application).services
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    @property
+    def t(self) -> Translator:
+        return self._t or translator("en")
+
+    @property
+    def buyer(self) -> UserSettings:
+        if self._buyer is None:
+            raise RuntimeError("buyer settings were not loaded for this update")
+        return self._buyer
+
+    @property
+    def timezone(self) -> str:
+        buyer = self._buyer
+        if buyer is not None and buyer.timezone:
+            return buyer.timezone
+        return default_timezone(self.t.language, self.services.settings.default_timezone)
+
+    def now(self) -> datetime:
+        return self.services.clock()
+
+    def use(self, buyer: UserSettings, language: str) -> None:
+        self._buyer = buyer
+        self._t = translator(language)
+
+
+async def load_buyer(update: object, context: BotContext) -> None:
+    """Resolve the buyer's settings and language before any other handler runs."""
+    if not isinstance(update, Update) or update.effective_user is None:
+        return
+    user = update.effective_user
+    services = context.services
+    buyer = services.buyers.get(user.id)
+    if buyer is None:
+        buyer = await services.db.users.get(user.id) or UserSettings(user_id=user.id)
+        services.buyers[user.id] = buyer
+    context.use(buyer, buyer.language or language_for(user.language_code))

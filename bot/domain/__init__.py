@@ -1,0 +1,1 @@
+"""The pure core: dispute rules with no Telegram and no I/O."""

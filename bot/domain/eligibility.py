@@ -1,0 +1,83 @@
+"""Warnings about opening a dispute too late or too early. Advice, never a block.
+
+AliExpress itself decides whether a dispute can be opened, and the guides report exceptions
+(seed 003: after protection ends "you can have time to open a dispute for another 15 days"), so
+the bot only tells the buyer what is at risk and what to do, and lets them go on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.domain.models import Branch, Dispute
+
+__all__ = [
+    "PROTECTION_ENDING_WITHIN",
+    "RECEIPT_WINDOW",
+    "RECEIPT_WINDOW_CLOSING_WITHIN",
+    "SHIPPED_MIN_AGE",
+    "EligibilityWarning",
+    "eligibility_warnings",
+]
+
+# Seed 003: "If less than three days remain before the end of the buyer's protection period, and
+# the order has not yet arrived, you can safely open a dispute"; seed 004: ask the seller to
+# extend protection, and if they refuse, open a dispute before it ends.
+PROTECTION_ENDING_WITHIN = timedelta(days=3)
+# Seed 003: a dispute can be opened "no later than 15 days from the date of confirmation of
+# receipt of the goods"; the clock starts at confirmation, not at delivery.
+RECEIPT_WINDOW = timedelta(days=15)
+# Same threshold as for protection: three days is the guides' "act now" margin.
+RECEIPT_WINDOW_CLOSING_WITHIN = timedelta(days=3)
+# Seed 003: a dispute can be opened "not earlier than 10 days from the date of shipment"; until
+# then AliExpress may answer "most parcels are delivered within the time specified by the seller".
+SHIPPED_MIN_AGE = timedelta(days=10)
+
+
+class EligibilityWarning(StrEnum):
+    """Stable codes; the Telegram layer words them (with the advice) in the buyer's language."""
+
+    PROTECTION_OVER = "protection_over"
+    PROTECTION_ENDING = "protection_ending"
+    RECEIPT_WINDOW_CLOSED = "receipt_closed"
+    RECEIPT_WINDOW_CLOSING = "receipt_closing"
+    SHIPPED_TOO_RECENTLY = "shipped_recently"
+
+
+def eligibility_warnings(
+    d: Dispute, now: datetime, *, shipped_at: datetime | None = None
+) -> list[EligibilityWarning]:
+    """What may stop AliExpress from accepting this dispute if opened at `now`, most urgent first.
+
+    Only what the buyer told us counts: no protection date, no warning about it. Once the dispute
+    has been opened on AliExpress (`opened_at` set) these opening windows no longer matter, so
+    the list is empty. `shipped_at` is when the seller shipped (not when the order was paid);
+    the wizard does not ask for it yet, so callers pass it when they know it.
+    """
+    if d.opened_at is not None:
+        return []
+    warnings: list[EligibilityWarning] = []
+    branch = d.branch or (d.reason.branch if d.reason is not None else None)
+
+    if d.protection_end is not None:
+        if d.protection_end <= now:
+            warnings.append(EligibilityWarning.PROTECTION_OVER)
+        elif d.protection_end - now < PROTECTION_ENDING_WITHIN:
+            warnings.append(EligibilityWarning.PROTECTION_ENDING)
+
+    if branch is Branch.RECEIVED and d.receipt_confirmed and d.receipt_confirmed_at is not None:
+        closes = d.receipt_confirmed_at + RECEIPT_WINDOW
+        if closes <= now:
+            warnings.append(EligibilityWarning.RECEIPT_WINDOW_CLOSED)
+        elif closes - now < RECEIPT_WINDOW_CLOSING_WITHIN:
+            warnings.append(EligibilityWarning.RECEIPT_WINDOW_CLOSING)
+
+    if (
+        branch is Branch.NOT_RECEIVED
+        and shipped_at is not None
+        and now - shipped_at < SHIPPED_MIN_AGE
+    ):
+        warnings.append(EligibilityWarning.SHIPPED_TOO_RECENTLY)
+
+    return warnings

@@ -1,0 +1,245 @@
+"""The dispute's vocabulary: plain enums and dataclasses, no Telegram, no storage.
+
+Every enum value is a short stable string: it is stored in the database and embedded in
+callback data, so renaming a value is a migration, not a refactor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Branch(StrEnum):
+    """AliExpress's first question: was the item received?"""
+
+    NOT_RECEIVED = "nr"
+    RECEIVED = "rc"
+
+
+class Reason(StrEnum):
+    """The reasons AliExpress offers, per branch (PRODUCT.md step 6)."""
+
+    # Not received
+    IN_TRANSIT = "transit"
+    NO_TRACKING = "notrack"
+    RETURNED_TO_SELLER = "returned"
+    CUSTOMS = "customs"
+    WRONG_ADDRESS = "wrongaddr"
+    FAKE_TRACKING = "faketrack"
+    OTHER_NOT_RECEIVED = "other_nr"
+    # Received
+    NOT_AS_DESCRIBED = "nad"
+    QUALITY = "quality"
+    DAMAGED = "damaged"
+    MISSING_PARTS = "missing"
+    WRONG_ITEM = "wrongitem"
+    EMPTY_PARCEL = "empty"
+    COUNTERFEIT = "fake"
+    CHEAPER_SHIPPING = "shipping"
+    OTHER_RECEIVED = "other_rc"
+
+    @property
+    def branch(self) -> Branch:
+        return Branch.NOT_RECEIVED if self in NOT_RECEIVED_REASONS else Branch.RECEIVED
+
+
+NOT_RECEIVED_REASONS: tuple[Reason, ...] = (
+    Reason.IN_TRANSIT,
+    Reason.NO_TRACKING,
+    Reason.RETURNED_TO_SELLER,
+    Reason.CUSTOMS,
+    Reason.WRONG_ADDRESS,
+    Reason.FAKE_TRACKING,
+    Reason.OTHER_NOT_RECEIVED,
+)
+RECEIVED_REASONS: tuple[Reason, ...] = (
+    Reason.NOT_AS_DESCRIBED,
+    Reason.QUALITY,
+    Reason.DAMAGED,
+    Reason.MISSING_PARTS,
+    Reason.WRONG_ITEM,
+    Reason.EMPTY_PARCEL,
+    Reason.COUNTERFEIT,
+    Reason.CHEAPER_SHIPPING,
+    Reason.OTHER_RECEIVED,
+)
+
+
+def reasons_for(branch: Branch) -> tuple[Reason, ...]:
+    return NOT_RECEIVED_REASONS if branch is Branch.NOT_RECEIVED else RECEIVED_REASONS
+
+
+class RefundOption(StrEnum):
+    """What the buyer asks for. Not received: only KEEP_FULL ("full refund, no return")."""
+
+    KEEP_FULL = "keep_full"
+    KEEP_PARTIAL = "keep_part"
+    RETURN_FULL = "ret_full"
+    RETURN_PARTIAL = "ret_part"
+
+    @property
+    def is_partial(self) -> bool:
+        return self in (RefundOption.KEEP_PARTIAL, RefundOption.RETURN_PARTIAL)
+
+    @property
+    def needs_return(self) -> bool:
+        return self in (RefundOption.RETURN_FULL, RefundOption.RETURN_PARTIAL)
+
+    def as_full(self) -> RefundOption:
+        """The full-refund twin of a partial option (a partial equal to the price is full)."""
+        return {
+            RefundOption.KEEP_PARTIAL: RefundOption.KEEP_FULL,
+            RefundOption.RETURN_PARTIAL: RefundOption.RETURN_FULL,
+        }.get(self, self)
+
+
+def refund_options_for(branch: Branch) -> tuple[RefundOption, ...]:
+    if branch is Branch.NOT_RECEIVED:
+        return (RefundOption.KEEP_FULL,)
+    return (
+        RefundOption.KEEP_FULL,
+        RefundOption.KEEP_PARTIAL,
+        RefundOption.RETURN_FULL,
+        RefundOption.RETURN_PARTIAL,
+    )
+
+
+class Stage(StrEnum):
+    """Where a case is. TRACKING: watched for its protection end, no dispute yet."""
+
+    TRACKING = "tracking"
+    DRAFT = "draft"
+    READY = "ready"
+    OPENED = "opened"
+    SELLER_ACCEPTED = "accepted"
+    SELLER_COUNTERED = "countered"
+    SELLER_REJECTED = "rejected"
+    ESCALATED = "escalated"
+    EVIDENCE_REQUESTED = "evidence"
+    CLOSED = "closed"
+
+    @property
+    def is_active(self) -> bool:
+        return self is not Stage.CLOSED
+
+
+class Outcome(StrEnum):
+    WON = "won"
+    PARTLY_WON = "partly"
+    LOST = "lost"
+    CANCELLED = "cancelled"
+    ACCEPTED_OFFER = "offer"
+
+
+class EvidenceKind(StrEnum):
+    PHOTO = "photo"
+    VIDEO = "video"
+    DOCUMENT = "document"  # an image or video sent as a file
+    ANIMATION = "animation"
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount in integer minor units (cents, kopecks) and its ISO 4217 code. Never a float."""
+
+    minor: int
+    currency: str
+
+
+@dataclass(slots=True)
+class Dispute:
+    """One buyer's case for one order: the wizard's answers and the instants that matter.
+
+    All datetimes are timezone-aware UTC.
+    """
+
+    user_id: int
+    order_id: str
+    id: int | None = None
+    stage: Stage = Stage.DRAFT
+    wizard_step: str | None = None
+    item_title: str | None = None
+    amount_paid: Money | None = None
+    protection_end: datetime | None = None
+    branch: Branch | None = None
+    reason: Reason | None = None
+    receipt_confirmed: bool | None = None
+    receipt_confirmed_at: datetime | None = None
+    refund_option: RefundOption | None = None
+    refund_amount: Money | None = None
+    description: str | None = None
+    claim_text: str | None = None
+    opened_at: datetime | None = None
+    seller_deadline: datetime | None = None
+    escalation_at: datetime | None = None
+    evidence_due: datetime | None = None
+    closed_at: datetime | None = None
+    outcome: Outcome | None = None
+    muted: bool = False
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    # Lifecycle (bot/domain/lifecycle.py): the return parcel must be posted by this instant
+    # (None: no return agreed, or already posted); when the buyer said the refund arrived.
+    return_post_by: datetime | None = None
+    refund_received_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    dispute_id: int
+    file_id: str
+    file_unique_id: str
+    kind: EvidenceKind
+    mime_type: str | None = None
+    file_size: int | None = None
+    file_name: str | None = None
+    caption: str | None = None
+    media_group_id: str | None = None
+    position: int = 0
+    id: int | None = None
+
+
+class ReminderState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+@dataclass(slots=True)
+class Reminder:
+    user_id: int
+    dispute_id: int
+    kind: str
+    deadline_at: datetime
+    due_at: datetime
+    state: ReminderState = ReminderState.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    sent_message_id: int | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    dispute_id: int
+    at: datetime
+    actor: str
+    kind: str
+    detail: dict[str, object] = field(default_factory=dict)
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class UserSettings:
+    user_id: int
+    language: str | None = None  # None: not chosen yet, follow Telegram's language_code
+    timezone: str | None = None  # None: the default for the language
+    remind_from_hour: int = 9
+    remind_to_hour: int = 21
+    blocked: bool = False
+    created_at: datetime | None = None
+    updated_at: datetime | None = None

@@ -1,0 +1,168 @@
+"""The one table of dispute timings: every deadline and reminder offset the bot uses.
+
+Why one table: "where is the 5-day seller rule?" must have one answer, every number must say
+which guide it came from (``SOURCES``), and an operator must be able to change a number (some
+guides say 15 days of negotiation, not 7) without touching code, through
+``rules_from_overrides``. What a buyer reads off their own order page beats this table: those
+values are stored on the dispute itself and this table only fills the gaps.
+
+Fields marked "information" are never used to schedule anything: AliExpress does not publish
+them as hard timers, so the bot only shows them as expectations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import timedelta
+from typing import Final
+
+DAY: Final = timedelta(days=1)
+HOUR: Final = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """Default timings. Durations are ``timedelta``; counts of business days are ``int``.
+
+    Reminder offsets are "how long before the deadline"; ``timedelta(0)`` means "when the
+    deadline ends". They are tuples so an operator can add or drop a reminder by config.
+    """
+
+    # Seller must answer an opened dispute, else it closes in the buyer's favour.
+    seller_answer: timedelta = timedelta(days=5)
+    # Negotiation before AliExpress escalates automatically (counted from opening).
+    negotiation_before_escalation: timedelta = timedelta(days=7)
+    # Time to answer an evidence request from AliExpress's mediators.
+    evidence_response: timedelta = timedelta(days=3)
+    # Escalated review (information).
+    escalated_review_min: timedelta = timedelta(days=15)
+    escalated_review_max: timedelta = timedelta(days=60)
+    # Refund arrival after a decision, business days (information).
+    refund_arrival_min_business_days: int = 3
+    refund_arrival_max_business_days: int = 20
+    # A dispute can be opened at most this long after receipt was confirmed.
+    receipt_confirmation_window: timedelta = timedelta(days=15)
+    # A return parcel must be posted within this after the return was agreed.
+    return_post_window: timedelta = timedelta(days=10)
+    # Ask "has the refund arrived?" this long after a win.
+    refund_followup_after_win: timedelta = timedelta(days=15)
+    # Protection length when the buyer knows nothing better (information only: never used to
+    # invent a deadline, the buyer's order page is the truth).
+    protection_default_days: int = 60
+
+    # Reminder offsets before each deadline.
+    protection_reminders: tuple[timedelta, ...] = (7 * DAY, 3 * DAY, DAY)
+    seller_reminders: tuple[timedelta, ...] = (DAY, timedelta(0))
+    escalation_reminders: tuple[timedelta, ...] = (DAY,)
+    evidence_reminders: tuple[timedelta, ...] = (48 * HOUR, 24 * HOUR, 3 * HOUR)
+    return_reminders: tuple[timedelta, ...] = (3 * DAY, DAY)
+    refund_followup_reminders: tuple[timedelta, ...] = (timedelta(0),)
+
+    def __post_init__(self) -> None:
+        # Validation lives here so a hand-built Rules is as safe as a parsed one.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, timedelta) and value <= timedelta(0):
+                raise ValueError(f"rule {f.name!r} must be positive, got {value}")
+            if isinstance(value, int) and value <= 0:
+                raise ValueError(f"rule {f.name!r} must be positive, got {value}")
+            if isinstance(value, tuple):
+                if not value:
+                    raise ValueError(f"rule {f.name!r} needs at least one offset")
+                if any(o < timedelta(0) for o in value):
+                    raise ValueError(f"rule {f.name!r} has a negative offset")
+                if len(set(value)) != len(value):
+                    raise ValueError(f"rule {f.name!r} repeats an offset")
+        if self.escalated_review_min > self.escalated_review_max:
+            raise ValueError("rule 'escalated_review_min' exceeds 'escalated_review_max'")
+        if self.refund_arrival_min_business_days > self.refund_arrival_max_business_days:
+            raise ValueError(
+                "rule 'refund_arrival_min_business_days' exceeds 'refund_arrival_max_business_days'"
+            )
+
+
+DEFAULT_RULES: Final = Rules()
+
+#: Where each number comes from (files in /work/shared/seeds and PRODUCT.md).
+SOURCES: Final[dict[str, str]] = {
+    "seller_answer": "seeds/000 (seller reviews within 5 days), seeds/003 (5 days of silence)",
+    "negotiation_before_escalation": (
+        "seeds/000 (escalates after 7 days), seeds/003 (7 days to agree; elsewhere 15 days)"
+    ),
+    "evidence_response": "seeds/003 (time frame for evidence, usually 3 days)",
+    "escalated_review_min": "seeds/003 (15-60 days; elsewhere 14 to 60)",
+    "escalated_review_max": "seeds/003 (15-60 days)",
+    "refund_arrival_min_business_days": "seeds/000 (within three days), PRODUCT.md table",
+    "refund_arrival_max_business_days": "seeds/003 (5-15 days, 12 in an example), PRODUCT.md",
+    "receipt_confirmation_window": "seeds/003 (no later than 15 days after confirming receipt)",
+    "return_post_window": "PRODUCT.md table (guides: about 10 days after agreement)",
+    "refund_followup_after_win": "PRODUCT.md reminders (refund not arrived 15 days after win)",
+    "protection_default_days": "seeds/000 (protection usually 60-90 days)",
+    "protection_reminders": "PRODUCT.md reminders (7 days, 3 days, 1 day before)",
+    "seller_reminders": "PRODUCT.md reminders (1 day before and when it ends)",
+    "escalation_reminders": "PRODUCT.md reminders (1 day before); seeds/000 re-check terms",
+    "evidence_reminders": "PRODUCT.md reminders (48 h, 24 h, 3 h before)",
+    "return_reminders": "PRODUCT.md reminders (return parcel to post); 3 and 1 days: ours",
+    "refund_followup_reminders": "PRODUCT.md reminders (at 15 days after winning)",
+}
+
+_DURATION_RE: Final = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse ``5d``, ``72h``, ``30m`` or a combination such as ``1d12h``; ``0`` is zero.
+
+    Deliberately tiny: config values are written by an operator, so anything unusual is an
+    error rather than a guess.
+    """
+    s = text.strip().lower().replace(" ", "")
+    if s == "0":
+        return timedelta(0)
+    m = _DURATION_RE.fullmatch(s)
+    if not s or m is None or not any(m.groups()):
+        raise ValueError(f"not a duration: {text!r} (use e.g. 5d, 72h, 30m, 1d12h)")
+    d, h, mi = (int(g) if g else 0 for g in m.groups())
+    return timedelta(days=d, hours=h, minutes=mi)
+
+
+def _parse_int_days(key: str, text: str) -> int:
+    s = text.strip().lower()
+    if s.endswith("d"):
+        s = s[:-1]
+    if not s.isdigit():
+        raise ValueError(f"rule {key!r}: expected a whole number of days, got {text!r}")
+    return int(s)
+
+
+def rules_from_overrides(overrides: Mapping[str, str], *, base: Rules = DEFAULT_RULES) -> Rules:
+    """Build Rules from config strings such as ``{"negotiation_before_escalation": "15d"}``.
+
+    Duration fields take ``d``/``h``/``m`` durations, offset tuples a comma-separated list
+    (``"7d,3d,1d"``), day counts a plain integer. Every error names the key, so a typo in a
+    deployment's settings is a one-line fix, not a hunt.
+    """
+    by_name = {f.name: f for f in fields(Rules)}
+    changes: dict[str, object] = {}
+    for key, raw in overrides.items():
+        if key not in by_name:
+            known = ", ".join(sorted(by_name))
+            raise ValueError(f"unknown rule {key!r} (known: {known})")
+        current = getattr(base, key)
+        try:
+            if isinstance(current, tuple):
+                parts = [p for p in raw.split(",") if p.strip()]
+                changes[key] = tuple(parse_duration(p) for p in parts)
+            elif isinstance(current, timedelta):
+                changes[key] = parse_duration(raw)
+            else:
+                changes[key] = _parse_int_days(key, raw)
+        except ValueError as exc:
+            if str(exc).startswith(f"rule {key!r}"):
+                raise
+            raise ValueError(f"rule {key!r}: {exc}") from exc
+    try:
+        return replace(base, **changes)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ValueError(f"invalid rule overrides: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Telegram glue: translate updates to the domain and back."""

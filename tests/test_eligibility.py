@@ -1,0 +1,124 @@
+"""Eligibility warnings: the thresholds from the guides, at and around their edges."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.domain.eligibility import (
+    PROTECTION_ENDING_WITHIN,
+    RECEIPT_WINDOW,
+    SHIPPED_MIN_AGE,
+    EligibilityWarning,
+    eligibility_warnings,
+)
+from bot.domain.models import Branch, Dispute, Reason
+
+NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+W = EligibilityWarning
+
+
+def dispute(**fields: object) -> Dispute:
+    d = Dispute(user_id=1, order_id="8123456789012345")
+    for name, value in fields.items():
+        setattr(d, name, value)
+    return d
+
+
+def test_thresholds_are_the_guides_numbers() -> None:
+    assert timedelta(days=3) == PROTECTION_ENDING_WITHIN
+    assert timedelta(days=15) == RECEIPT_WINDOW
+    assert timedelta(days=10) == SHIPPED_MIN_AGE
+
+
+def test_nothing_known_nothing_to_warn() -> None:
+    assert eligibility_warnings(dispute(), NOW) == []
+
+
+@pytest.mark.parametrize(
+    ("left", "expected"),
+    [
+        (timedelta(days=30), []),
+        (timedelta(days=3), []),  # exactly three days left: not yet "less than three"
+        (timedelta(days=3) - timedelta(seconds=1), [W.PROTECTION_ENDING]),
+        (timedelta(hours=5), [W.PROTECTION_ENDING]),
+        (timedelta(0), [W.PROTECTION_OVER]),
+        (-timedelta(days=2), [W.PROTECTION_OVER]),
+    ],
+)
+def test_protection(left: timedelta, expected: list[EligibilityWarning]) -> None:
+    d = dispute(protection_end=NOW + left, branch=Branch.NOT_RECEIVED)
+    assert eligibility_warnings(d, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("confirmed_ago", "expected"),
+    [
+        (timedelta(days=1), []),
+        (timedelta(days=12), []),
+        (timedelta(days=12, seconds=1), [W.RECEIPT_WINDOW_CLOSING]),
+        (timedelta(days=14, hours=23), [W.RECEIPT_WINDOW_CLOSING]),
+        (timedelta(days=15), [W.RECEIPT_WINDOW_CLOSED]),
+        (timedelta(days=40), [W.RECEIPT_WINDOW_CLOSED]),
+    ],
+)
+def test_receipt_window(confirmed_ago: timedelta, expected: list[EligibilityWarning]) -> None:
+    d = dispute(
+        branch=Branch.RECEIVED,
+        reason=Reason.DAMAGED,
+        receipt_confirmed=True,
+        receipt_confirmed_at=NOW - confirmed_ago,
+    )
+    assert eligibility_warnings(d, NOW) == expected
+
+
+def test_receipt_window_needs_a_confirmation() -> None:
+    long_ago = NOW - timedelta(days=40)
+    unconfirmed = dispute(
+        branch=Branch.RECEIVED, receipt_confirmed=False, receipt_confirmed_at=long_ago
+    )
+    assert eligibility_warnings(unconfirmed, NOW) == []
+    # The branch may come from the reason alone (the wizard sets both, edits may not).
+    by_reason = dispute(
+        reason=Reason.QUALITY, receipt_confirmed=True, receipt_confirmed_at=long_ago
+    )
+    assert eligibility_warnings(by_reason, NOW) == [W.RECEIPT_WINDOW_CLOSED]
+
+
+@pytest.mark.parametrize(
+    ("shipped_ago", "expected"),
+    [
+        (timedelta(days=2), [W.SHIPPED_TOO_RECENTLY]),
+        (timedelta(days=10) - timedelta(seconds=1), [W.SHIPPED_TOO_RECENTLY]),
+        (timedelta(days=10), []),
+        (timedelta(days=30), []),
+    ],
+)
+def test_shipped_too_recently(shipped_ago: timedelta, expected: list[EligibilityWarning]) -> None:
+    d = dispute(branch=Branch.NOT_RECEIVED, reason=Reason.IN_TRANSIT)
+    assert eligibility_warnings(d, NOW, shipped_at=NOW - shipped_ago) == expected
+
+
+def test_shipped_recently_only_matters_when_not_received() -> None:
+    d = dispute(branch=Branch.RECEIVED, reason=Reason.DAMAGED)
+    assert eligibility_warnings(d, NOW, shipped_at=NOW - timedelta(days=1)) == []
+
+
+def test_several_warnings_most_urgent_first() -> None:
+    d = dispute(
+        branch=Branch.RECEIVED,
+        protection_end=NOW - timedelta(days=1),
+        receipt_confirmed=True,
+        receipt_confirmed_at=NOW - timedelta(days=14),
+    )
+    assert eligibility_warnings(d, NOW) == [W.PROTECTION_OVER, W.RECEIPT_WINDOW_CLOSING]
+
+
+def test_opened_dispute_has_no_opening_warnings() -> None:
+    d = dispute(
+        branch=Branch.NOT_RECEIVED,
+        protection_end=NOW - timedelta(days=1),
+        opened_at=NOW - timedelta(days=3),
+    )
+    assert eligibility_warnings(d, NOW, shipped_at=NOW - timedelta(days=1)) == []

@@ -1,0 +1,196 @@
+"""Property: no acknowledged write is ever lost across restarts or crashes.
+
+A hypothesis state machine runs random sequences of buyer settings, dispute creates and
+saves (each with the wizard's conversation write, as the wizard does before replying), PTB
+user_data writes, clean restarts (close + reopen) and crash images (the db and -wal files
+copied while the connection is open, as after kill -9, then opened). After every step the
+database must equal a plain dict model of what was acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from bot.domain.models import Dispute, Money, Stage
+from bot.storage import (
+    ConversationWrite,
+    Database,
+    DuplicateActiveDisputeError,
+    SqlitePersistence,
+)
+
+USERS = st.integers(min_value=1, max_value=3)
+ORDERS = st.sampled_from(["1001", "1002"])
+STAGES = st.sampled_from([Stage.DRAFT, Stage.OPENED, Stage.CLOSED])
+TEXT = st.text(alphabet="abcЯж 😀", max_size=8)
+STATES = st.one_of(st.integers(0, 12), st.sampled_from(["order", "amount", "evidence"]), st.none())
+
+
+@dataclass
+class Row:
+    user_id: int
+    order_id: str
+    stage: Stage
+    title: str | None
+    amount: Money | None
+
+
+class NoLostWrites(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
+        self.dir = Path(tempfile.mkdtemp(prefix="storage-prop-"))
+        self.generation = 0
+        self.path = self.dir / "bot-0.sqlite3"
+        self.db = self.run(Database.open(self.path))
+        self.languages: dict[int, str] = {}
+        self.disputes: dict[int, Row] = {}
+        self.conversations: dict[int, object] = {}
+        self.user_data: dict[int, dict[str, Any]] = {}
+
+    def run(self, coro: Any) -> Any:
+        return self.loop.run_until_complete(coro)
+
+    def teardown(self) -> None:
+        self.run(self.db.close())
+        self.loop.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _active(self, user_id: int, order_id: str, *, besides: int | None = None) -> bool:
+        return any(
+            r.user_id == user_id and r.order_id == order_id and r.stage is not Stage.CLOSED
+            for i, r in self.disputes.items()
+            if i != besides
+        )
+
+    def _conversation(self, user_id: int, state: object) -> ConversationWrite:
+        return ConversationWrite("wizard", (user_id, user_id), state)
+
+    def _ack_conversation(self, user_id: int, state: object) -> None:
+        if state is None:
+            self.conversations.pop(user_id, None)
+        else:
+            self.conversations[user_id] = state
+
+    # ------------------------------------------------------------------ writes
+
+    @rule(user_id=USERS, language=st.sampled_from(["en", "ru"]))
+    def set_language(self, user_id: int, language: str) -> None:
+        self.run(self.db.users.set_language(user_id, language))
+        self.languages[user_id] = language
+
+    @rule(user_id=USERS, order_id=ORDERS, state=STATES)
+    def create(self, user_id: int, order_id: str, state: object) -> None:
+        d = Dispute(user_id=user_id, order_id=order_id)
+        try:
+            self.run(self.db.disputes.create(d, conversation=self._conversation(user_id, state)))
+        except DuplicateActiveDisputeError:
+            assert self._active(user_id, order_id)
+            return
+        assert not self._active(user_id, order_id)
+        assert d.id is not None
+        self.disputes[d.id] = Row(user_id, order_id, Stage.DRAFT, None, None)
+        self._ack_conversation(user_id, state)
+
+    @precondition(lambda self: bool(self.disputes))
+    @rule(
+        data=st.data(),
+        stage=STAGES,
+        title=st.none() | TEXT,
+        minor=st.none() | st.integers(0, 10**12),
+        state=STATES,
+    )
+    def save(
+        self, data: st.DataObject, stage: Stage, title: str | None, minor: int | None, state: object
+    ) -> None:
+        dispute_id = data.draw(st.sampled_from(sorted(self.disputes)))
+        row = self.disputes[dispute_id]
+        amount = None if minor is None else Money(minor, "RUB")
+        d = Dispute(
+            user_id=row.user_id,
+            order_id=row.order_id,
+            id=dispute_id,
+            stage=stage,
+            item_title=title,
+            amount_paid=amount,
+        )
+        conflict = stage is not Stage.CLOSED and self._active(
+            row.user_id, row.order_id, besides=dispute_id
+        )
+        try:
+            self.run(self.db.disputes.save(d, conversation=self._conversation(row.user_id, state)))
+        except DuplicateActiveDisputeError:
+            assert conflict
+            return
+        assert not conflict
+        self.disputes[dispute_id] = Row(row.user_id, row.order_id, stage, title, amount)
+        self._ack_conversation(row.user_id, state)
+
+    @rule(user_id=USERS, n=st.integers(0, 5))
+    def ptb_user_data(self, user_id: int, n: int) -> None:
+        persistence = SqlitePersistence.from_database(self.db)
+        data = {"n": n, "pair": (user_id, n)}
+        self.run(persistence.update_user_data(user_id, data))
+        self.user_data[user_id] = data
+
+    # ------------------------------------------------------------------ restarts
+
+    @rule()
+    def restart(self) -> None:
+        self.run(self.db.close())
+        self.db = self.run(Database.open(self.path))
+
+    @rule()
+    def crash(self) -> None:
+        """Copy the files as they are on disk while the connection is open (what kill -9
+        leaves), then carry on from the copy."""
+        self.generation += 1
+        image = self.dir / f"bot-{self.generation}.sqlite3"
+        for suffix in ("", "-wal"):
+            source = Path(f"{self.path}{suffix}")
+            if source.exists():
+                shutil.copyfile(source, f"{image}{suffix}")
+        self.run(self.db.close())
+        self.path = image
+        self.db = self.run(Database.open(self.path))
+
+    # ------------------------------------------------------------------ the check
+
+    @invariant()
+    def database_matches_acknowledged_writes(self) -> None:
+        self.run(self._check())
+
+    async def _check(self) -> None:
+        db = self.db
+        for user_id in (1, 2, 3):
+            settings_row = await db.users.get(user_id)
+            language = None if settings_row is None else settings_row.language
+            assert language == self.languages.get(user_id)
+            stored = {
+                d.id: Row(d.user_id, d.order_id, d.stage, d.item_title, d.amount_paid)
+                for d in await db.disputes.list_for_user(user_id)
+            }
+            expected = {i: r for i, r in self.disputes.items() if r.user_id == user_id}
+            assert stored == expected
+        persistence = SqlitePersistence.from_database(db)
+        conversations = await persistence.get_conversations("wizard")
+        assert conversations == {(u, u): s for u, s in self.conversations.items()}
+        assert await persistence.get_user_data() == self.user_data
+
+
+NoLostWrites.TestCase.settings = settings(
+    max_examples=30,
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+test_no_acknowledged_write_is_lost = NoLostWrites.TestCase

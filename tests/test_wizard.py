@@ -1,0 +1,369 @@
+"""The dispute wizard end to end, as buyers use it, in both languages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.domain.models import Branch, Money, Reason, RefundOption, Stage
+from tests import standin
+from tests.harness import Buyer, FakeClock, Harness, texts
+
+ORDER = "8123456789012345"
+
+
+async def dispute_of(bot: Harness, buyer: Buyer):  # type: ignore[no-untyped-def]
+    assert bot.app is not None
+    disputes = await bot.app.services.db.disputes.list_for_user(buyer.id)
+    assert len(disputes) == 1, disputes
+    return disputes[0]
+
+
+async def to_received_step(
+    buyer: Buyer,
+    *,
+    item: str | None = "Bluetooth headphones",
+    amount: str = "$11.73",
+    protection: str = "23",
+) -> None:
+    await buyer.say("/new")
+    await buyer.say(f"Order ID: {ORDER[:4]} {ORDER[4:8]} {ORDER[8:12]} {ORDER[12:]}")
+    if item is None:
+        await buyer.press("Skip" if buyer.user.get("language_code") != "ru" else "Пропустить")
+    else:
+        await buyer.say(item)
+    await buyer.say(amount)
+    await buyer.say(protection)
+
+
+async def test_not_received_branch_to_opened(bot: Harness, clock: FakeClock) -> None:
+    buyer = bot.buyer(1)
+    [prompt] = await buyer.say("/new")
+    assert "Step 1 of 10" in prompt.text
+    assert any("Cancel" in label for label, _ in prompt.buttons)
+    replies = await buyer.say(f"#{ORDER}")
+    assert "Step 2 of 10" in replies[-1].text
+    await buyer.say("Phone case")
+    replies = await buyer.say("11.73 USD")
+    assert "Step 4 of 10" in replies[-1].text
+    replies = await buyer.say("23 days")
+    assert "Step 5 of 10" in replies[-1].text
+    replies = await buyer.press("No, I did not receive it")
+    assert "Step 6 of 10" in replies[-1].text
+    labels = [label for label, _ in replies[-1].buttons]
+    assert "Held at customs" in labels and "Damaged in shipping" not in labels
+    replies = await buyer.press("Held at customs")
+    # Not received: only a full refund exists, the bot says so and moves on to the description.
+    assert "only one option" in texts(replies)[-1] and "Step 8 of 10" in texts(replies)[-1]
+    replies = await buyer.say("The parcel has been stuck at customs for three weeks.")
+    assert "Step 9 of 10" in replies[-1].text and "tracking" in replies[-1].text
+    replies = await buyer.press("Skip, I have none")
+    summary = replies[-1].text
+    assert "Step 10 of 10" in summary
+    assert ORDER in summary and "$11.73" in summary and "Held at customs" in summary
+    assert "customs" in summary.lower() and "Text for AliExpress" in summary
+    replies = await buyer.press("Confirm")
+    instructions = texts(replies)[-1]
+    assert "Open dispute" in instructions and "<b>No</b>" in instructions
+    assert "Refund only" in instructions
+    replies = await buyer.press("I have opened it on AliExpress today")
+    assert "The seller must answer by" in texts(replies)[-1]
+
+    d = await dispute_of(bot, buyer)
+    assert d.stage is Stage.OPENED and d.wizard_step is None
+    assert d.order_id == ORDER and d.item_title == "Phone case"
+    assert d.amount_paid == Money(1173, "USD")
+    assert d.branch is Branch.NOT_RECEIVED and d.reason is Reason.CUSTOMS
+    assert d.refund_option is RefundOption.KEEP_FULL
+    assert d.opened_at == clock.now
+    assert d.seller_deadline == clock.now + timedelta(days=5)
+    assert d.claim_text and d.claim_text.isascii()
+
+
+@pytest.mark.parametrize(
+    ("option", "label", "partial"),
+    [
+        (RefundOption.KEEP_FULL, "Оставить товар, полный возврат", None),
+        (RefundOption.KEEP_PARTIAL, "Оставить товар, частичный возврат", "500"),
+        (RefundOption.RETURN_FULL, "Вернуть товар, полный возврат", None),
+        (RefundOption.RETURN_PARTIAL, "Вернуть товар, частичный возврат", "1 000,50"),
+    ],
+)
+async def test_received_branch_every_refund_option_in_russian(
+    bot: Harness, option: RefundOption, label: str, partial: str | None
+) -> None:
+    buyer = bot.buyer(2, language_code="ru")
+    await to_received_step(buyer, item="Наушники", amount="1 234,56 ₽", protection="15.12.2026")
+    replies = await buyer.press("Да, получил")
+    assert "Шаг 6 из 10" in replies[-1].text
+    await buyer.press("Повреждён при доставке")
+    replies = await buyer.press("Да, подтвердил")
+    replies = await buyer.say("вчера")
+    assert "Шаг 7 из 10" in replies[-1].text and "20" in replies[-1].text  # return cost warning
+    replies = await buyer.press(label)
+    if partial is not None:
+        assert "Шаг 7 из 10" in replies[-1].text
+        await buyer.say(partial)
+    await buyer.say("Коробка смята, корпус треснул, наушники не включаются.")
+    replies = await buyer.press("Готово")
+    # The received branch needs at least one photo or video before Done.
+    assert "хотя бы" in replies[-1].text.lower() or "одно" in replies[-1].text.lower()
+    await buyer.photo("p1")
+    replies = await buyer.press("Готово")
+    summary = replies[-1].text
+    assert "Шаг 10 из 10" in summary and "1 234,56" in summary.replace("\xa0", " ")
+    assert "Что там написано" in summary or "Что это значит" in summary or "\n\n" in summary
+    d = await dispute_of(bot, buyer)
+    assert d.refund_option is option and d.reason is Reason.DAMAGED
+    assert d.amount_paid == Money(123456, "RUB") and d.receipt_confirmed
+    if partial == "500":
+        assert d.refund_amount == Money(50000, "RUB")
+    elif partial:
+        assert d.refund_amount == Money(100050, "RUB")
+    else:
+        assert d.refund_amount is None
+
+
+async def test_partial_equal_to_paid_offers_full_refund(bot: Harness) -> None:
+    buyer = bot.buyer(3)
+    await to_received_step(buyer, amount="12.41")
+    await buyer.press("Yes, I received it")
+    await buyer.press("Quality problem")
+    await buyer.press("No, not yet")
+    await buyer.press("Keep the item, partial refund")
+    replies = await buyer.say("20")
+    assert "can't be more than you paid" in replies[-1].text
+    replies = await buyer.say("12.41")
+    assert "full refund" in replies[-1].text
+    replies = await buyer.press("Yes, a full refund")
+    assert "Step 8 of 10" in replies[-1].text
+    d = await dispute_of(bot, buyer)
+    assert d.refund_option is RefundOption.KEEP_FULL and d.refund_amount is None
+
+
+async def test_back_and_cancel(bot: Harness) -> None:
+    buyer = bot.buyer(4)
+    await to_received_step(buyer)
+    replies = await buyer.press("Back")
+    assert "Step 4 of 10" in replies[-1].text
+    replies = await buyer.say("30")
+    assert "Step 5 of 10" in replies[-1].text
+    replies = await buyer.say("/cancel")
+    assert "deleted this draft" in replies[-1].text
+    assert bot.app is not None
+    assert await bot.app.services.db.disputes.list_for_user(buyer.id) == []
+    # Out of the wizard: text gets the general answer, old buttons are out of date.
+    replies = await buyer.say("hello")
+    assert "/new" in replies[-1].text
+    sent = await buyer.press_data(
+        next(d for s in reversed(buyer.seen) for _, d in s.buttons if d.startswith("w:"))
+    )
+    assert buyer.answers(sent) == ["This button is out of date."]
+
+
+async def test_edit_from_summary_changes_one_field_and_returns(bot: Harness) -> None:
+    buyer = bot.buyer(5)
+    await to_received_step(buyer)
+    await buyer.press("No, I did not receive it")
+    await buyer.press("No tracking")
+    await buyer.say("Tracking has not updated for a month.")
+    replies = await buyer.press("Skip, I have none")
+    assert "Step 10 of 10" in replies[-1].text
+    await buyer.press("Edit")
+    await buyer.press("Amount paid")
+    replies = await buyer.say("15 EUR")
+    assert "Step 10 of 10" in replies[-1].text and "€15.00" in replies[-1].text
+    # Changing the branch re-asks what depends on it, then returns to the summary.
+    await buyer.press("Edit")
+    await buyer.press("Received or not")
+    replies = await buyer.press("Yes, I received it")
+    assert "What is the problem" in replies[-1].text
+    await buyer.press("Wrong item")
+    await buyer.press("No, not yet")
+    replies = await buyer.press("Return the item, full refund")
+    assert "Step 10 of 10" in replies[-1].text and "Wrong item" in replies[-1].text
+    d = await dispute_of(bot, buyer)
+    assert d.branch is Branch.RECEIVED and d.refund_option is RefundOption.RETURN_FULL
+
+
+async def test_resume_after_restart_and_continue(db_path: Path, clock: FakeClock) -> None:
+    harness = Harness(db_path, clock=clock)
+    await harness.start()
+    buyer = harness.buyer(6)
+    await to_received_step(buyer)
+    await harness.restart()
+    clock.advance(timedelta(days=3))
+    replies = await buyer.press("Yes, I received it")
+    assert "What is the problem" in replies[-1].text
+    await harness.stop()
+    restarted = Harness(db_path, clock=clock, api=harness.api)
+    await restarted.start()
+    try:
+        buyer = restarted.buyer(6)
+        replies = await buyer.say("/new")
+        assert "unfinished dispute" in replies[-1].text
+        replies = await buyer.press("Continue")
+        assert "What is the problem" in replies[-1].text
+        replies = await buyer.press("Counterfeit")
+        assert "confirm receipt" in replies[-1].text
+    finally:
+        await restarted.stop()
+
+
+async def test_duplicate_order_offers_the_existing_case(bot: Harness) -> None:
+    buyer = bot.buyer(7)
+    await to_received_step(buyer)
+    await buyer.say("/cancel")
+    # Cancelled drafts are gone; start one, park it, then try the same order again.
+    await to_received_step(buyer)
+    await buyer.say("/new")
+    await buyer.press("Start a new one")
+    replies = await buyer.say(ORDER)
+    assert "already have a case" in replies[-1].text
+    replies = await buyer.press("Continue it")
+    assert "Did you receive" in replies[-1].text
+
+
+async def test_evidence_album_duplicates_and_wrong_kinds(bot: Harness) -> None:
+    buyer = bot.buyer(8)
+    await to_received_step(buyer)
+    await buyer.press("Yes, I received it")
+    await buyer.press("Missing parts")
+    await buyer.press("No, not yet")
+    await buyer.press("Keep the item, full refund")
+    await buyer.say("Only two of the three pairs of socks came.")
+    album = [await buyer.photo(f"a{i}", media_group_id="album-1") for i in range(3)]
+    assert [len(r) for r in album] == [1, 0, 0]  # one acknowledgement per album
+    assert "album" in album[0][0].text
+    replies = await buyer.photo("a1")
+    assert "already have this file" in replies[-1].text
+    for update in (
+        standin.sticker_update(buyer.user),
+        standin.voice_update(buyer.user),
+        standin.location_update(buyer.user),
+        standin.contact_update(buyer.user),
+    ):
+        replies = await buyer.send(update)
+        assert "Send a photo or video, or press Done" in replies[-1].text
+    replies = await buyer.say("some text")
+    assert "Send a photo or video, or press Done" in replies[-1].text
+    replies = await buyer.send(
+        standin.document_update(
+            buyer.user, "d1", mime_type="image/webp", file_name="x.webp", size=100_000
+        )
+    )
+    assert "JPG, PNG, BMP or GIF" in replies[-1].text
+    replies = await buyer.send(
+        standin.document_update(
+            buyer.user, "d2", mime_type="image/png", file_name="big.png", size=5_000_000
+        )
+    )
+    assert "up to 2 MB" in replies[-1].text
+    replies = await buyer.send(
+        standin.document_update(
+            buyer.user, "d3", mime_type="application/pdf", file_name="x.pdf", size=1000
+        )
+    )
+    assert "Send a photo or video" in replies[-1].text
+    replies = await buyer.press("Done")
+    assert "5 files" in replies[-1].text
+    assert bot.app is not None
+    d = await dispute_of(bot, buyer)
+    assert await bot.app.services.db.evidence.count(d.id) == 5
+
+
+async def test_old_button_from_previous_step_is_out_of_date(bot: Harness) -> None:
+    buyer = bot.buyer(9)
+    await to_received_step(buyer)
+    received_prompt = buyer.last
+    await buyer.press("No, I did not receive it")
+    # Pressing "Yes" on the retired prompt must not flip the branch.
+    data = next(d for label, d in received_prompt.buttons if label.startswith("Yes"))
+    sent = await buyer.press_data(data, received_prompt)
+    assert buyer.answers(sent) == ["This button is out of date."]
+    d = await dispute_of(bot, buyer)
+    assert d.branch is Branch.NOT_RECEIVED
+    # Another buyer pressing this buyer's current buttons reaches nothing of theirs.
+    other = bot.buyer(10)
+    current = buyer.last
+    for _, data in current.buttons:
+        sent = await other.press_data(data, current)
+        assert other.answers(sent) == ["This button is out of date."]
+
+
+# Every text step, with answers a buyer might really send that are wrong, and a phrase the
+# reply must contain. The buyer must stay on the same step afterwards.
+BAD_INPUT = {
+    "order": [("hello", "digits only"), ("12345", "too short"), ("1" * 25, "too long"), ("", "")],
+    "amount": [
+        ("abc", "couldn't read an amount"),
+        ("0", "more than zero"),
+        ("-5", "more than zero"),
+        ("12.3456", "digits after"),
+        ("99999999999", "too large"),
+        ("12 XYZ", "XYZ"),
+    ],
+    "protection": [
+        ("soon", "couldn't read"),
+        ("31.02.2027", "no such date"),
+        ("500", "between"),
+        ("2030-01-01", "more than a year"),
+    ],
+    "description": [("bad", "at least"), ("x" * 1500, "too long")],
+}
+
+
+async def _at_step(buyer: Buyer, step: str) -> None:
+    await buyer.say("/new")
+    if step == "order":
+        return
+    await buyer.say(ORDER)
+    await buyer.say("Lamp")
+    if step == "amount":
+        return
+    await buyer.say("10")
+    if step == "protection":
+        return
+    await buyer.say("20")
+    await buyer.press("No, I did not receive it")
+    await buyer.press("Held at customs")
+
+
+@pytest.mark.parametrize(
+    ("step", "answer", "expected"),
+    [(step, answer, expected) for step, cases in BAD_INPUT.items() for answer, expected in cases],
+)
+async def test_bad_input_keeps_the_buyer_in_place(
+    bot: Harness, step: str, answer: str, expected: str
+) -> None:
+    buyer = bot.buyer(100)
+    await _at_step(buyer, step)
+    before = buyer.last.text
+    if answer:
+        replies = await buyer.say(answer)
+    else:
+        replies = await buyer.send(standin.sticker_update(buyer.user))
+    assert len(replies) == 1
+    assert expected.lower() in replies[0].text.lower()
+    # Still the same step: a valid answer now is accepted as that step's answer.
+    assert bot.app is not None
+    drafts = await bot.app.services.db.disputes.list_for_user(buyer.id)
+    if step == "order":
+        assert drafts == []
+    else:
+        assert drafts[0].wizard_step == step
+    assert "Step" in before
+
+
+async def test_buttons_answer_where_only_buttons_fit(bot: Harness) -> None:
+    buyer = bot.buyer(101)
+    await _at_step(buyer, "protection")
+    await buyer.say("20")
+    replies = await buyer.say("yes")
+    assert "choose one of the buttons" in replies[-1].text
+    ru = bot.buyer(102, language_code="ru")
+    await ru.say("/new")
+    replies = await ru.say("привет")
+    assert "только цифры" in replies[-1].text.lower() or "цифр" in replies[-1].text.lower()
