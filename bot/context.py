@@ -19,6 +19,7 @@ from bot.domain.models import UserSettings
 from bot.i18n import Translator, default_timezone, language_for, translator
 
 if TYPE_CHECKING:
+    from bot.reminders import ReminderService
     from bot.storage.db import Database
 
 
@@ -33,6 +34,7 @@ class Services:
     settings: Settings
     clock: Callable[[], datetime] = utc_now
     _db: Database | None = None
+    reminders: ReminderService | None = None  # started in post_init (bot/app.py)
     # Write-through cache of buyers' settings: read on every update, written rarely.
     buyers: dict[int, UserSettings] = field(default_factory=dict)
 

@@ -9,7 +9,7 @@ forged id from another buyer reads as "not found".
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -31,6 +31,7 @@ from bot.domain.models import (
     Stage,
     UserSettings,
 )
+from bot.domain.schedule import PlannedReminder
 from bot.storage.db import (
     conversation_key_json,
     dumps_json,
@@ -132,6 +133,17 @@ class UserRepo:
     async def get(self, user_id: int) -> UserSettings | None:
         row = await self._db.fetchone("SELECT * FROM users WHERE user_id = ?", (user_id,))
         return None if row is None else _user(row)
+
+    async def get_many(self, user_ids: Sequence[int]) -> dict[int, UserSettings]:
+        """Settings of several buyers in one query (the reminder dispatcher's batches)."""
+        if not user_ids:
+            return {}
+        marks = ", ".join("?" for _ in user_ids)
+        rows = await self._db.fetchall(
+            f"SELECT * FROM users WHERE user_id IN ({marks})",  # noqa: S608 - only "?" marks
+            tuple(user_ids),
+        )
+        return {int(r["user_id"]): _user(r) for r in rows}
 
     async def ensure(self, user_id: int) -> UserSettings:
         """The buyer's settings, inserting the defaults on first contact."""
@@ -321,9 +333,11 @@ class DisputeRepo:
         *,
         conversation: ConversationWrite | None = None,
         event: Event | None = None,
+        reminders: Sequence[PlannedReminder] | None = None,
     ) -> Dispute:
         """Insert ``d`` (and its buyer's settings row if missing), in one transaction with the
-        optional conversation write and event (whose dispute_id is set to the new id).
+        optional conversation write and event (whose dispute_id is set to the new id), and,
+        when ``reminders`` is given, the new dispute's reminder rows (``bot.reminders.plan_for``).
 
         Sets ``d.id``, ``d.created_at`` (if unset) and ``d.updated_at`` and returns ``d``.
         Raises DuplicateActiveDisputeError if ``d`` is active and the buyer already has an
@@ -352,6 +366,8 @@ class DisputeRepo:
                 await write_conversation(conn, conversation)
             if event is not None:
                 await _insert_event(conn, replace(event, dispute_id=new_id))
+            if reminders is not None:
+                await _replace_reminders_in(self._db, conn, new_id, d.user_id, reminders)
         d.id = new_id
         d.created_at = from_db_time(params["created_at"])
         d.updated_at = from_db_time(params["updated_at"])
@@ -363,10 +379,16 @@ class DisputeRepo:
         *,
         conversation: ConversationWrite | None = None,
         event: Event | None = None,
+        reminders: Sequence[PlannedReminder] | None = None,
     ) -> None:
         """Make a wizard step durable: ONE transaction updates the dispute row (updated_at =
         clock()), optionally upserts the conversation state and appends the event (its
         dispute_id is set to ``d.id``). Commit before replying to the buyer.
+
+        ``reminders``: the dispute's new reminder plan (``bot.reminders.plan_for``), applied
+        with ``ReminderRepo.replace_for_dispute_in`` in the same transaction, so a stage move
+        and its reminders are never half-written (issue 5). ``[]`` cancels every pending
+        reminder of the dispute; None (the default) leaves the reminders as they are.
 
         Raises DisputeNotFoundError if ``d`` is not (or no longer) this buyer's dispute, and
         DuplicateActiveDisputeError if re-activating it would give the order two active ones.
@@ -392,6 +414,8 @@ class DisputeRepo:
                 await write_conversation(conn, conversation)
             if event is not None:
                 await _insert_event(conn, replace(event, dispute_id=dispute_id))
+            if reminders is not None:
+                await _replace_reminders_in(self._db, conn, dispute_id, d.user_id, reminders)
         d.updated_at = from_db_time(params["updated_at"])
 
     async def get(self, dispute_id: int, user_id: int) -> Dispute | None:
@@ -400,6 +424,19 @@ class DisputeRepo:
             "SELECT * FROM disputes WHERE id = ? AND user_id = ?", (dispute_id, user_id)
         )
         return None if row is None else _dispute(row)
+
+    async def get_many(self, dispute_ids: Sequence[int]) -> dict[int, Dispute]:
+        """Disputes by id, NOT scoped by buyer: only for the reminder dispatcher, which loads
+        the disputes of a claimed batch at once and checks each against its reminder's
+        user_id. Handlers must use ``get(dispute_id, user_id)``."""
+        if not dispute_ids:
+            return {}
+        marks = ", ".join("?" for _ in dispute_ids)
+        rows = await self._db.fetchall(
+            f"SELECT * FROM disputes WHERE id IN ({marks})",  # noqa: S608 - only "?" marks
+            tuple(dispute_ids),
+        )
+        return {int(r["id"]): _dispute(r) for r in rows}
 
     async def find_active(self, user_id: int, order_id: str) -> Dispute | None:
         row = await self._db.fetchone(_SELECT_ACTIVE, (user_id, order_id))
@@ -671,6 +708,134 @@ class ReminderRepo:
             (to_db_time(self._db.clock()),),
         )
 
+    # --- the dispatcher's batch operations (bot/reminders.py) -------------------------------
+
+    async def claim_due(self, now: datetime, limit: int) -> list[Reminder]:
+        """Claim up to ``limit`` due reminders at once (pending -> sending, attempts + 1) and
+        return them as claimed, earliest first. One statement: the same rows as ``next_due``,
+        so a batch costs one round trip instead of one ``claim`` per row, and two dispatchers
+        can never claim the same row."""
+        t = to_db_time(now)
+        rows = await self._db.fetchall(
+            "UPDATE reminders SET state = 'sending', attempts = attempts + 1, updated_at = ?"
+            " WHERE id IN (SELECT id FROM reminders WHERE state = 'pending' AND due_at <= ?"
+            "  AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+            "  ORDER BY due_at, id LIMIT ?)"
+            " RETURNING *",
+            (to_db_time(self._db.clock()), t, t, limit),
+        )
+        claimed = [_reminder(r) for r in rows]
+        claimed.sort(key=lambda r: (r.due_at, r.id or 0))  # RETURNING order is unspecified
+        return claimed
+
+    async def release(self, reminder_id: int, not_before: datetime) -> None:
+        """Undo a claim that was not the reminder's fault (Telegram asked us to slow down, or
+        the dispatcher paused before sending): back to pending, the attempt not counted, and
+        not tried again before ``not_before``."""
+        await self._db.execute(
+            "UPDATE reminders SET state = 'pending', attempts = MAX(attempts - 1, 0),"
+            " next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'sending'",
+            (to_db_time(not_before), to_db_time(self._db.clock()), reminder_id),
+        )
+
+    async def cancel(self, reminder_id: int) -> None:
+        """Cancel one unsent reminder (its dispute was muted or its buyer blocked the bot)."""
+        await self._db.execute(
+            "UPDATE reminders SET state = 'cancelled', updated_at = ?"
+            " WHERE id = ? AND state IN ('pending', 'sending')",
+            (to_db_time(self._db.clock()), reminder_id),
+        )
+
+    async def stop_for_blocked_buyer(self, user_id: int) -> int:
+        """The buyer blocked the bot (403): in one transaction mark them blocked and cancel
+        every unsent reminder of theirs. Their data stays: if they come back, re-planning
+        brings the reminders back. Returns the number of reminders cancelled."""
+        now = to_db_time(self._db.clock())
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO users (user_id, blocked, created_at, updated_at)"
+                " VALUES (?, 1, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
+                " blocked = 1, updated_at = excluded.updated_at",
+                (user_id, now, now),
+            )
+            cursor = await conn.execute(
+                "UPDATE reminders SET state = 'cancelled', updated_at = ?"
+                " WHERE user_id = ? AND state IN ('pending', 'sending')",
+                (now, user_id),
+            )
+            return int(cursor.rowcount)
+
+    async def scan_overdue(
+        self,
+        now: datetime,
+        visit: Callable[[list[Reminder]], None],
+        *,
+        chunk: int = 2_000,
+    ) -> int:
+        """Call ``visit`` once per dispute with all its pending reminders due at or before
+        ``now`` (the catch-up after downtime). Returns the number of rows seen.
+
+        One query, read in chunks of ``chunk`` rows: start-up with 100,000 overdue rows is one
+        sort inside SQLite, not 100,000 round trips, and never more than a chunk of rows (plus
+        one dispute's) in Python at once. ``visit`` is synchronous on purpose: the database
+        lock is held while scanning, so it must only decide, never touch the database.
+        """
+        t = to_db_time(now)
+        seen = 0
+        group: list[Reminder] = []
+        async with (
+            self._db.connection() as conn,
+            conn.execute(
+                "SELECT * FROM reminders WHERE state = 'pending' AND due_at <= ?"
+                " ORDER BY dispute_id, due_at, id",
+                (t,),
+            ) as cursor,
+        ):
+            while rows := list(await cursor.fetchmany(chunk)):
+                for row in rows:
+                    r = _reminder(row)
+                    if group and group[0].dispute_id != r.dispute_id:
+                        visit(group)
+                        group = []
+                    group.append(r)
+                seen += len(rows)
+        if group:
+            visit(group)
+        return seen
+
+    async def settle_catch_up(
+        self, cancel_ids: Sequence[int], renames: Sequence[tuple[int, str]]
+    ) -> None:
+        """Apply a catch-up decision in one transaction: cancel the superseded reminders and
+        turn each ``(id, kind)`` row into its deadline's single "deadline passed" notice.
+
+        If that dispute already has a row of the new kind for the same deadline (a notice
+        sent, or kept pending by an earlier catch-up), the row is cancelled instead of
+        renamed: the UNIQUE (dispute_id, kind, deadline_at) key means "one notice, ever".
+        """
+        now = to_db_time(self._db.clock())
+        async with self._db.transaction() as conn:
+            if cancel_ids:
+                await conn.executemany(
+                    "UPDATE reminders SET state = 'cancelled', updated_at = ?"
+                    " WHERE id = ? AND state = 'pending'",
+                    [(now, i) for i in cancel_ids],
+                )
+            if renames:
+                await conn.executemany(
+                    "UPDATE reminders SET kind = :kind, updated_at = :now"
+                    " WHERE id = :id AND state = 'pending' AND kind != :kind AND NOT EXISTS"
+                    " (SELECT 1 FROM reminders AS other WHERE other.dispute_id ="
+                    " reminders.dispute_id AND other.kind = :kind"
+                    " AND other.deadline_at = reminders.deadline_at)",
+                    [{"kind": kind, "now": now, "id": i} for i, kind in renames],
+                )
+                await conn.executemany(
+                    "UPDATE reminders SET state = 'cancelled', updated_at = :now"
+                    " WHERE id = :id AND state = 'pending' AND kind != :kind",
+                    [{"kind": kind, "now": now, "id": i} for i, kind in renames],
+                )
+
     async def get(self, reminder_id: int, user_id: int) -> Reminder | None:
         """One reminder, scoped by its buyer (for reminder buttons)."""
         row = await self._db.fetchone(
@@ -690,6 +855,19 @@ class ReminderRepo:
         for row in await self._db.fetchall("SELECT state, COUNT(*) FROM reminders GROUP BY state"):
             counts[row[0]] = int(row[1])
         return counts
+
+
+async def _replace_reminders_in(
+    db: Database,
+    conn: aiosqlite.Connection,
+    dispute_id: int,
+    user_id: int,
+    planned: Sequence[PlannedReminder],
+) -> None:
+    """``ReminderRepo.replace_for_dispute_in`` for a plan from ``schedule.plan_reminders``."""
+    await db.reminders.replace_for_dispute_in(
+        conn, dispute_id, user_id, [(p.kind, p.deadline_at, p.due_at) for p in planned]
+    )
 
 
 # --------------------------------------------------------------------------- events
