@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from bot.config import SETTINGS_HELP, ConfigError, Settings, load_settings
 from bot.logsetup import Redactor, configure_logging
@@ -30,6 +32,30 @@ def _parser() -> argparse.ArgumentParser:
     )
 
 
+# Telegram's rule for secret_token: 1-256 characters, A-Z a-z 0-9 _ and -.
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def webhook_path(settings: Settings) -> str:
+    """The local path to serve the webhook on, after checking the webhook settings.
+
+    A webhook without a secret would let anyone who finds the URL post forged updates in any
+    buyer's name, so WEBHOOK_SECRET is required. The secret travels in a header only, never in
+    the URL (URLs end up in proxies' access logs).
+    """
+    url = settings.webhook_url or ""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ConfigError("WEBHOOK_URL", "must be an https:// URL (Telegram only calls HTTPS)")
+    if not settings.webhook_secret:
+        raise ConfigError("WEBHOOK_SECRET", "is required when WEBHOOK_URL is set")
+    if not _SECRET_RE.match(settings.webhook_secret):
+        raise ConfigError(
+            "WEBHOOK_SECRET", "must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)"
+        )
+    return parts.path.strip("/")
+
+
 def run(settings: Settings, redactor: Redactor) -> int:
     # Imported here so that `--help` and configuration errors answer instantly.
     from telegram import Update
@@ -38,13 +64,23 @@ def run(settings: Settings, redactor: Redactor) -> int:
     from bot.app import build_application
     from bot.storage.db import SchemaTooNewError
 
+    url_path = ""
+    if settings.webhook_url:
+        try:
+            url_path = webhook_path(settings)
+        except ConfigError as error:
+            print(str(error), file=sys.stderr)
+            return 2
     application = build_application(settings)
     try:
         if settings.webhook_url:
+            # Listens on every interface at PORT (as PaaS routers expect), on the path of
+            # WEBHOOK_URL (what Telegram requests, passed through by the TLS proxy); PTB answers
+            # 403 to any request without X-Telegram-Bot-Api-Secret-Token == WEBHOOK_SECRET.
             application.run_webhook(
                 listen="0.0.0.0",
                 port=settings.port,
-                url_path=settings.webhook_secret or "",
+                url_path=url_path,
                 webhook_url=settings.webhook_url,
                 secret_token=settings.webhook_secret,
                 allowed_updates=Update.ALL_TYPES,
@@ -70,7 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(str(error), file=sys.stderr)
         return 2
-    redactor = configure_logging(settings.log_level, [settings.token])
+    # The webhook secret is as sensitive as the token: PTB logs setWebhook's parameters at DEBUG.
+    redactor = configure_logging(
+        settings.log_level, [settings.token, settings.webhook_secret or ""]
+    )
     return run(settings, redactor)
 
 

@@ -20,8 +20,10 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.concurrency import DEFAULT_CONCURRENCY, PerChatUpdateProcessor
 from bot.config import Settings
 from bot.context import BotContext, DisputeApplication, Services, load_buyer, utc_now
+from bot.flood import FloodGuard
 from bot.handlers import common, settings, status, wizard
 from bot.storage.persistence import SqlitePersistence
 
@@ -29,8 +31,14 @@ log = logging.getLogger(__name__)
 
 # Handler groups: lower runs first; within a group the first matching handler wins.
 GROUP_LOAD = -10  # resolve the buyer's language and settings
+GROUP_FLOOD = -8  # drop a flooding buyer's updates (bot/flood.py)
 GROUP_GUARD = -5  # refuse malformed updates before any flow sees them
 GROUP_MAIN = 0  # flows, commands, buttons, then the catch-alls
+
+# Outgoing connections beyond `concurrency` (reminders, handlers sending two calls at once), and
+# how long a call may wait for a free one (PTB's default of 1 s is too tight under load).
+POOL_RESERVE = 4
+POOL_TIMEOUT = 10.0
 
 
 def build_application(
@@ -40,11 +48,17 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     rate_limit: bool = True,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    flood_guard: FloodGuard | None = None,
 ) -> DisputeApplication:
     """The whole bot, ready for `run_polling`/`run_webhook` or for a test harness.
 
     `request`/`get_updates_request` let tests put an offline transport under the real
-    HTTPXRequest path; production uses the defaults.
+    HTTPXRequest path; production uses the defaults. `concurrency`: how many chats are served
+    at once (each chat's updates stay strictly in order, see bot/concurrency.py).
+    `flood_guard`: inbound flood control per buyer (bot/flood.py); by default on whenever
+    `rate_limit` is, so production has both and the test harness, whose buyers type faster
+    than any person, has neither unless a test passes one.
     """
     services = Services(settings=settings, clock=clock)
     persistence = SqlitePersistence(settings.database_path, clock=clock)
@@ -62,10 +76,16 @@ def build_application(
         )
         .context_types(ContextTypes(context=BotContext))
         .persistence(persistence)
+        .concurrent_updates(PerChatUpdateProcessor(concurrency))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    builder = builder.request(request or HTTPXRequest(connection_pool_size=16))
+    # One connection per concurrently processed chat, plus a few for the reminder dispatcher and
+    # for handlers that send two calls at once; waiting for a free connection is not an error.
+    builder = builder.request(
+        request
+        or HTTPXRequest(connection_pool_size=concurrency + POOL_RESERVE, pool_timeout=POOL_TIMEOUT)
+    )
     builder = builder.get_updates_request(
         get_updates_request or HTTPXRequest(connection_pool_size=1, read_timeout=30)
     )
@@ -75,6 +95,10 @@ def build_application(
     application = builder.build()
     assert isinstance(application, DisputeApplication)
     _register_handlers(application)
+    if flood_guard is None and rate_limit:
+        flood_guard = FloodGuard()
+    if flood_guard is not None:
+        application.add_handler(TypeHandler(Update, flood_guard), group=GROUP_FLOOD)
     return application
 
 

@@ -1,0 +1,130 @@
+"""Inbound flood control: a buyer sending hundreds of updates a second is slowed, nobody else.
+
+A token bucket per buyer (Telegram user id; the chat id for the rare update without a user),
+checked by a TypeHandler in an early handler group, right after the buyer's language is loaded
+and before any flow sees the update:
+
+- each update costs one token; a bucket holds at most `BURST` tokens and refills at `RATE`
+  tokens per second. A person typing, pressing buttons or sending an album of 10 photos never
+  comes close; a script or a stuck client does;
+- over the limit the update is dropped (`ApplicationHandlerStop`: no flow runs, nothing is
+  stored) and, once per burst, the buyer is told in their language to slow down. The notice is
+  sent again only after the buyer has been calm long enough for the bucket to be half full
+  (`BURST / 2 / RATE` = 2 s), so a flood of hundreds of updates costs one outgoing message,
+  not hundreds;
+- other buyers have their own buckets, and with the per-chat update processor
+  (bot/concurrency.py) a flooding chat's backlog waits in its own queue without holding any of
+  the shared processing slots, so their replies are not delayed.
+
+Memory is bounded: a bucket idle for `IDLE_EVICT` seconds is full again, so it is
+indistinguishable from a new one and is dropped; on top of that at most `MAX_BUCKETS` are kept
+(least recently active evicted first). Both are amortised O(1) per update.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
+
+from bot.context import BotContext
+
+log = logging.getLogger(__name__)
+
+BURST: Final = 20.0  # updates a buyer may send at once (an album is at most 10)
+RATE: Final = 5.0  # updates per second sustained, refilled continuously
+IDLE_EVICT: Final = BURST / RATE  # seconds after which an idle bucket is full again
+MAX_BUCKETS: Final = 100_000  # hard cap on buyers tracked at once
+
+
+@dataclass(slots=True)
+class _Bucket:
+    tokens: float
+    updated: float
+    warned: bool = False
+
+
+class FloodGuard:
+    """The TypeHandler callback: `TypeHandler(Update, FloodGuard())` in an early group."""
+
+    def __init__(
+        self,
+        *,
+        burst: float = BURST,
+        rate: float = RATE,
+        max_buckets: int = MAX_BUCKETS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.burst = burst
+        self.rate = rate
+        self.idle_evict = burst / rate
+        self.max_buckets = max_buckets
+        self.clock = clock
+        self._buckets: OrderedDict[int, _Bucket] = OrderedDict()
+        self.dropped = 0  # updates dropped since start (for logs and tests)
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def allow(self, key: int) -> tuple[bool, bool]:
+        """(let the update through?, tell the buyer to slow down?) for one update from `key`."""
+        now = self.clock()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = _Bucket(tokens=self.burst, updated=now)
+            self._buckets[key] = bucket
+        else:
+            elapsed = max(0.0, now - bucket.updated)
+            bucket.tokens = min(self.burst, bucket.tokens + elapsed * self.rate)
+            bucket.updated = now
+            self._buckets.move_to_end(key)
+        self._evict(now)
+        if bucket.tokens >= self.burst / 2:
+            bucket.warned = False  # calm for a while: a new flood earns a new notice
+        if bucket.tokens >= 1.0:
+            bucket.tokens -= 1.0
+            return True, False
+        notify = not bucket.warned
+        bucket.warned = True
+        self.dropped += 1
+        return False, notify
+
+    def _evict(self, now: float) -> None:
+        buckets = self._buckets
+        while buckets:
+            oldest_key, oldest = next(iter(buckets.items()))
+            if len(buckets) <= self.max_buckets and now - oldest.updated < self.idle_evict:
+                break
+            del buckets[oldest_key]
+
+    async def __call__(self, update: object, context: BotContext) -> None:
+        if not isinstance(update, Update):
+            return
+        if update.effective_user is not None:
+            key = update.effective_user.id
+        elif update.effective_chat is not None:
+            key = update.effective_chat.id
+        else:
+            return
+        allowed, notify = self.allow(key)
+        if allowed:
+            return
+        if notify:
+            log.warning("flood control: dropping updates from %s", key)
+            chat = update.effective_chat
+            if chat is not None:
+                try:
+                    await context.bot.send_message(
+                        chat_id=chat.id,
+                        text=context.t._("Slow down a little: I'll answer again in a few seconds."),
+                    )
+                except TelegramError as error:  # blocked us, or Telegram is unwell: just drop
+                    log.info("flood control: could not tell %s to slow down: %s", key, error)
+        raise ApplicationHandlerStop
