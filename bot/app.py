@@ -24,7 +24,9 @@ from bot.concurrency import DEFAULT_CONCURRENCY, PerChatUpdateProcessor
 from bot.config import Settings
 from bot.context import BotContext, DisputeApplication, Services, load_buyer, utc_now
 from bot.flood import FloodGuard
-from bot.handlers import common, settings, status, wizard
+from bot.handlers import common, lifecycle, settings, status, wizard
+from bot.handlers import reminders as reminders_handlers
+from bot.reminders import ReminderService
 from bot.storage.persistence import SqlitePersistence
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ def build_application(
         .persistence(persistence)
         .concurrent_updates(PerChatUpdateProcessor(concurrency))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     # One connection per concurrently processed chat, plus a few for the reminder dispatcher and
@@ -109,6 +112,8 @@ def _register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -
     common.register(application, GROUP_MAIN)
     settings.register(application, GROUP_MAIN)
     status.register(application, GROUP_MAIN)
+    lifecycle.register(application, GROUP_MAIN)
+    reminders_handlers.register(application, GROUP_MAIN)  # its TypeHandler: GROUP_MAIN - 3
     common.register_fallbacks(application, GROUP_MAIN)
     application.add_error_handler(common.on_error)
 
@@ -117,9 +122,31 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     assert isinstance(application, DisputeApplication)
     persistence = application.persistence
     assert isinstance(persistence, SqlitePersistence)
-    application.services.attach(await persistence.database())
+    services = application.services
+    services.attach(await persistence.database())
     await common.register_commands(application)
+    # The reminder outbox: recover interrupted sends, catch up after downtime, then send due
+    # reminders in the background. A buyer found blocked is dropped from the settings cache
+    # so their next update reads the flag and brings them back (reminders_handlers).
+    service = ReminderService(
+        services.db,
+        application.bot,
+        services.clock,
+        services.rules,
+        services.settings.default_timezone,
+        reminders_handlers.renderer(services.settings.default_timezone, services.rules),
+        on_blocked=lambda user_id: services.buyers.pop(user_id, None),
+    )
+    services.reminders = service
+    await service.start()
     log.info("bot ready")
+
+
+async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    assert isinstance(application, DisputeApplication)
+    service, application.services.reminders = application.services.reminders, None
+    if service is not None:
+        await service.stop()
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

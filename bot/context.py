@@ -16,6 +16,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.domain.models import UserSettings
+from bot.domain.rules import DEFAULT_RULES, Rules
 from bot.i18n import Translator, default_timezone, language_for, translator
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ class Services:
 
     settings: Settings
     clock: Callable[[], datetime] = utc_now
+    rules: Rules = DEFAULT_RULES
     _db: Database | None = None
     reminders: ReminderService | None = None  # started in post_init (bot/app.py)
     # Write-through cache of buyers' settings: read on every update, written rarely.

@@ -6,8 +6,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.harness import FakeClock, Harness
+
+# These machines are shared and noisy: Hypothesis's timing checks (per-example deadline, slow
+# data generation) would fail tests for the machine's load, not for the code. Properties and
+# example counts are unchanged.
+settings.register_profile("project", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("project")
 
 
 @pytest.fixture

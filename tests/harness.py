@@ -42,7 +42,7 @@ class FakeClock:
         return self.now
 
 
-def test_settings(db_path: Path, **overrides: Any) -> Settings:
+def make_settings(db_path: Path, **overrides: Any) -> Settings:
     settings = Settings(
         token=TEST_TOKEN,
         api_base_url="http://standin.invalid/bot",
@@ -64,7 +64,7 @@ class Harness:
         self.db_path = db_path
         self.clock = clock or FakeClock()
         self.api = api or FakeBotApi()
-        self.settings = settings or test_settings(db_path)
+        self.settings = settings or make_settings(db_path)
         self.app: DisputeApplication | None = None
 
     async def start(self) -> Harness:

@@ -14,7 +14,7 @@ import pytest
 
 from bot.config import ConfigError, load_settings
 from bot.logsetup import REDACTED, configure_logging
-from tests.harness import TEST_TOKEN, Harness, test_settings
+from tests.harness import TEST_TOKEN, Harness, make_settings
 from tests.standin import FakeBotApi, Fault
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,7 +121,7 @@ async def test_token_never_logged_even_at_debug_with_errors(tmp_path: Path) -> N
         return None
 
     harness = Harness(
-        tmp_path / "db.sqlite3", api=api, settings=test_settings(tmp_path / "db.sqlite3")
+        tmp_path / "db.sqlite3", api=api, settings=make_settings(tmp_path / "db.sqlite3")
     )
     try:
         await harness.start()

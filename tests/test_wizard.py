@@ -367,3 +367,79 @@ async def test_buttons_answer_where_only_buttons_fit(bot: Harness) -> None:
     await ru.say("/new")
     replies = await ru.say("привет")
     assert "только цифры" in replies[-1].text.lower() or "цифр" in replies[-1].text.lower()
+
+
+@pytest.mark.parametrize("reason", list(Reason), ids=lambda r: r.value)
+async def test_every_reason_reaches_the_summary_with_its_checklist(
+    bot: Harness, reason: Reason
+) -> None:
+    from bot.handlers.texts import evidence_checklist, reason_label
+    from bot.i18n import translator
+
+    t = translator("en")
+    buyer = bot.buyer(200)
+    await to_received_step(buyer)
+    received = reason.branch is Branch.RECEIVED
+    await buyer.press("Yes, I received it" if received else "No, I did not receive it")
+    replies = await buyer.press(reason_label(t, reason))
+    if received:
+        await buyer.press("No, not yet")
+        replies = await buyer.press("Keep the item, full refund")
+    assert "Step 8 of 10" in replies[-1].text
+    replies = await buyer.say("Something is wrong with this order, details below.")
+    for line in evidence_checklist(t, reason):
+        assert line in replies[-1].text.replace("&#x27;", "'")
+    await buyer.photo("e1")
+    replies = await buyer.press("Done")
+    summary = replies[-1].text
+    assert "Step 10 of 10" in summary and reason_label(t, reason) in summary
+    d = await dispute_of(bot, buyer)
+    assert d.reason is reason and d.claim_text is None  # the text is fixed on Confirm
+
+
+EDITS = {
+    "Order number": ("9123456789012345", "9123456789012345"),
+    "Item": ("Floor lamp", "Floor lamp"),
+    "Amount paid": ("30 EUR", "€30.00"),
+    "Buyer protection": ("10", "in 10 days"),
+    "Description": ("The base of the lamp is cracked in two places.", "cracked in two"),
+}
+
+
+@pytest.mark.parametrize("field", list(EDITS))
+async def test_edit_each_text_field_returns_to_summary(bot: Harness, field: str) -> None:
+    buyer = bot.buyer(300)
+    await to_received_step(buyer)
+    await buyer.press("No, I did not receive it")
+    await buyer.press("No tracking")
+    await buyer.say("Tracking has not updated for a month.")
+    await buyer.press("Skip, I have none")
+    await buyer.press("Edit")
+    replies = await buyer.press(field)
+    assert "Back to the summary" in [label.split(" ", 1)[-1] for label, _ in replies[-1].buttons]
+    answer, shown = EDITS[field]
+    replies = await buyer.say(answer)
+    assert "Step 10 of 10" in replies[-1].text and shown in replies[-1].text
+
+
+@pytest.mark.parametrize(
+    ("field", "press"),
+    [("Reason", "Held at customs"), ("Evidence", None), ("Received or not", None)],
+)
+async def test_edit_button_fields_and_back_to_summary(
+    bot: Harness, field: str, press: str | None
+) -> None:
+    buyer = bot.buyer(301)
+    await to_received_step(buyer)
+    await buyer.press("No, I did not receive it")
+    await buyer.press("No tracking")
+    await buyer.say("Tracking has not updated for a month.")
+    await buyer.press("Skip, I have none")
+    await buyer.press("Edit")
+    await buyer.press(field)
+    if press is None:
+        replies = await buyer.press("Back to the summary")
+        assert "Step 10 of 10" in replies[-1].text
+        return
+    replies = await buyer.press(press)
+    assert "Step 10 of 10" in replies[-1].text and press in replies[-1].text

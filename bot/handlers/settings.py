@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from bot.context import BotContext
+from bot.handlers.common import stale_button
 from bot.keyboards import button, in_columns, keyboard, parse_callback
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,9 @@ async def _set_zone(update: Update, context: BotContext, name: str) -> None:
     await context.db.users.set_timezone(user_id, name)
     context.buyer.timezone = name
     context.services.buyers[user_id] = context.buyer
+    service = context.services.reminders
+    if service is not None:  # reminders fall in waking hours of the new zone
+        await service.replan_buyer(user_id)
 
 
 async def timezone_chosen(update: Update, context: BotContext) -> None:
@@ -109,7 +113,7 @@ async def timezone_chosen(update: Update, context: BotContext) -> None:
             raise ZoneInfoNotFoundError(name)
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        await query.answer(context.t._("This button is out of date."))
+        await stale_button(update, context)
         return
     await _set_zone(update, context, name)
     await query.answer()
@@ -139,7 +143,7 @@ async def deletedata_chosen(update: Update, context: BotContext) -> None:
     assert query is not None and update.effective_user is not None
     fields = parse_callback(query.data, "del", 1)
     if fields is None or fields[0] not in ("yes", "no"):
-        await query.answer(context.t._("This button is out of date."))
+        await stale_button(update, context)
         return
     await query.answer()
     t = context.t

@@ -7,67 +7,58 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.domain.models import Dispute, Stage
+from bot.domain import lifecycle
+from bot.domain.models import Dispute, Event
+from bot.domain.rules import Rules
+from bot.domain.schedule import Deadline, ReminderFamily, active_deadlines
 from bot.handlers import messages, wizard
+from bot.handlers.common import stale_button
 from bot.i18n import Translator
+from bot.ics import calendar
 from bot.keyboards import button, keyboard, parse_callback
 
 MAX_LISTED = 30  # a Telegram message holds about 4096 characters: enough for 30 short lines
 
 
-def next_deadline(d: Dispute, now: datetime) -> tuple[str, datetime] | None:
-    """The nearest future instant that matters for this case, and what it is."""
-    candidates: list[tuple[str, datetime | None]] = []
-    if d.stage in (Stage.TRACKING, Stage.DRAFT, Stage.READY):
-        candidates.append(("protection", d.protection_end))
-    if d.stage is Stage.OPENED:
-        candidates.append(("seller", d.seller_deadline))
-    if d.stage in (
-        Stage.OPENED,
-        Stage.SELLER_ACCEPTED,
-        Stage.SELLER_COUNTERED,
-        Stage.SELLER_REJECTED,
-    ):
-        candidates.append(("escalation", d.escalation_at))
-    if d.stage is Stage.EVIDENCE_REQUESTED:
-        candidates.append(("evidence", d.evidence_due))
-    if d.return_post_by is not None:
-        candidates.append(("return", d.return_post_by))
-    future = [(k, v) for k, v in candidates if v is not None and v > now]
-    if not future:
-        return None
-    kind, when = min(future, key=lambda kv: kv[1])
-    assert when is not None
-    return kind, when
+def next_deadline(d: Dispute, now: datetime, rules: Rules) -> Deadline | None:
+    """The nearest future deadline that matters in the case's stage (the schedule's own list)."""
+    upcoming = [dl for dl in active_deadlines(d, rules) if dl.at > now]
+    return min(upcoming, key=lambda dl: dl.at, default=None)
 
 
-def deadline_label(t: Translator, kind: str) -> str:
+def deadline_label(t: Translator, family: ReminderFamily) -> str:
+    """Reads after "… in 2 days": "buyer protection ends in 2 days"."""
     labels = {
-        "protection": t._("buyer protection ends"),
-        "seller": t._("seller's time to answer ends"),
-        "escalation": t._("escalation to AliExpress"),
-        "evidence": t._("evidence is due"),
-        "return": t._("return parcel must be posted"),
+        ReminderFamily.PROTECTION: t._("buyer protection ends"),
+        ReminderFamily.RECEIPT: t._("the 15-day window after confirming receipt ends"),
+        ReminderFamily.SELLER: t._("seller's time to answer ends"),
+        ReminderFamily.ESCALATION: t._("escalation to AliExpress"),
+        ReminderFamily.EVIDENCE: t._("evidence is due"),
+        ReminderFamily.RETURN: t._("return parcel must be posted"),
+        ReminderFamily.REFUND: t._("time to check the refund arrived"),
     }
-    return labels.get(kind, kind)
+    return labels[family]
 
 
-def _line(t: Translator, d: Dispute, tz: ZoneInfo, now: datetime) -> str:
+def deadline_line(t: Translator, dl: Deadline, tz: ZoneInfo, now: datetime) -> str:
+    return t._(
+        "%(what)s in %(left)s, %(when)s",
+        what=deadline_label(t, dl.family),
+        left=t.duration(dl.at - now),
+        when=t.datetime(dl.at, tz),
+    )
+
+
+def _line(t: Translator, d: Dispute, tz: ZoneInfo, now: datetime, rules: Rules) -> str:
     title = f" · {html.escape(d.item_title)}" if d.item_title else ""
     line = f"<code>{html.escape(d.order_id)}</code>{title}\n   {messages.stage_text(t, d)}"
-    upcoming = next_deadline(d, now)
+    upcoming = next_deadline(d, now, rules)
     if upcoming is not None:
-        kind, when = upcoming
-        line += "\n   " + t._(
-            "%(what)s in %(left)s, %(when)s",
-            what=deadline_label(t, kind),
-            left=t.duration(when - now),
-            when=t.datetime(when, tz),
-        )
+        line += "\n   " + deadline_line(t, upcoming, tz, now)
     return line
 
 
@@ -109,7 +100,8 @@ async def send_list(context: BotContext, chat_id: int, user_id: int) -> None:
     closed = [d for d in disputes if not d.stage.is_active]
     shown = (active + closed)[:MAX_LISTED]
     lines = ["<b>" + t._("Your orders") + "</b>"]
-    lines.extend(_line(t, d, tz, now) for d in shown)
+    rules = context.services.rules
+    lines.extend(_line(t, d, tz, now, rules) for d in shown)
     buttons = [
         [
             button(
@@ -123,35 +115,76 @@ async def send_list(context: BotContext, chat_id: int, user_id: int) -> None:
     await context.bot.send_message(chat_id, "\n\n".join(lines), reply_markup=keyboard(buttons))
 
 
-async def send_card(context: BotContext, chat_id: int, d: Dispute) -> None:
+HISTORY_SHOWN = 8  # the latest moves; the whole log stays in the database
+
+
+def history_lines(t: Translator, events: list[Event], tz: ZoneInfo) -> list[str]:
+    """The case's story in the buyer's words: creation, confirmation and every recorded move."""
+    from bot.handlers.lifecycle import action_label
+
+    lines = []
+    for ev in events:
+        if ev.kind == "created":
+            what = t._("case created")
+        elif ev.kind == "confirmed":
+            what = t._("answers confirmed")
+        elif ev.kind == lifecycle.EVENT_ACTION:
+            try:
+                what = action_label(t, lifecycle.Action(str(ev.detail.get("action"))))
+            except ValueError:
+                continue
+        elif ev.kind == lifecycle.EVENT_DEADLINE:
+            what = t._("deadline corrected")
+        elif ev.kind == "muted":
+            what = t._("reminders turned off")
+        elif ev.kind == "unmuted":
+            what = t._("reminders turned on")
+        else:
+            continue
+        lines.append(f"• {t.date(ev.at, tz)}: {what}")
+    return lines[-HISTORY_SHOWN:]
+
+
+async def send_card(
+    context: BotContext, chat_id: int, d: Dispute, *, headline: str | None = None
+) -> None:
+    """One order's card: answers, deadlines, English text, history, and what to do next."""
+    from bot.handlers.lifecycle import action_buttons
+
     t = context.t
     tz = ZoneInfo(context.timezone)
     now = context.now()
     count = await context.db.evidence.count(d.id or 0)
-    text = messages.dispute_card(t, d, tz, now, evidence_count=count)
-    upcoming = next_deadline(d, now)
-    if upcoming is not None:
-        kind, when = upcoming
-        text += "\n\n⏰ " + t._(
-            "Next: %(what)s in %(left)s, %(when)s",
-            what=deadline_label(t, kind),
-            left=t.duration(when - now),
-            when=t.datetime(when, tz),
-        )
+    parts = [headline] if headline else []
+    parts.append(messages.dispute_card(t, d, tz, now, evidence_count=count))
+    upcoming = [dl for dl in active_deadlines(d, context.services.rules) if dl.at > now]
+    if upcoming:
+        parts.append("⏰ " + "\n⏰ ".join(deadline_line(t, dl, tz, now) for dl in upcoming))
     if d.claim_text:
-        text += (
-            "\n\n<b>"
+        parts.append(
+            "<b>"
             + t._("Text for AliExpress (English):")
             + "</b>\n<code>"
             + html.escape(d.claim_text)
             + "</code>"
         )
+    history = history_lines(t, await context.db.events.list(d.id or 0), tz)
+    if history:
+        parts.append("<b>" + t._("History") + "</b>\n" + "\n".join(history))
     rows = []
     if wizard.resumable(d):
         rows.append([button("▶️ " + t._("Continue it"), "wx", d.id or 0, "continue")])
+    rows.extend(action_buttons(t, d))
+    extras = []
     if count:
-        rows.append([button("🖼 " + t._("Send my evidence back to me"), "sf", d.id or 0)])
-    await context.bot.send_message(chat_id, text, reply_markup=InlineKeyboardMarkup(rows))
+        extras.append(button("🖼 " + t._("Evidence"), "sf", d.id or 0))
+    if upcoming:
+        extras.append(button("📅 " + t._("Calendar (.ics)"), "ics", d.id or 0))
+    if extras:
+        rows.append(extras)
+    await context.bot.send_message(
+        chat_id, "\n\n".join(parts), reply_markup=InlineKeyboardMarkup(rows)
+    )
 
 
 async def card_pressed(update: Update, context: BotContext) -> None:
@@ -162,7 +195,7 @@ async def card_pressed(update: Update, context: BotContext) -> None:
     if fields and fields[0].isdigit():
         d = await context.db.disputes.get(int(fields[0]), update.effective_user.id)
     if d is None:
-        await query.answer(context.t._("This button is out of date."))
+        await stale_button(update, context)
         return
     await query.answer()
     await send_card(context, update.effective_user.id, d)
@@ -176,11 +209,52 @@ async def files_pressed(update: Update, context: BotContext) -> None:
     if fields and fields[0].isdigit():
         d = await context.db.disputes.get(int(fields[0]), update.effective_user.id)
     if d is None or d.id is None:
-        await query.answer(context.t._("This button is out of date."))
+        await stale_button(update, context)
         return
     await query.answer()
     await messages.send_evidence(
         context, update.effective_user.id, await context.db.evidence.list(d.id)
+    )
+
+
+async def ics_pressed(update: Update, context: BotContext) -> None:
+    """The case's upcoming deadlines as an .ics file, for the buyer's calendar."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    fields = parse_callback(query.data, "ics", 1)
+    d = None
+    if fields and fields[0].isdigit():
+        d = await context.db.disputes.get(int(fields[0]), update.effective_user.id)
+    if d is None or d.id is None:
+        await stale_button(update, context)
+        return
+    t = context.t
+    now = context.now()
+    upcoming = [dl for dl in active_deadlines(d, context.services.rules) if dl.at > now]
+    if not upcoming:
+        await query.answer(t._("No deadlines ahead for this order."))
+        return
+    await query.answer()
+    title = t._("AliExpress order %(order)s", order=d.order_id)
+    events = [
+        (
+            f"{d.id}-{dl.family.value}-{int(dl.at.timestamp())}@dispute-helper",
+            f"{title}: {deadline_label(t, dl.family)}",
+            dl.at,
+            t._(
+                "Dispute Helper reminder. Open /status %(order)s in Telegram for what to do.",
+                order=d.order_id,
+            ),
+        )
+        for dl in upcoming
+    ]
+    await context.bot.send_document(
+        update.effective_user.id,
+        InputFile(calendar(events, now=now), filename=f"order-{d.order_id}.ics"),
+        caption=t._(
+            "Deadlines for order %(order)s: open the file to add them to your calendar.",
+            order=d.order_id,
+        ),
     )
 
 
@@ -197,6 +271,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], group: int)
             CommandHandler("status", status_command),
             CallbackQueryHandler(card_pressed, pattern=r"^st:"),
             CallbackQueryHandler(files_pressed, pattern=r"^sf:"),
+            CallbackQueryHandler(ics_pressed, pattern=r"^ics:"),
             CallbackQueryHandler(menu_status, pattern=r"^menu:status$"),
         ],
         group=group,

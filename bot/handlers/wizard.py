@@ -80,6 +80,8 @@ from bot.domain.models import (
 )
 from bot.domain.rules import DEFAULT_RULES
 from bot.handlers import messages
+from bot.handlers.cases import save_case
+from bot.handlers.common import stale_button
 from bot.handlers.texts import branch_label, evidence_checklist, reason_label, refund_label
 from bot.i18n import Translator, default_currency
 from bot.keyboards import button, callback, parse_callback
@@ -222,11 +224,8 @@ async def _persist(
     d = replace(d, wizard_step=str(pos) if pos else None)
     ev = Event(dispute_id=d.id or 0, at=turn.now(), actor="buyer", kind=event, detail=detail or {})
     conversation = _conversation(turn, str(pos) if pos else None)
-    if d.id is None:
-        created = await turn.context.db.disputes.create(d, conversation=conversation, event=ev)
-        return created
-    await turn.context.db.disputes.save(d, conversation=conversation, event=ev)
-    return d
+    previous = turn.draft if d.id is not None else None
+    return await save_case(turn.context, d, previous=previous, event=ev, conversation=conversation)
 
 
 # --- prompts -----------------------------------------------------------------------------------
@@ -764,7 +763,7 @@ async def _stale(turn: Turn) -> str | None:
     """Answer a button that no longer fits; the conversation stays where it is (None)."""
     query = turn.update.callback_query
     if query is not None:
-        await query.answer(turn.t._("This button is out of date."))
+        await stale_button(turn.update, turn.context)
     return None
 
 
@@ -794,6 +793,11 @@ async def _order(turn: Turn, text: str) -> str | None:
     if existing is not None and (d is None or existing.id != d.id):
         return await _offer_existing(turn, existing)
     if d is None:
+        if turn.context.buyer.language is None:
+            # Reminders reach the buyer later, outside any update: fix the language they
+            # are talking in now, or those would fall back to English.
+            await turn.context.db.users.set_language(turn.user_id, turn.t.language)
+            turn.context.buyer.language = turn.t.language
         d = Dispute(user_id=turn.user_id, order_id=order_id, created_at=turn.now())
         return await _go(turn, d, Position(ITEM), "created", {"order": order_id})
     d = replace(d, order_id=order_id)
@@ -1114,7 +1118,8 @@ async def _b_partial(turn: Turn, value: str) -> str | None:
     d = turn.draft
     assert d is not None and d.refund_option is not None
     if value == "retry":
-        await _reply(turn, prompt(turn, d, turn.pos)[0], prompt(turn, d, turn.pos)[1])
+        text, keyboard = prompt(turn, d, turn.pos)
+        await _reply(turn, text, keyboard)
         return None
     if value != "full":
         return await _stale(turn)
@@ -1375,7 +1380,7 @@ async def resume_existing(update: Update, context: BotContext) -> str | None:
     if fields and fields[0].isdigit() and fields[1] == "continue":
         dispute = await context.db.disputes.get(int(fields[0]), update.effective_user.id)
     if dispute is None or not resumable(dispute):
-        await query.answer(context.t._("This button is out of date."))
+        await stale_button(update, context)
         return None
     turn = Turn(update, context, dispute, resume_position(dispute))
     # Touch it so it becomes the most recent wizard draft.
