@@ -211,17 +211,21 @@ def fmt(value: Any, digits: int = 1) -> str:
     return str(value)
 
 
+def _numeric(cell: str) -> bool:
+    return cell.lstrip("≥-").replace(",", "").replace(".", "").rstrip("x").isdigit() or cell == "-"
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A Markdown table (right-aligned numbers), readable in a terminal too."""
+    """A Markdown table (numbers right-aligned), readable in a terminal too."""
     cells = [[str(h) for h in headers], *[[str(c) for c in row] for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = []
     for n, row in enumerate(cells):
-        lines.append(
-            "| "
-            + " | ".join(c.rjust(w) if n else c.ljust(w) for c, w in zip(row, widths, strict=True))
-            + " |"
-        )
+        padded = [
+            c.rjust(w) if n and _numeric(c) else c.ljust(w)
+            for c, w in zip(row, widths, strict=True)
+        ]
+        lines.append("| " + " | ".join(padded) + " |")
         if n == 0:
             lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)

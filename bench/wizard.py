@@ -186,8 +186,10 @@ class Samples:
         if not merged:
             return math.nan, False
         rank = max(1, math.ceil(q / 100 * len(merged)))
-        value, censored = merged[rank - 1]
-        return value, censored
+        value, _ = merged[rank - 1]
+        # A waiting update's true latency is at least its age: if any sits at or below this
+        # rank, the true percentile may be higher than the value shown.
+        return value, any(c for _, c in merged[:rank])
 
 
 def fmt_ms(value: tuple[float, bool]) -> str:
