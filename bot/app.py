@@ -16,6 +16,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     ContextTypes,
     Defaults,
+    ExtBot,
     TypeHandler,
 )
 from telegram.request import BaseRequest, HTTPXRequest
@@ -37,6 +38,10 @@ GROUP_FLOOD = -8  # drop a flooding buyer's updates (bot/flood.py)
 GROUP_GUARD = -5  # refuse malformed updates before any flow sees them
 GROUP_MAIN = 0  # flows, commands, buttons, then the catch-alls
 
+DEFAULTS = Defaults(
+    parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+)
+
 # Outgoing connections beyond `concurrency` (reminders, handlers sending two calls at once), and
 # how long a call may wait for a free one (PTB's default of 1 s is too tight under load).
 POOL_RESERVE = 4
@@ -52,6 +57,7 @@ def build_application(
     rate_limit: bool = True,
     concurrency: int = DEFAULT_CONCURRENCY,
     flood_guard: FloodGuard | None = None,
+    reminder_request: BaseRequest | None = None,
 ) -> DisputeApplication:
     """The whole bot, ready for `run_polling`/`run_webhook` or for a test harness.
 
@@ -61,8 +67,10 @@ def build_application(
     `flood_guard`: inbound flood control per buyer (bot/flood.py); by default on whenever
     `rate_limit` is, so production has both and the test harness, whose buyers type faster
     than any person, has neither unless a test passes one.
+    `reminder_request`: the HTTP path of the reminder dispatcher's own bot (see `_reminder_bot`).
     """
     services = Services(settings=settings, clock=clock)
+    services.reminder_bot = _reminder_bot(settings, reminder_request, rate_limit=rate_limit)
     persistence = SqlitePersistence(settings.database_path, clock=clock)
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
@@ -70,12 +78,7 @@ def build_application(
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
+        .defaults(DEFAULTS)
         .context_types(ContextTypes(context=BotContext))
         .persistence(persistence)
         .concurrent_updates(PerChatUpdateProcessor(concurrency))
@@ -93,8 +96,11 @@ def build_application(
         get_updates_request or HTTPXRequest(connection_pool_size=1, read_timeout=30)
     )
     if rate_limit:
-        # Telegram allows about 30 messages/s overall; the limiter also waits out 429s.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # Replies answer a buyer who just wrote: Telegram's ~30 messages/s cap is for bulk
+        # notifications, so replies are not throttled here, but a 429 is still waited out.
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
+        )
     application = builder.build()
     assert isinstance(application, DisputeApplication)
     _register_handlers(application)
@@ -103,6 +109,38 @@ def build_application(
     if flood_guard is not None:
         application.add_handler(TypeHandler(Update, flood_guard), group=GROUP_FLOOD)
     return application
+
+
+# Reminders in flight at once: with ~80 ms per call this is enough for Telegram's 30/s.
+REMINDER_CONNECTIONS = 8
+
+
+def _reminder_bot(
+    settings: Settings, request: BaseRequest | None, *, rate_limit: bool
+) -> ExtBot[Any]:
+    """Reminders are bulk notifications: their own bot, connection pool and 30/s limiter.
+
+    A separate pool means a burst of reminders never makes a buyer's reply wait for a
+    connection, nor the reverse. The limiter (REMINDER_RATE_LIMIT, Telegram's ~30/s by
+    default) paces them; its max_retries=0 hands a 429 to the dispatcher, which pauses.
+    """
+    limiter: AIORateLimiter | None = None
+    if rate_limit and settings.reminder_rate_limit > 0:
+        limiter = AIORateLimiter(
+            overall_max_rate=settings.reminder_rate_limit,
+            overall_time_period=1,
+            group_max_rate=0,
+            max_retries=0,
+        )
+    return ExtBot(
+        settings.token,
+        base_url=settings.api_base_url,
+        base_file_url=settings.api_file_url,
+        request=request
+        or HTTPXRequest(connection_pool_size=REMINDER_CONNECTIONS, pool_timeout=POOL_TIMEOUT),
+        defaults=DEFAULTS,
+        rate_limiter=limiter,
+    )
 
 
 def _register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -128,14 +166,18 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     # The reminder outbox: recover interrupted sends, catch up after downtime, then send due
     # reminders in the background. A buyer found blocked is dropped from the settings cache
     # so their next update reads the flag and brings them back (reminders_handlers).
+    reminder_bot = services.reminder_bot
+    assert reminder_bot is not None
+    await reminder_bot.initialize()
     service = ReminderService(
         services.db,
-        application.bot,
+        reminder_bot,
         services.clock,
         services.rules,
         services.settings.default_timezone,
         reminders_handlers.renderer(services.settings.default_timezone, services.rules),
         on_blocked=lambda user_id: services.buyers.pop(user_id, None),
+        default_waking=services.settings.reminder_hours,
     )
     services.reminders = service
     await service.start()
@@ -147,6 +189,8 @@ async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     service, application.services.reminders = application.services.reminders, None
     if service is not None:
         await service.stop()
+    if application.services.reminder_bot is not None:
+        await application.services.reminder_bot.shutdown()
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -37,6 +37,10 @@ SETTINGS_HELP: tuple[tuple[str, str], ...] = (
         "(default Europe/Moscow for Russian speakers, UTC for English speakers)",
     ),
     ("REMINDER_HOURS", "waking hours for reminders, local time, as FROM-TO (default 9-21)"),
+    (
+        "REMINDER_RATE_LIMIT",
+        "reminders sent per second at most (default 30, Telegram's bulk limit; 0 = unlimited)",
+    ),
     ("LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO)"),
     ("WEBHOOK_URL", "public HTTPS URL; when set the bot runs a webhook instead of polling"),
     ("PORT", "port the webhook server listens on (default 8443)"),
@@ -60,6 +64,7 @@ class Settings:
     database_path: Path = Path(DATABASE_PATH_DEFAULT)
     default_timezone: str | None = None
     reminder_hours: tuple[int, int] = (9, 21)
+    reminder_rate_limit: int = 30
     log_level: str = "INFO"
     webhook_url: str | None = None
     port: int = 8443
@@ -152,6 +157,9 @@ def load_settings(
         raise ConfigError("PORT", "must be a TCP port number")
 
     hours = _parse_hours(get("REMINDER_HOURS") or "9-21")
+    rate_text = get("REMINDER_RATE_LIMIT") or "30"
+    if not rate_text.isdigit() or int(rate_text) > 1000:
+        raise ConfigError("REMINDER_RATE_LIMIT", "must be a whole number of messages per second")
 
     return Settings(
         token=token,
@@ -160,6 +168,7 @@ def load_settings(
         database_path=Path(get("DATABASE_PATH") or DATABASE_PATH_DEFAULT),
         default_timezone=tz,
         reminder_hours=hours,
+        reminder_rate_limit=int(rate_text),
         log_level=level,
         webhook_url=get("WEBHOOK_URL"),
         port=int(port_text),

@@ -15,9 +15,11 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
-from bot.domain.models import UserSettings
+from bot.domain.models import Dispute, UserSettings
 from bot.domain.rules import DEFAULT_RULES, Rules
+from bot.domain.schedule import PlannedReminder
 from bot.i18n import Translator, default_timezone, language_for, translator
+from bot.reminders import plan_for
 
 if TYPE_CHECKING:
     from bot.reminders import ReminderService
@@ -35,6 +37,8 @@ class Services:
     settings: Settings
     clock: Callable[[], datetime] = utc_now
     rules: Rules = DEFAULT_RULES
+    # The reminder dispatcher's own bot: separate pool and the 30/s bulk limiter (bot/app.py).
+    reminder_bot: ExtBot[Any] | None = None
     _db: Database | None = None
     reminders: ReminderService | None = None  # started in post_init (bot/app.py)
     # Write-through cache of buyers' settings: read on every update, written rarely.
@@ -98,6 +102,17 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
     def now(self) -> datetime:
         return self.services.clock()
+
+    def plan(self, d: Dispute) -> list[PlannedReminder]:
+        """The reminders `d` needs now, in this buyer's zone and waking hours."""
+        return plan_for(
+            d,
+            self.buyer,
+            self.services.rules,
+            now=self.now(),
+            default_tz=self.timezone,
+            default_waking=self.services.settings.reminder_hours,
+        )
 
     def use(self, buyer: UserSettings, language: str) -> None:
         self._buyer = buyer

@@ -83,6 +83,10 @@ class MessageSender(Protocol):
     ) -> Message: ...
 
 
+# Reminders' waking hours, local time, unless the operator (REMINDER_HOURS) or buyer says else.
+DEFAULT_WAKING = (9, 21)
+
+
 def buyer_timezone(buyer: UserSettings, configured: str | None) -> str:
     """The buyer's zone: their own choice, else the operator's DEFAULT_TIMEZONE, else the
     default for their language (what ``BotContext.timezone`` resolves in handlers)."""
@@ -90,19 +94,26 @@ def buyer_timezone(buyer: UserSettings, configured: str | None) -> str:
 
 
 def plan_for(
-    d: Dispute, buyer: UserSettings, rules: Rules, *, now: datetime, default_tz: str
+    d: Dispute,
+    buyer: UserSettings,
+    rules: Rules,
+    *,
+    now: datetime,
+    default_tz: str,
+    default_waking: tuple[int, int] = DEFAULT_WAKING,
 ) -> list[PlannedReminder]:
     """The reminders ``d`` needs from ``now`` on, in its buyer's zone and waking hours.
 
     Nothing for a muted dispute (the buyer asked for silence) or a buyer who blocked the bot
     (every message would be a 403). ``default_tz`` applies when the buyer chose no zone; in a
-    handler pass ``context.timezone``. Store the result with
+    handler pass ``context.timezone``. ``default_waking``: the operator's REMINDER_HOURS,
+    for buyers who did not pick their own. Store the result with
     ``DisputeRepo.save(d, reminders=...)`` so the plan and the dispute commit together.
     """
     if d.muted or buyer.blocked:
         return []
     tz = ZoneInfo(buyer.timezone or default_tz)
-    waking = (buyer.remind_from_hour, buyer.remind_to_hour)
+    waking = buyer.waking(default_waking)
     return plan_reminders(d, rules, tz, now=now, waking=waking)
 
 
@@ -147,12 +158,14 @@ class ReminderService:
         max_attempts: int = MAX_ATTEMPTS,
         max_sleep: float = MAX_SLEEP,
         on_blocked: Callable[[int], object] | None = None,
+        default_waking: tuple[int, int] = DEFAULT_WAKING,
     ) -> None:
         self.db = db
         self.bot = bot
         self.clock = clock
         self.rules = rules
         self.default_tz = default_tz
+        self.default_waking = default_waking
         self.render = render
         self.concurrency = concurrency
         self.batch = batch
@@ -408,7 +421,9 @@ class ReminderService:
         planned = 0
         for d in await self.db.disputes.list_for_user(user_id):
             assert d.id is not None
-            plan = plan_for(d, buyer, self.rules, now=now, default_tz=tz)
+            plan = plan_for(
+                d, buyer, self.rules, now=now, default_tz=tz, default_waking=self.default_waking
+            )
             await self.db.reminders.replace_for_dispute(
                 d.id, user_id, [(p.kind, p.deadline_at, p.due_at) for p in plan]
             )

@@ -74,6 +74,7 @@ class Harness:
             clock=self.clock,
             request=HTTPXRequest(httpx_kwargs={"transport": transport}),
             get_updates_request=HTTPXRequest(httpx_kwargs={"transport": transport}),
+            reminder_request=HTTPXRequest(httpx_kwargs={"transport": transport}),
             rate_limit=False,
         )
         # The same sequence as Application.run_polling, minus the network polling.

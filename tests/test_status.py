@@ -137,8 +137,12 @@ async def test_another_buyer_learns_nothing(bot: Harness) -> None:
 
 async def test_timezone_buttons_and_free_entry(bot: Harness) -> None:
     buyer = bot.buyer(8)
-    [reply] = await buyer.say("/timezone")
-    assert "UTC" in reply.text
+    replies = await buyer.say("/timezone")
+    assert "UTC" in replies[0].text and "between 9:00 and 21:00" in replies[0].text
+    replies = await buyer.press("8:00–22:00")
+    assert "between 8:00 and 22:00" in texts(replies)[-1]
+    sent = await buyer.press_data("hrs:3:4")
+    assert buyer.answers(sent) == ["This button is out of date."]
     replies = await buyer.press("Vladivostok")
     assert "Asia/Vladivostok" in texts(replies)[-1]
     [reply] = await buyer.say("/timezone america/new_york")
@@ -148,6 +152,7 @@ async def test_timezone_buttons_and_free_entry(bot: Harness) -> None:
     assert bot.app is not None
     stored = await bot.app.services.db.users.get(buyer.id)
     assert stored is not None and stored.timezone == "America/New_York"
+    assert (stored.remind_from_hour, stored.remind_to_hour) == (8, 22)
 
 
 async def test_deletedata_removes_every_row(bot: Harness) -> None:

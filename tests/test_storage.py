@@ -208,7 +208,7 @@ async def test_user_settings_round_trip_and_upserts(sdb: Database, step_clock: S
     assert await sdb.users.get(7) is None
     await sdb.users.set_language(7, "ru")  # upsert before any ensure()
     ensured = await sdb.users.ensure(7)
-    assert ensured.language == "ru" and ensured.remind_from_hour == 9 and not ensured.blocked
+    assert ensured.language == "ru" and ensured.remind_from_hour is None and not ensured.blocked
 
     step_clock.now = T0 + timedelta(hours=1)
     await sdb.users.set_timezone(7, "Europe/Moscow")

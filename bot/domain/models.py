@@ -238,8 +238,15 @@ class UserSettings:
     user_id: int
     language: str | None = None  # None: not chosen yet, follow Telegram's language_code
     timezone: str | None = None  # None: the default for the language
-    remind_from_hour: int = 9
-    remind_to_hour: int = 21
+    # The buyer's own reminder hours, local time; None: the operator's default (REMINDER_HOURS).
+    remind_from_hour: int | None = None
+    remind_to_hour: int | None = None
     blocked: bool = False
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    def waking(self, default: tuple[int, int]) -> tuple[int, int]:
+        """The hours reminders may arrive in: the buyer's own, else the operator's default."""
+        if self.remind_from_hour is None or self.remind_to_hour is None:
+            return default
+        return self.remind_from_hour, self.remind_to_hour

@@ -9,7 +9,6 @@ from __future__ import annotations
 from bot.context import BotContext
 from bot.domain.models import Dispute, Event
 from bot.domain.schedule import active_deadlines
-from bot.reminders import plan_for
 from bot.storage.repositories import ConversationWrite
 
 
@@ -30,9 +29,7 @@ async def save_case(
     stored version (None for a new case) and decides whether reminders need re-planning."""
     planned = None
     if previous is None or _plan_inputs(context, previous) != _plan_inputs(context, d):
-        planned = plan_for(
-            d, context.buyer, context.services.rules, now=context.now(), default_tz=context.timezone
-        )
+        planned = context.plan(d)
     repo = context.db.disputes
     if d.id is None:
         d = await repo.create(d, conversation=conversation, event=event, reminders=planned)

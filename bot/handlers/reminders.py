@@ -27,7 +27,7 @@ from bot.domain.schedule import INFORMATIONAL_FAMILIES, ReminderFamily, family_o
 from bot.handlers.common import stale_button
 from bot.i18n import Translator, translator
 from bot.keyboards import button, keyboard, parse_callback
-from bot.reminders import Render, buyer_timezone, plan_for
+from bot.reminders import Render, buyer_timezone
 
 log = logging.getLogger(__name__)
 
@@ -292,7 +292,7 @@ async def unmute_pressed(update: Update, context: BotContext) -> None:
     t = context.t
     now = context.now()
     d.muted = False
-    plan = plan_for(d, context.buyer, _rules(context), now=now, default_tz=context.timezone)
+    plan = context.plan(d)
     await context.db.disputes.save(d, event=Event(d.id, now, "buyer", "unmuted"), reminders=plan)
     service = context.services.reminders
     if service is not None:

@@ -15,6 +15,9 @@ from bot.keyboards import button, in_columns, keyboard, parse_callback
 
 log = logging.getLogger(__name__)
 
+# Waking-hour windows offered as buttons (local time); 0-24 means "any time".
+WAKING_CHOICES = ((7, 22), (8, 22), (9, 21), (10, 23), (0, 24))
+
 # The zones most buyers of a Russian- or English-speaking bot live in, as one-tap choices.
 COMMON_ZONES = (
     "Europe/Kaliningrad",
@@ -68,10 +71,49 @@ async def timezone_command(update: Update, context: BotContext) -> None:
             "your time. Pick another zone, or send <code>/timezone Area/City</code>, e.g. "
             "<code>/timezone Asia/Tbilisi</code>.",
             zone=context.timezone,
-            start=context.buyer.remind_from_hour,
-            end=context.buyer.remind_to_hour,
+            start=_hours(context)[0],
+            end=_hours(context)[1],
         ),
         reply_markup=_zones_keyboard(),
+    )
+    await message.reply_text(
+        t._("When may reminders arrive? Pick your waking hours (your local time):"),
+        reply_markup=keyboard(
+            in_columns([button(f"{a}:00–{b}:00", "hrs", a, b) for a, b in WAKING_CHOICES], 2)
+        ),
+    )
+
+
+def _hours(context: BotContext) -> tuple[int, int]:
+    return context.buyer.waking(context.services.settings.reminder_hours)
+
+
+async def hours_chosen(update: Update, context: BotContext) -> None:
+    """Per-buyer waking hours: reminders that would fall outside them move earlier."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    fields = parse_callback(query.data, "hrs", 2)
+    choice = (
+        (int(fields[0]), int(fields[1])) if fields and all(f.isdigit() for f in fields) else None
+    )
+    if choice not in WAKING_CHOICES:
+        await stale_button(update, context)
+        return
+    assert choice is not None
+    user_id = update.effective_user.id
+    await context.db.users.set_waking_hours(user_id, *choice)
+    context.buyer.remind_from_hour, context.buyer.remind_to_hour = choice
+    context.services.buyers[user_id] = context.buyer
+    service = context.services.reminders
+    if service is not None:
+        await service.replan_buyer(user_id)
+    await query.answer()
+    await query.edit_message_text(
+        context.t._(
+            "Done: reminders will come between %(start)s:00 and %(end)s:00 your time.",
+            start=choice[0],
+            end=choice[1],
+        )
     )
 
 
@@ -188,6 +230,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], group: int)
         [
             CommandHandler("timezone", timezone_command),
             CallbackQueryHandler(timezone_chosen, pattern=r"^tz:"),
+            CallbackQueryHandler(hours_chosen, pattern=r"^hrs:"),
             CommandHandler("deletedata", deletedata_command),
             CallbackQueryHandler(deletedata_chosen, pattern=r"^del:"),
             CommandHandler("cancel", cancel_outside),

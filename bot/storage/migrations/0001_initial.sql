@@ -10,8 +10,9 @@ CREATE TABLE users (
     user_id          INTEGER PRIMARY KEY,
     language         TEXT,
     timezone         TEXT,
-    remind_from_hour INTEGER NOT NULL DEFAULT 9 CHECK (remind_from_hour BETWEEN 0 AND 23),
-    remind_to_hour   INTEGER NOT NULL DEFAULT 21 CHECK (remind_to_hour BETWEEN 0 AND 24),
+    -- The buyer's own waking hours for reminders; NULL: the operator's REMINDER_HOURS.
+    remind_from_hour INTEGER CHECK (remind_from_hour BETWEEN 0 AND 23),
+    remind_to_hour   INTEGER CHECK (remind_to_hour BETWEEN 0 AND 24),
     blocked          INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1)),
     created_at       TEXT NOT NULL,
     updated_at       TEXT NOT NULL
