@@ -32,12 +32,21 @@ TOKEN = "123456789:AAHbench-token_for-offline-runs-0123456789"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
+def is_reply(sent: Sent) -> bool:
+    """What answers an update: a new message, or a prompt edited in place into the next
+    question (it carries that question's buttons). An edit that only retires an old prompt's
+    buttons is not an answer: the message sent with it is."""
+    if sent.method == "sendMessage":
+        return True
+    return sent.method == "editMessageText" and bool(sent.params.get("reply_markup"))
+
+
 class BenchApi(FakeBotApi):
     """`FakeBotApi` that hands each chat's sendMessage to that chat's queue and keeps no log.
 
     The base class appends every call and every sent message to lists that a long run would
     grow without end; here replies go to per-chat queues (FIFO: a chat's updates are answered
-    in order, so the n-th sendMessage to a chat answers that chat's n-th update), and the call
+    in order, so the n-th reply to a chat answers that chat's n-th update), and the call
     log is dropped.
     """
 
@@ -55,7 +64,7 @@ class BenchApi(FakeBotApi):
 
     def _record(self, sent: Sent) -> None:
         self.sent_count += 1
-        if sent.method == "sendMessage" and sent.chat_id is not None:
+        if sent.chat_id is not None and is_reply(sent):
             self.replies[sent.chat_id].put_nowait(sent)
         self._sent_event.set()
 

@@ -3,8 +3,9 @@
 The bot runs as a real process (`python -m bot`) talking HTTP/1.1 over loopback to the Bot API
 stand-in served from this process; simulated buyers push updates into the stand-in (served by
 getUpdates long polling, which returns as soon as an update exists) and read the bot's replies
-from it. Every update of the wizard gets exactly one sendMessage in that chat, so a buyer's
-n-th sendMessage answers its n-th update.
+from it. Every update of the wizard gets exactly one reply in that chat (a new message, or the
+pressed prompt edited into the next question: bench.common.is_reply), so a buyer's n-th reply
+answers its n-th update.
 
 Closed loop: K buyers at once, each sends its next update only when the reply to the previous
 one has arrived, and presses buttons by label from that reply as tests do. Half the buyers take

@@ -25,6 +25,9 @@ from tests.standin import FakeBotApi, Sent
 NEW_MESSAGE_METHODS = frozenset(
     {"sendMessage", "sendPhoto", "sendVideo", "sendDocument", "sendAnimation", "sendMediaGroup"}
 )
+# What changes what the buyer sees at the bottom of the chat: a new message, or a prompt
+# edited in place into the next question.
+VISIBLE_METHODS = NEW_MESSAGE_METHODS | {"editMessageText"}
 TEST_TOKEN = "123456789:AAHtest-token_for-offline-tests-0123456789"
 
 
@@ -116,12 +119,19 @@ class Harness:
         await self.app.process_update(Update.de_json(data, self.app.bot))
         # Concurrent calls (answer, edit, send) may land in any order; put new messages last so
         # that `replies[-1]` is what the buyer reads at the bottom of the chat.
-        return sorted(self.api.sent[before:], key=lambda s: s.method in NEW_MESSAGE_METHODS)
+        return sorted(self.api.sent[before:], key=_bottom_last)
 
     def buyer(
         self, user_id: int = 1001, language_code: str | None = "en", first_name: str = "Anna"
     ) -> Buyer:
         return Buyer(self, standin.user(user_id, language_code, first_name))
+
+
+def _bottom_last(sent: Sent) -> int:
+    """Callback answers (toasts) first, then edits, then new messages: the chat's bottom."""
+    if sent.method in NEW_MESSAGE_METHODS:
+        return 2
+    return 1 if sent.method in VISIBLE_METHODS else 0
 
 
 class Buyer:
@@ -141,7 +151,7 @@ class Buyer:
 
     @property
     def last(self) -> Sent:
-        messages = [s for s in self.seen if s.method in NEW_MESSAGE_METHODS]
+        messages = [s for s in self.seen if s.method in VISIBLE_METHODS]
         assert messages, "the bot has sent this buyer nothing"
         return messages[-1]
 

@@ -279,14 +279,23 @@ async def on_error(update: object, context: BotContext) -> None:
     t = context.t
     if isinstance(update, Update) and update.effective_user and context._t is None:
         t = translator(language_for(update.effective_user.language_code))
+    text = t._(
+        "Sorry, something went wrong on my side. Your data is safe: everything you "
+        "told me before this message is saved. Please try again in a moment."
+    )
     try:
-        await context.bot.send_message(
-            chat_id,
-            t._(
-                "Sorry, something went wrong on my side. Your data is safe: everything you "
-                "told me before this message is saved. Please try again in a moment."
-            ),
-        )
+        from bot.handlers.wizard import current_prompt  # the wizard imports this module
+
+        where = await current_prompt(update, context) if isinstance(update, Update) else None
+    except Exception:  # the apology must go out even if the database is what failed
+        log.warning("could not find the buyer's current step", exc_info=True)
+        where = None
+    keyboard = None
+    if where:
+        text += "\n\n" + t._("We are here:") + "\n" + where[0]
+        keyboard = where[1]
+    try:
+        await context.bot.send_message(chat_id, text, reply_markup=keyboard)
     except TelegramError:
         log.warning("could not tell chat %s about the error", chat_id, exc_info=True)
 

@@ -587,25 +587,48 @@ async def _reply(
     keyboard: InlineKeyboardMarkup | None = None,
     *,
     chosen: str | None = None,
+    old: str = "replace",
 ) -> None:
-    """Send the next message; for a button press also answer it and retire the old buttons."""
+    """Show `text`. For a button press, `old` says what becomes of the pressed message:
+
+    - "replace": it turns into the next question, headed by the answer ("✓ No"). One chat
+      message per run of buttons, and one Bot API call fewer than sending a new one.
+    - "retire": it stays as it was, its buttons swapped for "✓ answer", and `text` is sent
+      as a new message: for content worth keeping in the chat (the summary, the instructions).
+    - "keep": it stays untouched (its buttons still work) and `text` is sent below it: for
+      an answer that was not accepted.
+    A typed answer always gets a new message.
+    """
     bot = turn.context.bot
-    jobs: list[Awaitable[Any]] = [bot.send_message(turn.chat_id, text, reply_markup=keyboard)]
     query = turn.update.callback_query
-    if query is not None:
-        jobs.append(query.answer())
-        old = query.message
-        if isinstance(old, Message) and old.text is not None:
-            new_text = old.text_html + ("\n\n✓ " + html.escape(chosen) if chosen else "")
-            jobs.append(_retire(old, new_text))
+    pressed = query.message if query is not None else None
+    if query is None or not isinstance(pressed, Message) or pressed.text is None:
+        jobs: list[Awaitable[Any]] = [bot.send_message(turn.chat_id, text, reply_markup=keyboard)]
+        if query is not None:
+            jobs.append(query.answer())
+        await asyncio.gather(*jobs)
+        return
+    mark = "✓ " + html.escape(chosen) if chosen else ""
+    if old == "replace":
+        replaced, _ = await asyncio.gather(
+            _edit(pressed, (mark + "\n\n" if mark else "") + text, keyboard), query.answer()
+        )
+        if not replaced:  # too old to edit: the question still has to reach the buyer
+            await bot.send_message(turn.chat_id, text, reply_markup=keyboard)
+        return
+    jobs = [bot.send_message(turn.chat_id, text, reply_markup=keyboard), query.answer()]
+    if old == "retire":
+        jobs.append(_edit(pressed, pressed.text_html + ("\n\n" + mark if mark else ""), None))
     await asyncio.gather(*jobs)
 
 
-async def _retire(old: Message, text: str) -> None:
+async def _edit(message: Message, text: str, keyboard: InlineKeyboardMarkup | None) -> bool:
     try:
-        await old.edit_text(text, reply_markup=None)
-    except BadRequest:  # too old to edit, or unchanged: the new message is what matters
-        log.debug("could not retire an old prompt", exc_info=True)
+        await message.edit_text(text, reply_markup=keyboard)
+    except BadRequest:  # too old to edit, deleted, or unchanged
+        log.debug("could not edit a prompt", exc_info=True)
+        return False
+    return True
 
 
 async def _go(
@@ -624,12 +647,15 @@ async def _go(
     text, keyboard = await render(turn, d, pos)
     if notice:
         text = notice + "\n\n" + text
-    await _reply(turn, text, keyboard, chosen=chosen)
+    # The summary stays in the chat when the instructions follow it.
+    await _reply(
+        turn, text, keyboard, chosen=chosen, old="retire" if pos.step == OPENED else "replace"
+    )
     return str(pos)
 
 
 async def _stay(turn: Turn, error: Stay) -> None:
-    await _reply(turn, error.text, error.keyboard)
+    await _reply(turn, error.text, error.keyboard, old="keep")
 
 
 # --- entry points --------------------------------------------------------------------------------
@@ -818,7 +844,7 @@ async def _offer_existing(turn: Turn, existing: Dispute) -> str | None:
     if resumable(existing):
         rows.append([button("▶️ " + t._("Continue it"), "wx", existing.id or 0, "continue")])
     rows.append([button("📋 " + t._("Show its status"), "st", existing.id or 0)])
-    await _reply(turn, text, InlineKeyboardMarkup(rows))
+    await _reply(turn, text, InlineKeyboardMarkup(rows), old="keep")
     return None
 
 
@@ -1284,7 +1310,7 @@ async def _mark_opened(turn: Turn, when: datetime) -> int:
     opened = transition.dispute
     await _persist(turn, opened, None, transition.kind, transition.detail)
     text = messages.opened_text(t, opened, turn.tz, turn.now())
-    await _reply(turn, text, chosen=t.date(when, turn.tz))
+    await _reply(turn, text, chosen=t.date(when, turn.tz), old="retire")
     return ConversationHandler.END
 
 
@@ -1371,6 +1397,21 @@ async def _evidence_done(turn: Turn) -> str | None:
     )
 
 
+async def current_prompt(
+    update: Update, context: BotContext
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """The question the buyer is on now, as text: for the error handler, so that after a
+    reply failed to arrive the buyer sees which question their next message answers (their
+    previous answer was saved before the failed reply)."""
+    if update.effective_user is None:
+        return None
+    draft = await current_draft(context, update.effective_user.id)
+    if draft is None:
+        return None
+    turn = Turn(update, context, draft, Position.parse(draft.wizard_step))
+    return await render(turn, draft, turn.pos)
+
+
 async def resume_existing(update: Update, context: BotContext) -> str | None:
     """`wx:<id>:continue` from the duplicate-order offer: make that case the current one."""
     query = update.callback_query
@@ -1386,7 +1427,7 @@ async def resume_existing(update: Update, context: BotContext) -> str | None:
     # Touch it so it becomes the most recent wizard draft.
     await _persist(turn, dispute, turn.pos, "resumed")
     text, keyboard = await render(turn, dispute, turn.pos)
-    await _reply(turn, text, keyboard, chosen=context.t._("Continue it"))
+    await _reply(turn, text, keyboard, chosen=context.t._("Continue it"), old="keep")
     return str(turn.pos)
 
 
