@@ -11,11 +11,11 @@
    bot's post_init runs the outbox recovery and catch-up scan first), resident memory
    (VmRSS when ready and at the end, VmHWM = peak), and the dispatch rate of sendMessage as
    the stand-in saw it, over --window seconds.
-   - "limiter": the bot as in production (PTB's AIORateLimiter, about 30 requests/s), against
+   - "limiter": the bot as in production (reminders paced at REMINDER_RATE_LIMIT=30), against
      a stand-in that enforces 30 messages per sliding second with 429 + retry_after; target
      29-30/s sustained and zero 429s.
-   - "no limiter": AIORateLimiter off (bench/launch.py, `build_application(rate_limit=False)`:
-     the bot has no setting for it), stand-in not enforcing: the dispatcher's own ceiling.
+   - "no limiter": REMINDER_RATE_LIMIT=0 (the bot as in production otherwise), stand-in not
+     enforcing: the dispatcher's own ceiling.
 
     .venv/bin/python -m bench.reminders                      # 100,000 reminders, about 2 min
     .venv/bin/python -m bench.reminders --reminders 20000 --window 60 --delay 80
@@ -193,8 +193,8 @@ async def one_mode(
     workdir.mkdir()
     shutil.copy(seeded, workdir / "bot.sqlite3")
     api = LimitedApi(delay=args.delay / 1000, limit=30 if limited else None)
-    env = {} if limited else {"BENCH_BUILD_KWARGS": '{"rate_limit": false}'}
-    module = "bot" if limited else "bench.launch"
+    env = {} if limited else {"REMINDER_RATE_LIMIT": "0"}
+    module = "bot"
     async with StandinServer(api) as server:
         proc = BotProcess(server, workdir, module=module, env=env)
         try:

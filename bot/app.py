@@ -125,10 +125,14 @@ def _reminder_bot(
     default) paces them; its max_retries=0 hands a 429 to the dispatcher, which pauses.
     """
     limiter: AIORateLimiter | None = None
-    if rate_limit and settings.reminder_rate_limit > 0:
+    rate = settings.reminder_rate_limit
+    if rate_limit and rate > 0:
+        # A bucket of R per second lets R through at once and R more as it drains: up to 2R
+        # in one second, and Telegram answers 429. One at a time, every 1/(R-0.5) s, no
+        # second ever holds more than R (30 -> one every 33.9 ms, about 29 per second).
         limiter = AIORateLimiter(
-            overall_max_rate=settings.reminder_rate_limit,
-            overall_time_period=1,
+            overall_max_rate=1,
+            overall_time_period=1 / max(rate - 0.5, 0.5),
             group_max_rate=0,
             max_retries=0,
         )

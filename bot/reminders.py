@@ -187,16 +187,21 @@ class ReminderService:
     async def start(self, *, loop: bool = True) -> CatchUpReport:
         """Recover interrupted sends, catch up after downtime, then start the loop.
 
-        ``loop=False`` leaves sending to explicit ``run_due()`` calls (tests, benchmarks).
+        ``loop=False`` catches up here and leaves sending to explicit ``run_due()`` calls
+        (tests, benchmarks). With the loop, the catch-up (a scan of every overdue row, seconds
+        after a long downtime with a big outbox) runs first thing in the background task, so
+        the bot is answering buyers meanwhile; the returned report then holds only the
+        recovered count, and ``last_catch_up`` the full one once it is done.
         """
         report = CatchUpReport(recovered=await self.db.reminders.recover_sending())
         if report.recovered:
             log.warning("%d reminders were interrupted mid-send; sending again", report.recovered)
-        await self._catch_up(report)
-        self.last_catch_up = report
-        if loop and self._task is None:
+        if not loop:
+            await self._catch_up(report)
+            self.last_catch_up = report
+        elif self._task is None:
             self._stopping = False
-            self._task = asyncio.create_task(self._loop(), name="reminder-dispatcher")
+            self._task = asyncio.create_task(self._loop(report), name="reminder-dispatcher")
         return report
 
     async def stop(self) -> None:
@@ -222,7 +227,15 @@ class ReminderService:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    async def _loop(self) -> None:
+    async def _loop(self, catching_up: CatchUpReport) -> None:
+        try:
+            await self._catch_up(catching_up)
+            self.last_catch_up = catching_up
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The rows stay overdue in the outbox: run_due sends them as ordinary reminders.
+            log.exception("reminder catch-up failed; sending overdue reminders as they are")
         while not self._stopping:
             self._wake.clear()
             try:
