@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import fmt, percentile, table, write_results
+from bench.common import fmt, is_reply, percentile, table, write_results
 from bench.wizard import Step, wizard_script
 from tests import standin
 from tests.harness import Harness
@@ -123,7 +123,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 c.statements += stats.statements - s0
                 c.transactions += stats.transactions - t0
                 c.micros.append(micros)
-            replies = [s for s in sent if s.method == "sendMessage"]
+            replies = [s for s in sent if is_reply(s)]
             last = replies[-1] if replies else last
             if step.expect and (last is None or step.expect not in last.text):
                 mismatches.append(f"buyer {i} {step_name(step)}: {last.text[:60] if last else ''}")

@@ -42,6 +42,18 @@ def parse_callback(data: str | None, namespace: str, arity: int | None = None) -
     return fields
 
 
+MAX_ID = 2**63 - 1  # SQLite's INTEGER range: a larger "id" cannot name any row
+
+
+def parse_id(field: str) -> int | None:
+    """A row id from callback data, or None. Only ASCII digits in SQLite's range: `str.isdigit`
+    also accepts "²" and "٣", which `int()` or SQLite then refuse with an exception."""
+    if not field.isascii() or not field.isdecimal() or len(field) > 19:
+        return None
+    value = int(field)
+    return value if 0 < value <= MAX_ID else None
+
+
 def button(text: str, *fields: str | int) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=callback(*fields))
 

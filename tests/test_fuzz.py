@@ -36,9 +36,8 @@ FUZZ_SHRINK=0 reports a failure as found instead of shrinking it (shrinking repl
 sequences and can take minutes). The run prints how many sequences and updates were tried,
 which wizard steps and case stages were reached, and how often a known bug was hit.
 
-Bugs found here are reproduced by the strict-xfail tests at the end of the file; `known_bug`
-lets the fuzzer step over them meanwhile. When one is fixed, its xfail fails (XPASS): delete the
-test's xfail mark and its clause in `known_bug`.
+Bugs found here were fixed and are kept as regression tests at the end of the file; while a bug
+is open, its reproduction is a strict xfail there and `known_bug` lets the fuzzer step over it.
 """
 
 from __future__ import annotations
@@ -646,29 +645,11 @@ def callback_update(
 _query_ids = itertools.count(1)
 
 
-# Bugs found by this test and reported, each with a strict-xfail reproduction below. An update
-# that hits one is not held against the run (its database and isolation checks still apply),
-# so the fuzzer keeps looking for new ones. Remove an entry when its bug is fixed: its xfail
-# test starts failing (XPASS) at the same moment.
+# Bugs found by this test are fixed and kept as regression tests at the end of the file. While
+# one is open, `known_bug` names it, so the fuzzer steps over it and keeps looking for others
+# (its database and isolation checks still apply); there is none open now.
 def known_bug(update: dict[str, Any], refusals: list[str]) -> str | None:
-    data = str((update.get("callback_query") or {}).get("data") or "")
-    if any(_not_an_sqlite_id(f) for f in data.split(":")):
-        return "forged id that str.isdigit() accepts but int()/SQLite do not"
-    message = update.get("message") or update.get("edited_message") or {}
-    text = str(message.get("text") or "")
-    first = text.split(maxsplit=1)[0] if text.strip() else ""
-    if (
-        first.startswith("/")
-        and "<" in first
-        and refusals
-        and all("can't parse entities" in r for r in refusals)
-    ):
-        return "unknown command echoed as HTML"
     return None
-
-
-def _not_an_sqlite_id(field: str) -> bool:
-    return field.isdigit() and (not field.isdecimal() or int(field) >= 2**63)
 
 
 def _expect(kind: str, update: dict[str, Any], *, in_wizard: bool, album_seen: bool) -> str:
@@ -999,13 +980,7 @@ def test_random_update_sequences_keep_every_invariant(
         assert {wizard.EVIDENCE, wizard.SUMMARY} <= set(world.steps), world.steps
 
 
-# --- reproductions of bugs this fuzzer found (strict xfail: they fail until fixed) --------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="common.unknown_command puts the buyer's command into an HTML message unescaped: "
-    "Telegram refuses '/foo<x' (400 can't parse entities) and the buyer gets 'Sorry, "
-    "something went wrong' instead of 'I don't know the command'",
-)
+# --- regressions: bugs this fuzzer found, fixed, and kept as plain tests --------------------------
 async def test_unknown_command_with_markup_gets_a_valid_answer(bot: Harness) -> None:
     buyer = bot.buyer(1)
     [reply] = await buyer.say("/foo<x")
@@ -1013,12 +988,6 @@ async def test_unknown_command_with_markup_gets_a_valid_answer(bot: Harness) -> 
     assert html_problem(reply.text) is None, reply.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="callback handlers accept an id with str.isdigit() and then int() it or bind it in "
-    "SQL: '²' raises ValueError, 2**63 OverflowError; forged data reaches the error handler "
-    "instead of 'This button is out of date'",
-)
 @pytest.mark.parametrize(
     "data",
     [
@@ -1043,12 +1012,6 @@ async def test_forged_non_sqlite_ids_are_out_of_date(bot: Harness, data: str) ->
     assert not [s for s in sent if s.text.startswith(SORRY)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="status.send_list puts up to MAX_LISTED (30) orders in one message; with long item "
-    "titles (up to 100 characters are accepted) the Russian list is over Telegram's 4096 "
-    "characters, Telegram refuses it and /status answers 'Sorry, something went wrong'",
-)
 async def test_status_list_of_many_orders_fits_in_one_message(bot: Harness) -> None:
     buyer = bot.buyer(3, language_code="ru")
     title = ("Беспроводные наушники & чехол " * 4)[:100]

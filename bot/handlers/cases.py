@@ -6,15 +6,31 @@ the same transaction as the change that moved a deadline, and never re-planned f
 
 from __future__ import annotations
 
+from telegram import Update
+
 from bot.context import BotContext
 from bot.domain.models import Dispute, Event
 from bot.domain.schedule import active_deadlines
+from bot.keyboards import parse_callback, parse_id
 from bot.storage.repositories import ConversationWrite
 
 
 def _plan_inputs(context: BotContext, d: Dispute) -> tuple[object, ...]:
     """What the reminder plan depends on: if none of it changed, the plan has not either."""
     return (d.stage, d.muted, tuple(active_deadlines(d, context.services.rules)))
+
+
+async def own_dispute(update: Update, context: BotContext, namespace: str) -> Dispute | None:
+    """The presser's dispute named by `<namespace>:<id>`, or None: forged, stale and another
+    buyer's ids all read the same, since the lookup is always scoped by the presser."""
+    query = update.callback_query
+    if query is None or update.effective_user is None:
+        return None
+    fields = parse_callback(query.data, namespace, 1)
+    dispute_id = parse_id(fields[0]) if fields else None
+    if dispute_id is None:
+        return None
+    return await context.db.disputes.get(dispute_id, update.effective_user.id)
 
 
 async def save_case(

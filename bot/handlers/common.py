@@ -222,7 +222,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     await message.reply_text(
         context.t._(
             "I don't know the command %(command)s. Send /help to see what I can do.",
-            command=command[:64],
+            command=html.escape(command[:64]),
         )
     )
 

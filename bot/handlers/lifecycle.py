@@ -21,7 +21,7 @@ from bot.domain.models import Dispute
 from bot.handlers.cases import save_case
 from bot.handlers.common import stale_button
 from bot.i18n import Translator
-from bot.keyboards import button, keyboard, parse_callback
+from bot.keyboards import button, keyboard, parse_callback, parse_id
 
 
 def action_label(t: Translator, action: Action) -> str:
@@ -112,7 +112,8 @@ async def action_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     fields = parse_callback(query.data, "lc")
-    if not fields or len(fields) not in (2, 3) or not fields[0].isdigit():
+    dispute_id = parse_id(fields[0]) if fields and len(fields) in (2, 3) else None
+    if fields is None or dispute_id is None:
         await stale_button(update, context)
         return
     try:
@@ -121,7 +122,7 @@ async def action_pressed(update: Update, context: BotContext) -> None:
         await stale_button(update, context)
         return
     confirmed = len(fields) == 3 and fields[2] == "y"
-    d = await context.db.disputes.get(int(fields[0]), update.effective_user.id)
+    d = await context.db.disputes.get(dispute_id, update.effective_user.id)
     if d is None or action not in lifecycle.available_actions(d):
         await stale_button(update, context)
         return

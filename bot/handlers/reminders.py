@@ -24,9 +24,10 @@ from bot.context import BotContext
 from bot.domain.models import Dispute, Event, Reminder, UserSettings
 from bot.domain.rules import DEFAULT_RULES, Rules
 from bot.domain.schedule import INFORMATIONAL_FAMILIES, ReminderFamily, family_of
+from bot.handlers.cases import own_dispute
 from bot.handlers.common import stale_button
 from bot.i18n import Translator, translator
-from bot.keyboards import button, keyboard, parse_callback
+from bot.keyboards import button, keyboard
 from bot.reminders import Render, buyer_timezone
 
 log = logging.getLogger(__name__)
@@ -238,18 +239,6 @@ def renderer(default_tz: str | None, rules: Rules = DEFAULT_RULES) -> Render:
 # --- buttons -------------------------------------------------------------------------------
 
 
-async def _own_dispute(update: Update, context: BotContext, namespace: str) -> Dispute | None:
-    """The presser's dispute named by ``<namespace>:<id>``, or None (forged, stale, another
-    buyer's: all read the same)."""
-    query = update.callback_query
-    if query is None or update.effective_user is None:
-        return None
-    fields = parse_callback(query.data, namespace, 1)
-    if not fields or not fields[0].isdigit():
-        return None
-    return await context.db.disputes.get(int(fields[0]), update.effective_user.id)
-
-
 def _rules(context: BotContext) -> Rules:
     service = context.services.reminders
     return service.rules if service is not None else context.services.rules
@@ -260,7 +249,7 @@ async def mute_pressed(update: Update, context: BotContext) -> None:
     transaction; deadlines still show in /status, and Unmute re-plans."""
     query = update.callback_query
     assert query is not None
-    d = await _own_dispute(update, context, "mute")
+    d = await own_dispute(update, context, "mute")
     if d is None or d.id is None:
         await stale_button(update, context)
         return
@@ -285,7 +274,7 @@ async def mute_pressed(update: Update, context: BotContext) -> None:
 async def unmute_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    d = await _own_dispute(update, context, "unmute")
+    d = await own_dispute(update, context, "unmute")
     if d is None or d.id is None:
         await stale_button(update, context)
         return

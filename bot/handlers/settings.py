@@ -93,13 +93,11 @@ async def hours_chosen(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     fields = parse_callback(query.data, "hrs", 2)
-    choice = (
-        (int(fields[0]), int(fields[1])) if fields and all(f.isdigit() for f in fields) else None
-    )
-    if choice not in WAKING_CHOICES:
+    # Compared as text with the offered windows: no int() of forged data ("²" is a digit).
+    choice = next((c for c in WAKING_CHOICES if fields == [str(c[0]), str(c[1])]), None)
+    if choice is None:
         await stale_button(update, context)
         return
-    assert choice is not None
     user_id = update.effective_user.id
     await context.db.users.set_waking_hours(user_id, *choice)
     context.buyer.remind_from_hour, context.buyer.remind_to_hour = choice

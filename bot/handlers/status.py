@@ -16,11 +16,13 @@ from bot.domain.models import Dispute, Event
 from bot.domain.rules import Rules
 from bot.domain.schedule import Deadline, ReminderFamily, active_deadlines
 from bot.handlers import messages, wizard
+from bot.handlers.cases import own_dispute
 from bot.handlers.common import stale_button
 from bot.i18n import Translator
 from bot.ics import calendar
-from bot.keyboards import button, keyboard, parse_callback
+from bot.keyboards import button, keyboard
 
+MESSAGE_BUDGET = 3_900  # characters of a list message, under Telegram's 4,096
 MAX_LISTED = 30  # a Telegram message holds about 4096 characters: enough for 30 short lines
 
 
@@ -98,10 +100,27 @@ async def send_list(context: BotContext, chat_id: int, user_id: int) -> None:
     tz = ZoneInfo(context.timezone)
     active = [d for d in disputes if d.stage.is_active]
     closed = [d for d in disputes if not d.stage.is_active]
-    shown = (active + closed)[:MAX_LISTED]
+    ordered = active + closed
     lines = ["<b>" + t._("Your orders") + "</b>"]
     rules = context.services.rules
-    lines.extend(_line(t, d, tz, now, rules) for d in shown)
+    shown: list[Dispute] = []
+    length = len(lines[0])
+    for d in ordered[:MAX_LISTED]:
+        line = _line(t, d, tz, now, rules)
+        # Telegram refuses a message over 4,096 characters; leave room for the "more" line.
+        if length + len(line) + 2 > MESSAGE_BUDGET:
+            break
+        lines.append(line)
+        shown.append(d)
+        length += len(line) + 2
+    if len(shown) < len(ordered):
+        lines.append(
+            t.ngettext(
+                "…and %(n)s more order: send /status ORDER to see it.",
+                "…and %(n)s more orders: send /status ORDER for any of them.",
+                len(ordered) - len(shown),
+            )
+        )
     buttons = [
         [
             button(
@@ -190,10 +209,7 @@ async def send_card(
 async def card_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
-    fields = parse_callback(query.data, "st", 1)
-    d = None
-    if fields and fields[0].isdigit():
-        d = await context.db.disputes.get(int(fields[0]), update.effective_user.id)
+    d = await own_dispute(update, context, "st")
     if d is None:
         await stale_button(update, context)
         return
@@ -204,10 +220,7 @@ async def card_pressed(update: Update, context: BotContext) -> None:
 async def files_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
-    fields = parse_callback(query.data, "sf", 1)
-    d = None
-    if fields and fields[0].isdigit():
-        d = await context.db.disputes.get(int(fields[0]), update.effective_user.id)
+    d = await own_dispute(update, context, "sf")
     if d is None or d.id is None:
         await stale_button(update, context)
         return
@@ -221,10 +234,7 @@ async def ics_pressed(update: Update, context: BotContext) -> None:
     """The case's upcoming deadlines as an .ics file, for the buyer's calendar."""
     query = update.callback_query
     assert query is not None and update.effective_user is not None
-    fields = parse_callback(query.data, "ics", 1)
-    d = None
-    if fields and fields[0].isdigit():
-        d = await context.db.disputes.get(int(fields[0]), update.effective_user.id)
+    d = await own_dispute(update, context, "ics")
     if d is None or d.id is None:
         await stale_button(update, context)
         return

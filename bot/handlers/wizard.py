@@ -84,7 +84,7 @@ from bot.handlers.cases import save_case
 from bot.handlers.common import stale_button
 from bot.handlers.texts import branch_label, evidence_checklist, reason_label, refund_label
 from bot.i18n import Translator, default_currency
-from bot.keyboards import button, callback, parse_callback
+from bot.keyboards import button, callback, parse_callback, parse_id
 from bot.storage.repositories import ConversationWrite
 
 log = logging.getLogger(__name__)
@@ -1418,8 +1418,9 @@ async def resume_existing(update: Update, context: BotContext) -> str | None:
     assert query is not None and update.effective_user is not None
     fields = parse_callback(query.data, "wx", 2)
     dispute = None
-    if fields and fields[0].isdigit() and fields[1] == "continue":
-        dispute = await context.db.disputes.get(int(fields[0]), update.effective_user.id)
+    dispute_id = parse_id(fields[0]) if fields and fields[1] == "continue" else None
+    if dispute_id is not None:
+        dispute = await context.db.disputes.get(dispute_id, update.effective_user.id)
     if dispute is None or not resumable(dispute):
         await stale_button(update, context)
         return None
