@@ -443,3 +443,24 @@ async def test_edit_button_fields_and_back_to_summary(
         return
     replies = await buyer.press(press)
     assert "Step 10 of 10" in replies[-1].text and press in replies[-1].text
+
+
+async def test_file_metadata_from_the_buyer_is_cut_short(bot: Harness) -> None:
+    """Names and MIME types come from the buyer's device: stored, but never at any length."""
+    buyer = bot.buyer(400)
+    await to_received_step(buyer)
+    await buyer.press("No, I did not receive it")
+    await buyer.press("No tracking")
+    await buyer.say("Tracking has not updated for a month.")
+    await buyer.send(standin.video_update(buyer.user, "v1", mime_type="video/" + "x" * 10_000))
+    await buyer.send(
+        standin.document_update(
+            buyer.user, "d1", mime_type="image/png", file_name="a" * 10_000 + ".png", size=1000
+        )
+    )
+    assert bot.app is not None
+    d = await dispute_of(bot, buyer)
+    stored = await bot.app.services.db.evidence.list(d.id)
+    assert len(stored) == 2
+    for e in stored:
+        assert len(e.mime_type or "") <= 200 and len(e.file_name or "") <= 200

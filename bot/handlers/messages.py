@@ -48,6 +48,7 @@ VIDEO_EXTENSIONS = {
 }
 VIDEO_MAX_BYTES = 500 * 1024 * 1024
 ALBUM_SIZE = 10  # Telegram's media group limit
+MAX_META = 200  # file names and MIME types come from the buyer's device: keep them short
 
 
 def _megabytes(t: Translator, size: int) -> str:
@@ -363,7 +364,7 @@ def evidence_from_message(message: Message, dispute_id: int) -> Evidence | None:
         mime, name = message.animation.mime_type, message.animation.file_name
     elif message.document is not None:
         doc = message.document
-        mime = (doc.mime_type or "").lower()[:100] or None
+        mime = (doc.mime_type or "").lower() or None
         if mime is None or not mime.startswith(("image/", "video/")):
             return None
         media, kind, name = doc, EvidenceKind.DOCUMENT, doc.file_name
@@ -374,9 +375,9 @@ def evidence_from_message(message: Message, dispute_id: int) -> Evidence | None:
         file_id=media.file_id,
         file_unique_id=media.file_unique_id,
         kind=kind,
-        mime_type=mime,
+        mime_type=mime[:MAX_META] if mime else None,
         file_size=media.file_size,
-        file_name=name[:200] if name else None,
+        file_name=name[:MAX_META] if name else None,
         caption=(message.caption or "")[:1024] or None,
         media_group_id=message.media_group_id,
     )
