@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from tests.harness import FakeClock, Harness
+from tests.processes import BotProcess
+from tests.standin import FakeBotApi, StandinServer
 
 # These machines are shared and noisy: Hypothesis's timing checks (per-example deadline, slow
 # data generation) would fail tests for the machine's load, not for the code. Properties and
@@ -35,3 +38,23 @@ async def bot(db_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
         yield harness
     finally:
         await harness.stop()
+
+
+# --- process-level tests: the Bot API stand-in over loopback, and the bot processes started
+@pytest.fixture
+async def server() -> AsyncIterator[StandinServer]:
+    async with StandinServer(FakeBotApi()) as s:
+        yield s
+        # End the stand-in's pending long polls, so stopping it cancels nothing mid-answer.
+        s.api._updates_event.set()
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def procs() -> AsyncIterator[list[BotProcess]]:
+    """Every BotProcess a test starts; whatever is still running at the end is killed."""
+    started: list[BotProcess] = []
+    yield started
+    for p in started:
+        if p.alive:
+            await p.kill9()

@@ -21,13 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import os
 import re
-import signal
 import sqlite3
-import sys
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,94 +34,12 @@ import pytest
 from bot.reminders import CONCURRENCY
 from bot.storage.db import Database, to_db_time
 from tests import standin
-from tests.harness import TEST_TOKEN
+from tests.processes import BotProcess
 from tests.standin import FakeBotApi, Fault, StandinServer
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 APOLOGY = "Sorry, something went wrong on my side"
-SETMYCOMMANDS_PER_START = 5  # post_init registers the command menus: the bot is ready
-
-
-class BotProcess:
-    """`python -m bot` on `db_path`, talking to `server`; its output goes to `log_path`."""
-
-    def __init__(
-        self, server: StandinServer, db_path: Path, *, env: dict[str, str] | None = None
-    ) -> None:
-        self.server = server
-        self.db_path = db_path
-        self.log_path = db_path.with_suffix(".log")
-        self.env = env or {}
-        self.proc: asyncio.subprocess.Process | None = None
-        self.starts = 0
-
-    async def start(self) -> float:
-        """Spawn and wait until ready; returns the seconds it took."""
-        started = time.monotonic()
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")},
-            "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
-            "TELEGRAM_API_BASE_URL": self.server.base_url,
-            "DATABASE_PATH": str(self.db_path),
-            "LOG_LEVEL": "INFO",
-            "PYTHONPATH": str(ROOT),
-            **self.env,
-        }
-        with self.log_path.open("ab") as log:
-            self.proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                env=env,
-                cwd=self.db_path.parent,
-                stdout=log,
-                stderr=log,
-            )
-        self.starts += 1
-        api = self.server.api
-        while api.counts["setMyCommands"] < SETMYCOMMANDS_PER_START * self.starts:
-            if self.proc.returncode is not None or time.monotonic() - started > 30:
-                raise AssertionError("the bot did not get ready:\n" + self.log_tail())
-            await asyncio.sleep(0.02)
-        return time.monotonic() - started
-
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.returncode is None
-
-    async def kill9(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        await self.proc.wait()
-
-    async def terminate(self) -> int:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGINT)
-        return await asyncio.wait_for(self.proc.wait(), 30)
-
-    def log_tail(self, chars: int = 4000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:]
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[StandinServer]:
-    async with StandinServer(FakeBotApi()) as s:
-        yield s
-        # End the stand-in's pending long polls, so stopping it cancels nothing mid-answer.
-        s.api._updates_event.set()
-        await asyncio.sleep(0.05)
-
-
-@pytest.fixture
-async def procs() -> AsyncIterator[list[BotProcess]]:
-    """Every BotProcess a test starts; whatever is still running at the end is killed."""
-    started: list[BotProcess] = []
-    yield started
-    for p in started:
-        if p.alive:
-            await p.kill9()
 
 
 # --- seeding --------------------------------------------------------------------------------

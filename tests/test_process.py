@@ -5,74 +5,17 @@ The durability promise, tested the hard way: a step the bot has replied to survi
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
 import sqlite3
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from tests import standin
 from tests.harness import TEST_TOKEN
+from tests.processes import BotProcess
 from tests.standin import FakeBotApi, Sent, StandinServer
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
-
-
-class BotProcess:
-    def __init__(self, server: StandinServer, db_path: Path, log_path: Path) -> None:
-        self.server = server
-        self.db_path = db_path
-        self.log_path = log_path
-        self.proc: asyncio.subprocess.Process | None = None
-        self.starts = 0
-
-    async def start(self) -> None:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")},
-            "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
-            "TELEGRAM_API_BASE_URL": self.server.base_url,
-            "DATABASE_PATH": str(self.db_path),
-            "LOG_LEVEL": "DEBUG",
-            "PYTHONPATH": str(ROOT),
-        }
-        log = self.log_path.open("ab")
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            env=env,
-            cwd=self.db_path.parent,
-            stdout=log,
-            stderr=log,
-        )
-        # Ready once post_init has registered the command menus (5 calls per start).
-        self.starts += 1
-        deadline = asyncio.get_running_loop().time() + 30
-        while self.server.api.counts["setMyCommands"] < 5 * self.starts:
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(self.log_path.read_text()[-3000:])
-            await asyncio.sleep(0.05)
-
-    async def kill9(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        await self.proc.wait()
-
-    async def terminate(self) -> int:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGINT)
-        return await asyncio.wait_for(self.proc.wait(), 30)
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[StandinServer]:
-    async with StandinServer(FakeBotApi()) as s:
-        yield s
 
 
 def _reply_with(api: FakeBotApi, user: dict[str, object], before: int, expect: str):  # type: ignore[no-untyped-def]
@@ -106,7 +49,7 @@ async def press(api: FakeBotApi, user: dict[str, object], label: str, expect: st
 
 async def test_kill_9_mid_wizard_then_finish(server: StandinServer, tmp_path: Path) -> None:
     api = server.api
-    bot = BotProcess(server, tmp_path / "bot.sqlite3", tmp_path / "bot.log")
+    bot = BotProcess(server, tmp_path / "bot.sqlite3", env={"LOG_LEVEL": "DEBUG"})
     buyer = standin.user(4242, "en")
     await bot.start()
     try:
@@ -135,6 +78,6 @@ async def test_kill_9_mid_wizard_then_finish(server: StandinServer, tmp_path: Pa
     with sqlite3.connect(tmp_path / "bot.sqlite3") as conn:
         row = conn.execute("SELECT order_id, stage, item_title FROM disputes").fetchone()
     assert row == ("8123456789012345", "opened", "Desk lamp")
-    log_text = (tmp_path / "bot.log").read_text()
+    log_text = bot.log_path.read_text()
     assert TEST_TOKEN not in log_text and TEST_TOKEN.split(":")[1] not in log_text
     assert "getUpdates" in log_text  # DEBUG logging was on and saw the URLs
