@@ -38,6 +38,15 @@ async def to_received_step(
     await buyer.say(protection)
 
 
+async def to_summary(buyer: Buyer) -> None:
+    """A not-received case with no evidence, up to its summary (step 10)."""
+    await to_received_step(buyer)
+    await buyer.press("No, I did not receive it")
+    await buyer.press("No tracking")
+    await buyer.say("Tracking has not updated for a month.")
+    await buyer.press("Skip, I have none")
+
+
 async def test_not_received_branch_to_opened(bot: Harness, clock: FakeClock) -> None:
     buyer = bot.buyer(1)
     [prompt] = await buyer.say("/new")
@@ -165,12 +174,8 @@ async def test_back_and_cancel(bot: Harness) -> None:
 
 async def test_edit_from_summary_changes_one_field_and_returns(bot: Harness) -> None:
     buyer = bot.buyer(5)
-    await to_received_step(buyer)
-    await buyer.press("No, I did not receive it")
-    await buyer.press("No tracking")
-    await buyer.say("Tracking has not updated for a month.")
-    replies = await buyer.press("Skip, I have none")
-    assert "Step 10 of 10" in replies[-1].text
+    await to_summary(buyer)
+    assert "Step 10 of 10" in buyer.last.text
     await buyer.press("Edit")
     await buyer.press("Amount paid")
     replies = await buyer.say("15 EUR")
@@ -409,11 +414,7 @@ EDITS = {
 @pytest.mark.parametrize("field", list(EDITS))
 async def test_edit_each_text_field_returns_to_summary(bot: Harness, field: str) -> None:
     buyer = bot.buyer(300)
-    await to_received_step(buyer)
-    await buyer.press("No, I did not receive it")
-    await buyer.press("No tracking")
-    await buyer.say("Tracking has not updated for a month.")
-    await buyer.press("Skip, I have none")
+    await to_summary(buyer)
     await buyer.press("Edit")
     replies = await buyer.press(field)
     assert "Back to the summary" in [label.split(" ", 1)[-1] for label, _ in replies[-1].buttons]
@@ -430,11 +431,7 @@ async def test_edit_button_fields_and_back_to_summary(
     bot: Harness, field: str, press: str | None
 ) -> None:
     buyer = bot.buyer(301)
-    await to_received_step(buyer)
-    await buyer.press("No, I did not receive it")
-    await buyer.press("No tracking")
-    await buyer.say("Tracking has not updated for a month.")
-    await buyer.press("Skip, I have none")
+    await to_summary(buyer)
     await buyer.press("Edit")
     await buyer.press(field)
     if press is None:
