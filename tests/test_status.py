@@ -208,3 +208,31 @@ async def test_deletedata_removes_every_row(bot: Harness) -> None:
     [reply] = await buyer.say("/status")
     assert "no orders" in reply.text
     assert (await dispute_of(bot, other)).stage is Stage.OPENED
+
+
+async def test_watch_only_then_open_the_dispute_later(bot: Harness, clock: FakeClock) -> None:
+    """Not a problem yet: the order is kept with protection reminders; the dispute comes later."""
+    buyer = bot.buyer(11)
+    await buyer.say("/new")
+    await buyer.say(ORDER)
+    await buyer.say("Desk lamp")
+    await buyer.say("25 USD")
+    await buyer.say("40")
+    replies = await buyer.press("Not yet, just watch the protection timer")
+    assert "7, 3 and 1 day before" in texts(replies)[-1]
+    d = await dispute_of(bot, buyer)
+    assert d.stage is Stage.TRACKING and d.wizard_step is None
+    assert bot.app is not None
+    planned = await bot.app.services.db.reminders.list_for_dispute(d.id or 0)
+    assert sorted(r.kind for r in planned) == ["protection_1d", "protection_3d", "protection_7d"]
+    [reply] = await buyer.say("/status")
+    assert "watching the protection timer" in reply.text
+    clock.advance(timedelta(days=20))
+    await buyer.say(f"/status {ORDER}")
+    replies = await buyer.press("Open a dispute for it")
+    assert any("Continue it" in label for label, _ in replies[-1].buttons)
+    replies = await buyer.press("Continue it")
+    assert "Did you receive the item?" in texts(replies)[-1]
+    await buyer.press("No, I did not receive it")
+    d = await dispute_of(bot, buyer)
+    assert d.stage is Stage.DRAFT and d.wizard_step == "reason"

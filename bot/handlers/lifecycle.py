@@ -99,10 +99,11 @@ def warning_text(t: Translator, warning: ActionWarning) -> str:
 
 def action_buttons(t: Translator, d: Dispute) -> list[list[InlineKeyboardButton]]:
     """The moves that make sense for this case now, two per row."""
+    # Drafts are confirmed and edited in the wizard itself, not from the card.
     actions = [
         a
         for a in lifecycle.available_actions(d)
-        if a not in (Action.CONFIRM_DRAFT, Action.EDIT_DRAFT, Action.START_DISPUTE)
+        if a not in (Action.CONFIRM_DRAFT, Action.EDIT_DRAFT)
     ]
     buttons = [button(action_label(t, a), "lc", d.id or 0, a.value) for a in actions]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]

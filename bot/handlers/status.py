@@ -154,6 +154,8 @@ def history_lines(t: Translator, events: list[Event], tz: ZoneInfo) -> list[str]
                 continue
         elif ev.kind == lifecycle.EVENT_DEADLINE:
             what = t._("deadline corrected")
+        elif ev.kind == "tracking":
+            what = t._("watching the protection timer")
         elif ev.kind == "muted":
             what = t._("reminders turned off")
         elif ev.kind == "unmuted":

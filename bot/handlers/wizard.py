@@ -295,6 +295,19 @@ def prompt(turn: Turn, d: Dispute | None, pos: Position) -> tuple[str, InlineKey
                 _choice(turn, d, step, branch_label(t, Branch.NOT_RECEIVED), Branch.NOT_RECEIVED),
             ]
         )
+        if d is not None and d.protection_end is not None and not pos.editing:
+            # Not a problem yet: keep the order and its protection reminders, no dispute.
+            rows.append(
+                [
+                    _choice(
+                        turn,
+                        d,
+                        step,
+                        "⏰ " + t._("Not yet, just watch the protection timer"),
+                        "track",
+                    )
+                ]
+            )
     elif step == REASON:
         assert d is not None and d.branch is not None
         body = t._("What is the problem? Pick the closest one; you'll describe the details later.")
@@ -1042,7 +1055,9 @@ async def _b_protection(turn: Turn, value: str) -> str | None:
     )
 
 
-async def _b_received(turn: Turn, value: str) -> str | None:
+async def _b_received(turn: Turn, value: str) -> str | int | None:
+    if value == "track":
+        return await _track_only(turn)
     try:
         branch = Branch(value)
     except ValueError:
@@ -1068,6 +1083,29 @@ async def _b_received(turn: Turn, value: str) -> str | None:
         {"field": "branch", "value": branch.value},
         chosen=branch_label(turn.t, branch),
     )
+
+
+async def _track_only(turn: Turn) -> str | int | None:
+    """The parcel is simply not here yet: keep the order in /status with the protection
+    reminders (7, 3 and 1 day before), and open the dispute from its card if it never comes."""
+    d = turn.draft
+    protection_end = d.protection_end if d is not None else None
+    if d is None or protection_end is None or turn.pos.editing:
+        return await _stale(turn)
+    t = turn.t
+    d = await _persist(turn, replace(d, stage=Stage.TRACKING), None, "tracking")
+    await _reply(
+        turn,
+        t._(
+            "I'll keep an eye on order %(order)s: buyer protection ends %(when)s, and I'll "
+            "remind you 7, 3 and 1 day before. If the parcel does not come, open the dispute "
+            'from /status %(order)s ("Open a dispute for it").',
+            order=d.order_id,
+            when=t.datetime(protection_end, turn.tz),
+        ),
+        chosen=t._("Not yet, just watch the protection timer"),
+    )
+    return ConversationHandler.END
 
 
 async def _b_reason(turn: Turn, value: str) -> str | None:
