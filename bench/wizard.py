@@ -91,7 +91,8 @@ def wizard_script(buyer: int, n: int, received: bool) -> list[Step]:
     else:
         steps += [
             Step("press", "No, I did not receive it", "Step 6 of 10"),
-            Step("press", "Held at customs", "Step 8 of 10"),
+            Step("press", "Held at customs", "When did the seller ship"),
+            Step("say", "25 days ago", "Step 8 of 10"),
             Step("say", "The parcel has been stuck at customs for three weeks.", "Step 9 of 10"),
             *(Step("photo", f"{order}-{i}", "Saved") for i in range(2)),
         ]

@@ -39,6 +39,7 @@ async def open_case_with_the_wizard(buyer: Buyer) -> None:
     await buyer.say("23 days")
     await buyer.press("No, I did not receive it")
     await buyer.press("Held at customs")
+    await buyer.press("Skip")  # the shipping date
     await buyer.say("The parcel has been stuck at customs for three weeks.")
     await buyer.press("Skip, I have none")
     await buyer.press("Confirm")

@@ -29,6 +29,7 @@ async def opened_case(buyer: Buyer, order: str = ORDER, *, received: bool = Fals
     else:
         await buyer.press("No, I did not receive it")
         await buyer.press("No tracking")
+        await buyer.say("40 days ago")  # shipped
         await buyer.say("No tracking updates for five weeks now.")
         await buyer.press("Skip, I have none")
     await buyer.press("Confirm")

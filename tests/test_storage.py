@@ -103,6 +103,7 @@ def full_dispute(user_id: int = 1, order_id: str = "8123456789012345") -> Disput
         updated_at=datetime(2026, 2, 28, tzinfo=UTC),
         return_post_by=datetime(2026, 3, 19, tzinfo=UTC),
         refund_received_at=datetime(2026, 3, 20, tzinfo=UTC),
+        shipped_at=datetime(2026, 2, 1, 8, 30, tzinfo=UTC),
         id=None,
     )
 
@@ -710,3 +711,30 @@ async def test_stats_count_statements_and_transactions(sdb: Database) -> None:
     await sdb.disputes.create(Dispute(user_id=1, order_id="1"))
     # ensure-user, active check, insert; BEGIN/COMMIT are not counted as statements.
     assert (sdb.stats.statements, sdb.stats.transactions) == (4, 1)
+
+
+async def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
+    """A database written by the first release gains the new column, and keeps its rows."""
+    path = tmp_path / "v1.sqlite3"
+    first = load_migrations()[0]
+    with sqlite3.connect(path) as conn:
+        for statement in first.statements():
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute("INSERT INTO users (user_id, created_at, updated_at) VALUES (7, 'x', 'x')")
+        conn.execute(
+            "INSERT INTO disputes (user_id, order_id, stage, muted, created_at, updated_at)"
+            " VALUES (7, '8123456789012345', 'draft', 0,"
+            " '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')"
+        )
+    db = await Database.open(path)
+    try:
+        assert await db.schema_version() == latest_schema_version() >= 2
+        [d] = await db.disputes.list_for_user(7)
+        assert d.order_id == "8123456789012345" and d.shipped_at is None
+        d.shipped_at = datetime(2026, 1, 2, tzinfo=UTC)
+        await db.disputes.save(d)
+        stored = await db.disputes.get(d.id or 0, 7)
+        assert stored is not None and stored.shipped_at == d.shipped_at
+    finally:
+        await db.close()

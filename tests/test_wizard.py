@@ -43,6 +43,7 @@ async def to_summary(buyer: Buyer) -> None:
     await to_received_step(buyer)
     await buyer.press("No, I did not receive it")
     await buyer.press("No tracking")
+    await buyer.press("Skip")  # the shipping date
     await buyer.say("Tracking has not updated for a month.")
     await buyer.press("Skip, I have none")
 
@@ -64,6 +65,9 @@ async def test_not_received_branch_to_opened(bot: Harness, clock: FakeClock) -> 
     labels = [label for label, _ in replies[-1].buttons]
     assert "Held at customs" in labels and "Damaged in shipping" not in labels
     replies = await buyer.press("Held at customs")
+    assert "When did the seller ship" in replies[-1].text and "Step 6 of 10" in replies[-1].text
+    replies = await buyer.say("20 days ago")
+    assert "⚠️" not in replies[-1].text  # shipped long enough ago: no warning
     # Not received: only a full refund exists, the bot says so and moves on to the description.
     assert "only one option" in texts(replies)[-1] and "Step 8 of 10" in texts(replies)[-1]
     replies = await buyer.say("The parcel has been stuck at customs for three weeks.")
@@ -334,6 +338,7 @@ async def _at_step(buyer: Buyer, step: str) -> None:
     await buyer.say("20")
     await buyer.press("No, I did not receive it")
     await buyer.press("Held at customs")
+    await buyer.press("Skip")  # the shipping date
 
 
 @pytest.mark.parametrize(
@@ -390,6 +395,9 @@ async def test_every_reason_reaches_the_summary_with_its_checklist(
     if received:
         await buyer.press("No, not yet")
         replies = await buyer.press("Keep the item, full refund")
+    else:
+        assert "When did the seller ship" in replies[-1].text
+        replies = await buyer.press("Skip")
     assert "Step 8 of 10" in replies[-1].text
     replies = await buyer.say("Something is wrong with this order, details below.")
     for line in evidence_checklist(t, reason):
@@ -448,6 +456,7 @@ async def test_file_metadata_from_the_buyer_is_cut_short(bot: Harness) -> None:
     await to_received_step(buyer)
     await buyer.press("No, I did not receive it")
     await buyer.press("No tracking")
+    await buyer.press("Skip")  # the shipping date
     await buyer.say("Tracking has not updated for a month.")
     await buyer.send(standin.video_update(buyer.user, "v1", mime_type="video/" + "x" * 10_000))
     await buyer.send(
@@ -461,3 +470,17 @@ async def test_file_metadata_from_the_buyer_is_cut_short(bot: Harness) -> None:
     assert len(stored) == 2
     for e in stored:
         assert len(e.mime_type or "") <= 200 and len(e.file_name or "") <= 200
+
+
+async def test_recent_shipping_is_a_warning_not_a_block(bot: Harness) -> None:
+    buyer = bot.buyer(500)
+    await to_received_step(buyer)
+    await buyer.press("No, I did not receive it")
+    await buyer.press("Still in transit")
+    replies = await buyer.say("3 days ago")
+    assert "shipped recently" in replies[-1].text and "Step 8 of 10" in replies[-1].text
+    d = await dispute_of(bot, buyer)
+    assert d.shipped_at is not None and d.wizard_step == "description"
+    await buyer.say("The parcel has not moved since it was shipped.")
+    replies = await buyer.press("Skip, I have none")
+    assert "shipped recently" in replies[-1].text and "Shipped" in replies[-1].text

@@ -184,6 +184,9 @@ class Dispute:
     # (None: no return agreed, or already posted); when the buyer said the refund arrived.
     return_post_by: datetime | None = None
     refund_received_at: datetime | None = None
+    # When the seller shipped (not-received branch, optional): too recent a shipment may make
+    # AliExpress refuse a non-delivery dispute (bot/domain/eligibility.py).
+    shipped_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

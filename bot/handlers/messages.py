@@ -175,6 +175,7 @@ def step_expects(t: Translator, step: str) -> str:
         "partial": t._("the amount you ask back"),
         "description": t._("a description of the problem"),
         "opened_at": t._("the date you opened the dispute"),
+        "shipped": t._("the date the seller shipped, or press Skip"),
     }
     return expected.get(step, t._("an answer to the question above"))
 
@@ -234,6 +235,8 @@ def dispute_card(
     lines.append(_row(t._("Buyer protection"), protection))
     lines.append(_row(t._("Received"), branch_label(t, d.branch) if d.branch else dash))
     lines.append(_row(t._("Reason"), reason_label(t, d.reason) if d.reason else dash))
+    if d.branch is Branch.NOT_RECEIVED and d.shipped_at is not None:
+        lines.append(_row(t._("Shipped"), t.date(d.shipped_at, tz)))
     if d.branch is Branch.RECEIVED:
         if d.receipt_confirmed and d.receipt_confirmed_at is not None:
             confirmed = t._("confirmed on %(date)s", date=t.date(d.receipt_confirmed_at, tz))

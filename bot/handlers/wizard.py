@@ -26,7 +26,8 @@ stateDiagram-v2
     confirmed --> confirmed_at: Yes
     confirmed --> refund: No
     confirmed_at --> refund
-    reason --> description: not received (full refund only)
+    reason --> shipped: not received
+    shipped --> description: date or Skip (full refund only)
     refund --> partial: partial options
     refund --> description: full options
     partial --> description
@@ -106,6 +107,7 @@ REASON, CONFIRMED, CONFIRMED_AT, REFUND, PARTIAL = (
 )
 DESCRIPTION, EVIDENCE, SUMMARY, EDIT = "description", "evidence", "summary", "edit"
 OPENED, OPENED_AT, EXISTING = "opened", "opened_at", "existing"
+SHIPPED = "shipped"  # not-received branch: when the seller shipped (optional)
 
 STEP_NUMBER = {
     ORDER: 1,
@@ -114,6 +116,7 @@ STEP_NUMBER = {
     PROTECTION: 4,
     RECEIVED: 5,
     REASON: 6,
+    SHIPPED: 6,
     CONFIRMED: 6,
     CONFIRMED_AT: 6,
     REFUND: 7,
@@ -132,6 +135,7 @@ EDITABLE = (
     PROTECTION,
     RECEIVED,
     REASON,
+    SHIPPED,
     CONFIRMED,
     REFUND,
     PARTIAL,
@@ -312,6 +316,13 @@ def prompt(turn: Turn, d: Dispute | None, pos: Position) -> tuple[str, InlineKey
         assert d is not None and d.branch is not None
         body = t._("What is the problem? Pick the closest one; you'll describe the details later.")
         rows.extend([_choice(turn, d, step, reason_label(t, r), r)] for r in reasons_for(d.branch))
+    elif step == SHIPPED:
+        body = t._(
+            "When did the seller ship the order? The order page shows the shipping date. Send "
+            "the date, e.g. <code>10.11.2026</code>, or <code>12 days ago</code>. If you "
+            "don't know, skip this."
+        )
+        rows.append([_choice(turn, d, step, t._("Skip"), "skip")])
     elif step == CONFIRMED:
         body = t._(
             'Did you confirm receipt of this order on AliExpress (the "Confirm receipt" '
@@ -397,6 +408,7 @@ def prompt(turn: Turn, d: Dispute | None, pos: Position) -> tuple[str, InlineKey
             PROTECTION: t._("Buyer protection"),
             RECEIVED: t._("Received or not"),
             REASON: t._("Reason"),
+            SHIPPED: t._("Shipping date"),
             CONFIRMED: t._("Receipt confirmation"),
             REFUND: t._("Refund option"),
             PARTIAL: t._("Partial amount"),
@@ -428,6 +440,8 @@ def _applies(step: str, d: Dispute) -> bool:
     """Whether a step is part of this dispute's path (branch- and option-dependent steps)."""
     if step in (CONFIRMED, CONFIRMED_AT):
         return d.branch is Branch.RECEIVED
+    if step == SHIPPED:
+        return d.branch is Branch.NOT_RECEIVED
     if step == REFUND:
         return d.branch is Branch.RECEIVED
     if step == PARTIAL:
@@ -442,6 +456,7 @@ _ORDER_OF_STEPS = (
     PROTECTION,
     RECEIVED,
     REASON,
+    SHIPPED,
     CONFIRMED,
     CONFIRMED_AT,
     REFUND,
@@ -543,7 +558,7 @@ async def summary_card(turn: Turn, d: Dispute) -> tuple[str, InlineKeyboardMarku
     )
     if t.language != "en":
         text += "\n\n<b>" + t._("What it says:") + "</b>\n" + html.escape(_claim_local(t, d, count))
-    warnings = eligibility.eligibility_warnings(d, turn.now())
+    warnings = eligibility.eligibility_warnings(d, turn.now(), shipped_at=d.shipped_at)
     if warnings:
         text += "\n\n" + "\n".join("⚠️ " + messages.eligibility_text(t, w) for w in warnings)
     keyboard = InlineKeyboardMarkup(
@@ -947,6 +962,26 @@ async def _set_confirmed_at(turn: Turn, when: datetime) -> str | None:
     )
 
 
+async def _shipped(turn: Turn, text: str) -> str | None:
+    assert turn.draft is not None
+    when = parsing.parse_past_date(text, turn.now(), turn.tz)
+    d = replace(turn.draft, shipped_at=when)
+    notice = None
+    warnings = eligibility.eligibility_warnings(d, turn.now(), shipped_at=when)
+    if eligibility.EligibilityWarning.SHIPPED_TOO_RECENTLY in warnings:
+        notice = "⚠️ " + messages.eligibility_text(
+            turn.t, eligibility.EligibilityWarning.SHIPPED_TOO_RECENTLY
+        )
+    return await _go(
+        turn,
+        d,
+        _after(SHIPPED, d, turn.pos.editing),
+        "answer",
+        {"field": "shipped_at", "value": when.isoformat()},
+        notice=notice,
+    )
+
+
 async def _partial(turn: Turn, text: str) -> str | None:
     d = turn.draft
     assert d is not None and d.amount_paid is not None and d.refund_option is not None
@@ -1012,6 +1047,7 @@ _TEXT_STEPS: dict[str, Callable[[Turn, str], Awaitable[str | int | None]]] = {
     AMOUNT: _amount,
     PROTECTION: _protection,
     CONFIRMED_AT: _confirmed_at,
+    SHIPPED: _shipped,
     PARTIAL: _partial,
     DESCRIPTION: _description,
     EVIDENCE: _evidence_text,
@@ -1122,6 +1158,21 @@ async def _b_reason(turn: Turn, value: str) -> str | None:
         "answer",
         {"field": "reason", "value": reason.value},
         chosen=reason_label(turn.t, reason),
+    )
+
+
+async def _b_shipped(turn: Turn, value: str) -> str | None:
+    if value != "skip":
+        return await _stale(turn)
+    assert turn.draft is not None
+    d = replace(turn.draft, shipped_at=None)
+    return await _go(
+        turn,
+        d,
+        _after(SHIPPED, d, turn.pos.editing),
+        "answer",
+        {"field": "shipped_at", "value": None},
+        chosen=turn.t._("Skip"),
     )
 
 
@@ -1294,6 +1345,7 @@ _BUTTON_STEPS: dict[str, Callable[[Turn, str], Awaitable[str | int | None]]] = {
     REASON: _b_reason,
     CONFIRMED: _b_confirmed,
     CONFIRMED_AT: _b_confirmed_at,
+    SHIPPED: _b_shipped,
     REFUND: _b_refund,
     PARTIAL: _b_partial,
     EVIDENCE: _b_evidence,

@@ -225,6 +225,7 @@ _DISPUTE_COLUMNS: Final = (
     "muted",
     "return_post_by",
     "refund_received_at",
+    "shipped_at",
     "created_at",
     "updated_at",
 )
@@ -273,6 +274,7 @@ def _dispute_params(d: Dispute) -> dict[str, Any]:
         "muted": int(d.muted),
         "return_post_by": to_db_time_opt(d.return_post_by),
         "refund_received_at": to_db_time_opt(d.refund_received_at),
+        "shipped_at": to_db_time_opt(d.shipped_at),
         "created_at": to_db_time_opt(d.created_at),
         "updated_at": to_db_time_opt(d.updated_at),
     }
@@ -310,6 +312,7 @@ def _dispute(row: sqlite3.Row) -> Dispute:
         muted=bool(row["muted"]),
         return_post_by=from_db_time_opt(row["return_post_by"]),
         refund_received_at=from_db_time_opt(row["refund_received_at"]),
+        shipped_at=from_db_time_opt(row["shipped_at"]),
         created_at=from_db_time_opt(row["created_at"]),
         updated_at=from_db_time_opt(row["updated_at"]),
     )
