@@ -24,6 +24,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.concurrency import DEFAULT_CONCURRENCY, PerChatUpdateProcessor
 from bot.config import Settings
 from bot.context import BotContext, DisputeApplication, Services, load_buyer, utc_now
+from bot.domain.rules import rules_from_overrides
 from bot.flood import FloodGuard
 from bot.handlers import common, lifecycle, settings, status, wizard
 from bot.handlers import reminders as reminders_handlers
@@ -69,7 +70,9 @@ def build_application(
     than any person, has neither unless a test passes one.
     `reminder_request`: the HTTP path of the reminder dispatcher's own bot (see `_reminder_bot`).
     """
-    services = Services(settings=settings, clock=clock)
+    services = Services(
+        settings=settings, clock=clock, rules=rules_from_overrides(dict(settings.rule_overrides))
+    )
     services.reminder_bot = _reminder_bot(settings, reminder_request, rate_limit=rate_limit)
     persistence = SqlitePersistence(settings.database_path, clock=clock)
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.rules import rules_from_overrides
+
 TELEGRAM_API_BASE_URL_DEFAULT = "https://api.telegram.org/bot"
 DATABASE_PATH_DEFAULT = "data/bot.sqlite3"
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
@@ -41,6 +43,11 @@ SETTINGS_HELP: tuple[tuple[str, str], ...] = (
         "REMINDER_RATE_LIMIT",
         "reminders sent per second at most (default 30, Telegram's bulk limit; 0 = unlimited)",
     ),
+    (
+        "DISPUTE_RULES",
+        "override deadline rules, e.g. 'negotiation_before_escalation=15d; "
+        "evidence_response=72h' (names and defaults in bot/domain/rules.py)",
+    ),
     ("LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO)"),
     ("WEBHOOK_URL", "public HTTPS URL; when set the bot runs a webhook instead of polling"),
     ("PORT", "port the webhook server listens on (default 8443)"),
@@ -65,6 +72,8 @@ class Settings:
     default_timezone: str | None = None
     reminder_hours: tuple[int, int] = (9, 21)
     reminder_rate_limit: int = 30
+    # (rule name, value) pairs from DISPUTE_RULES, already validated against the rules table.
+    rule_overrides: tuple[tuple[str, str], ...] = ()
     log_level: str = "INFO"
     webhook_url: str | None = None
     port: int = 8443
@@ -113,6 +122,23 @@ def _parse_hours(value: str) -> tuple[int, int]:
     return start, end
 
 
+def _parse_rules(value: str) -> tuple[tuple[str, str], ...]:
+    """`name=value; name=value` (values may hold commas: `protection_reminders=7d,3d,1d`)."""
+    pairs: list[tuple[str, str]] = []
+    for item in value.split(";"):
+        if not item.strip():
+            continue
+        name, sep, raw = item.partition("=")
+        if not sep:
+            raise ConfigError("DISPUTE_RULES", f"expected name=value, got {item.strip()!r}")
+        pairs.append((name.strip(), raw.strip()))
+    try:
+        rules_from_overrides(dict(pairs))
+    except ValueError as error:
+        raise ConfigError("DISPUTE_RULES", str(error)) from None
+    return tuple(pairs)
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")
 ) -> Settings:
@@ -157,6 +183,7 @@ def load_settings(
         raise ConfigError("PORT", "must be a TCP port number")
 
     hours = _parse_hours(get("REMINDER_HOURS") or "9-21")
+    overrides = _parse_rules(get("DISPUTE_RULES") or "")
     rate_text = get("REMINDER_RATE_LIMIT") or "30"
     if not rate_text.isdigit() or int(rate_text) > 1000:
         raise ConfigError("REMINDER_RATE_LIMIT", "must be a whole number of messages per second")
@@ -169,6 +196,7 @@ def load_settings(
         default_timezone=tz,
         reminder_hours=hours,
         reminder_rate_limit=int(rate_text),
+        rule_overrides=overrides,
         log_level=level,
         webhook_url=get("WEBHOOK_URL"),
         port=int(port_text),

@@ -149,3 +149,26 @@ async def test_token_never_logged_even_at_debug_with_errors(tmp_path: Path) -> N
     assert REDACTED in output  # ... with the token replaced
     assert TEST_TOKEN not in output and secret not in output
     assert "Traceback" in output  # the exception path was exercised
+
+
+def test_rules_are_overridable_from_the_environment(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from bot.app import build_application
+
+    settings = load_settings(
+        {
+            "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
+            "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+            "DISPUTE_RULES": "negotiation_before_escalation=15d; protection_reminders=5d,2d",
+        },
+        dotenv=None,
+    )
+    rules = build_application(settings).services.rules
+    assert rules.negotiation_before_escalation == timedelta(days=15)
+    assert rules.protection_reminders == (timedelta(days=5), timedelta(days=2))
+    assert rules.seller_answer == timedelta(days=5)  # untouched rules keep their defaults
+    for bad in ("no_such_rule=3d", "seller_answer=soon", "seller_answer"):
+        with pytest.raises(ConfigError) as info:
+            load_settings({"TELEGRAM_BOT_TOKEN": TEST_TOKEN, "DISPUTE_RULES": bad}, dotenv=None)
+        assert info.value.variable == "DISPUTE_RULES"
