@@ -1056,19 +1056,26 @@ _TEXT_STEPS: dict[str, Callable[[Turn, str], Awaitable[str | int | None]]] = {
 
 
 # --- step handlers: buttons ---------------------------------------------------------------------
-async def _b_item(turn: Turn, value: str) -> str | None:
+async def _skip(
+    turn: Turn, value: str, step: str, field: str, clear: Callable[[Dispute], Dispute]
+) -> str | None:
+    """Skip on an optional step: `clear` empties its field and the buyer moves on."""
     if value != "skip":
         return await _stale(turn)
     assert turn.draft is not None
-    d = replace(turn.draft, item_title=None)
+    d = clear(turn.draft)
     return await _go(
         turn,
         d,
-        _after(ITEM, d, turn.pos.editing),
+        _after(step, d, turn.pos.editing),
         "answer",
-        {"field": "item", "skipped": True},
+        {"field": field, "skipped": True},
         chosen=turn.t._("Skip"),
     )
+
+
+async def _b_item(turn: Turn, value: str) -> str | None:
+    return await _skip(turn, value, ITEM, "item", lambda d: replace(d, item_title=None))
 
 
 async def _b_protection(turn: Turn, value: str) -> str | None:
@@ -1162,18 +1169,7 @@ async def _b_reason(turn: Turn, value: str) -> str | None:
 
 
 async def _b_shipped(turn: Turn, value: str) -> str | None:
-    if value != "skip":
-        return await _stale(turn)
-    assert turn.draft is not None
-    d = replace(turn.draft, shipped_at=None)
-    return await _go(
-        turn,
-        d,
-        _after(SHIPPED, d, turn.pos.editing),
-        "answer",
-        {"field": "shipped_at", "value": None},
-        chosen=turn.t._("Skip"),
-    )
+    return await _skip(turn, value, SHIPPED, "shipped_at", lambda d: replace(d, shipped_at=None))
 
 
 async def _b_confirmed(turn: Turn, value: str) -> str | None:
