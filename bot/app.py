@@ -19,7 +19,7 @@ from telegram.ext import (
     ExtBot,
     TypeHandler,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.concurrency import DEFAULT_CONCURRENCY, PerChatUpdateProcessor
 from bot.config import Settings
@@ -28,6 +28,7 @@ from bot.domain.rules import rules_from_overrides
 from bot.flood import FloodGuard
 from bot.handlers import common, lifecycle, settings, status, wizard
 from bot.handlers import reminders as reminders_handlers
+from bot.http import AiohttpRequest
 from bot.reminders import ReminderService
 from bot.storage.persistence import SqlitePersistence
 
@@ -62,9 +63,10 @@ def build_application(
 ) -> DisputeApplication:
     """The whole bot, ready for `run_polling`/`run_webhook` or for a test harness.
 
-    `request`/`get_updates_request` let tests put an offline transport under the real
-    HTTPXRequest path; production uses the defaults. `concurrency`: how many chats are served
-    at once (each chat's updates stay strictly in order, see bot/concurrency.py).
+    `request`/`get_updates_request` let tests put an offline transport under PTB's request
+    path; production uses the defaults (`AiohttpRequest`, bot/http.py says why).
+    `concurrency`: how many chats are served at once (each chat's updates stay strictly in
+    order, see bot/concurrency.py).
     `flood_guard`: inbound flood control per buyer (bot/flood.py); by default on whenever
     `rate_limit` is, so production has both and the test harness, whose buyers type faster
     than any person, has neither unless a test passes one.
@@ -93,10 +95,12 @@ def build_application(
     # for handlers that send two calls at once; waiting for a free connection is not an error.
     builder = builder.request(
         request
-        or HTTPXRequest(connection_pool_size=concurrency + POOL_RESERVE, pool_timeout=POOL_TIMEOUT)
+        or AiohttpRequest(
+            connection_pool_size=concurrency + POOL_RESERVE, pool_timeout=POOL_TIMEOUT
+        )
     )
     builder = builder.get_updates_request(
-        get_updates_request or HTTPXRequest(connection_pool_size=1, read_timeout=30)
+        get_updates_request or AiohttpRequest(connection_pool_size=1, read_timeout=30)
     )
     if rate_limit:
         # Replies answer a buyer who just wrote: Telegram's ~30 messages/s cap is for bulk
@@ -144,7 +148,7 @@ def _reminder_bot(
         base_url=settings.api_base_url,
         base_file_url=settings.api_file_url,
         request=request
-        or HTTPXRequest(connection_pool_size=REMINDER_CONNECTIONS, pool_timeout=POOL_TIMEOUT),
+        or AiohttpRequest(connection_pool_size=REMINDER_CONNECTIONS, pool_timeout=POOL_TIMEOUT),
         defaults=DEFAULTS,
         rate_limiter=limiter,
     )

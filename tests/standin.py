@@ -161,8 +161,12 @@ def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
     if not body:
         return {}
     if content_type.startswith("application/json"):
+        # As the Bot API server reads a JSON body: a string value is the parameter's text (PTB
+        # sends every value JSON-encoded as a string), any other value its JSON.
         data = json.loads(body)
-        return dict(data) if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            return {}
+        return {k: _coerce(v) if isinstance(v, str) else v for k, v in data.items()}
     if content_type.startswith("multipart/form-data"):
         parser = email.parser.BytesParser(policy=email.policy.HTTP)
         message = parser.parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
