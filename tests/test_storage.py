@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
@@ -488,12 +489,14 @@ async def test_replanning_is_idempotent_and_cancels_what_is_gone(
     assert again["early"].state is ReminderState.SENT
     assert len(again) == 4
 
-    # Usable inside a caller's transaction, and rolled back with it.
+    # A dispute save carrying a plan applies it in the same transaction, and rolls it back
+    # with the rest when the save fails (here: the dispute is not this buyer's).
     snapshot = await sdb.reminders.list_for_dispute(dispute_id)
-    with pytest.raises(RuntimeError):
-        async with sdb.transaction() as conn:
-            await sdb.reminders.replace_for_dispute_in(conn, dispute_id, 1, [])
-            raise RuntimeError("abort")
+    dispute = await sdb.disputes.get(dispute_id, 1)
+    assert dispute is not None
+    dispute.user_id = 2
+    with pytest.raises(DisputeNotFoundError):
+        await sdb.disputes.save(dispute, reminders=[])
     assert await sdb.reminders.list_for_dispute(dispute_id) == snapshot
 
 
@@ -641,6 +644,52 @@ async def test_transaction_rolls_back_on_error(sdb: Database) -> None:
         )
     assert await sdb.users.get(1) is not None
     assert sdb.stats.transactions == committed + 1
+
+
+async def test_run_is_one_transaction(sdb: Database) -> None:
+    """`Database.run`: the work's writes commit together and its result comes back; an error
+    rolls all of them back and reaches the caller; the connection is usable afterwards."""
+    insert = "INSERT INTO users (user_id, created_at, updated_at) VALUES (?, 'x', 'x')"
+    committed = sdb.stats.transactions
+
+    def two_then_fail(conn: sqlite3.Connection) -> None:
+        conn.execute(insert, (1,))
+        conn.execute(insert, (2,))
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await sdb.run(two_then_fail)
+    assert sqlite_rows(sdb.path or Path(), "SELECT user_id FROM users") == []
+    assert sdb.stats.transactions == committed
+
+    def two(conn: sqlite3.Connection) -> int:
+        conn.execute(insert, (1,))
+        conn.execute(insert, (2,))
+        return int(conn.execute("SELECT COUNT(*) FROM users").fetchone()[0])
+
+    assert await sdb.run(two) == 2
+    assert sqlite_rows(sdb.path or Path(), "SELECT user_id FROM users ORDER BY 1") == [(1,), (2,)]
+    assert sdb.stats.transactions == committed + 1
+
+
+async def test_run_is_not_cut_in_half_by_cancellation(sdb: Database) -> None:
+    """A cancelled caller leaves a `run` whole: here it was queued, so it commits entirely,
+    and the next statement is not swallowed by a dangling transaction."""
+    insert = "INSERT INTO users (user_id, created_at, updated_at) VALUES (?, 'x', 'x')"
+
+    def slow_pair(conn: sqlite3.Connection) -> None:
+        conn.execute(insert, (1,))
+        time.sleep(0.05)  # on the database thread: the caller is cancelled meanwhile
+        conn.execute(insert, (2,))
+
+    task = asyncio.create_task(sdb.run(slow_pair))
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await sdb.users.set_language(3, "en")
+    rows = sqlite_rows(sdb.path or Path(), "SELECT user_id FROM users ORDER BY 1")
+    assert rows == [(1,), (2,), (3,)]
 
 
 async def test_cancelled_transaction_rolls_back_and_frees_the_lock(sdb: Database) -> None:

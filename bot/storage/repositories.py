@@ -14,8 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-import aiosqlite
-
 from bot.domain.models import (
     Branch,
     Dispute,
@@ -86,23 +84,21 @@ class ConversationWrite:
     state: object | None
 
 
-async def write_conversation(conn: aiosqlite.Connection, write: ConversationWrite) -> None:
-    """Upsert (or delete, for state None) one conversation row on ``conn``."""
+def write_conversation(conn: sqlite3.Connection, write: ConversationWrite) -> None:
+    """Upsert (or delete, for state None) one conversation row, inside ``Database.run``."""
     key = conversation_key_json(write.key)
     if write.state is None:
-        await conn.execute(
-            "DELETE FROM conversations WHERE name = ? AND key = ?", (write.name, key)
-        )
+        conn.execute("DELETE FROM conversations WHERE name = ? AND key = ?", (write.name, key))
     else:
-        await conn.execute(
+        conn.execute(
             "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?) "
             "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
             (write.name, key, dumps_json(write.state)),
         )
 
 
-async def _insert_event(conn: aiosqlite.Connection, ev: Event) -> None:
-    await conn.execute(
+def _insert_event(conn: sqlite3.Connection, ev: Event) -> None:
+    conn.execute(
         "INSERT INTO events (dispute_id, at, actor, kind, detail) VALUES (?, ?, ?, ?, ?)",
         (ev.dispute_id, to_db_time(ev.at), ev.actor, ev.kind, dumps_json(ev.detail)),
     )
@@ -324,11 +320,10 @@ class DisputeRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def _active_in(
-        self, conn: aiosqlite.Connection, user_id: int, order_id: str
-    ) -> Dispute | None:
-        rows = list(await conn.execute_fetchall(_SELECT_ACTIVE, (user_id, order_id)))
-        return _dispute(rows[0]) if rows else None
+    @staticmethod
+    def _active_in(conn: sqlite3.Connection, user_id: int, order_id: str) -> Dispute | None:
+        row = conn.execute(_SELECT_ACTIVE, (user_id, order_id)).fetchone()
+        return None if row is None else _dispute(row)
 
     async def create(
         self,
@@ -353,24 +348,28 @@ class DisputeRepo:
         params["created_at"] = to_db_time(d.created_at or now)
         params["updated_at"] = to_db_time(now)
         del params["id"]
-        async with self._db.transaction() as conn:
-            await conn.execute(
+        planned = None if reminders is None else _planned(reminders)
+
+        def work(conn: sqlite3.Connection) -> int:
+            conn.execute(
                 "INSERT INTO users (user_id, created_at, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (user_id) DO NOTHING",
                 (d.user_id, params["updated_at"], params["updated_at"]),
             )
             if d.stage.is_active:
-                existing = await self._active_in(conn, d.user_id, d.order_id)
+                existing = self._active_in(conn, d.user_id, d.order_id)
                 if existing is not None:
                     raise DuplicateActiveDisputeError(existing)
-            rows = list(await conn.execute_fetchall(_INSERT_DISPUTE, params))
-            new_id = int(rows[0][0])
+            new_id = int(conn.execute(_INSERT_DISPUTE, params).fetchone()[0])
             if conversation is not None:
-                await write_conversation(conn, conversation)
+                write_conversation(conn, conversation)
             if event is not None:
-                await _insert_event(conn, replace(event, dispute_id=new_id))
-            if reminders is not None:
-                await _replace_reminders_in(self._db, conn, new_id, d.user_id, reminders)
+                _insert_event(conn, replace(event, dispute_id=new_id))
+            if planned is not None:
+                _replace_reminders(conn, params["updated_at"], new_id, d.user_id, planned)
+            return new_id
+
+        new_id = await self._db.run(work)
         d.id = new_id
         d.created_at = from_db_time(params["created_at"])
         d.updated_at = from_db_time(params["updated_at"])
@@ -403,22 +402,26 @@ class DisputeRepo:
         params["updated_at"] = to_db_time(now)
         del params["created_at"]
         dispute_id = d.id
-        async with self._db.transaction() as conn:
+        planned = None if reminders is None else _planned(reminders)
+
+        def work(conn: sqlite3.Connection) -> None:
             try:
-                cursor = await conn.execute(_UPDATE_DISPUTE, params)
+                cursor = conn.execute(_UPDATE_DISPUTE, params)
             except sqlite3.IntegrityError:
-                existing = await self._active_in(conn, d.user_id, d.order_id)
+                existing = self._active_in(conn, d.user_id, d.order_id)
                 if existing is not None and existing.id != dispute_id:
                     raise DuplicateActiveDisputeError(existing) from None
                 raise
             if cursor.rowcount != 1:
                 raise DisputeNotFoundError(f"dispute {dispute_id} of user {d.user_id}")
             if conversation is not None:
-                await write_conversation(conn, conversation)
+                write_conversation(conn, conversation)
             if event is not None:
-                await _insert_event(conn, replace(event, dispute_id=dispute_id))
-            if reminders is not None:
-                await _replace_reminders_in(self._db, conn, dispute_id, d.user_id, reminders)
+                _insert_event(conn, replace(event, dispute_id=dispute_id))
+            if planned is not None:
+                _replace_reminders(conn, params["updated_at"], dispute_id, d.user_id, planned)
+
+        await self._db.run(work)
         d.updated_at = from_db_time(params["updated_at"])
 
     async def get(self, dispute_id: int, user_id: int) -> Dispute | None:
@@ -567,20 +570,7 @@ class ReminderRepo:
         planned: Sequence[tuple[str, datetime, datetime]],
     ) -> None:
         """Make the dispute's reminders match ``planned`` ((kind, deadline_at, due_at)), in
-        one transaction. See ``replace_for_dispute_in``."""
-        async with self._db.transaction() as conn:
-            await self.replace_for_dispute_in(conn, dispute_id, user_id, planned)
-
-    async def replace_for_dispute_in(
-        self,
-        conn: aiosqlite.Connection,
-        dispute_id: int,
-        user_id: int,
-        planned: Sequence[tuple[str, datetime, datetime]],
-    ) -> None:
-        """Same, on ``conn`` inside the caller's ``db.transaction()``.
-
-        Rows are identified by (kind, deadline_at):
+        one transaction. Rows are identified by (kind, deadline_at):
         - pending and still planned: kept, due_at updated if it moved;
         - sent or sending and still planned: kept as they are (never resent);
         - cancelled or failed and planned again: back to pending (attempts reset). The caller
@@ -588,51 +578,10 @@ class ReminderRepo:
         - pending and no longer planned: cancelled (sent ones stay as history);
         - planned and new: inserted as pending.
         Raises DisputeNotFoundError if the dispute is not this buyer's.
+        ``DisputeRepo.save``/``create`` do the same inside their own transaction.
         """
-        owner = list(
-            await conn.execute_fetchall(
-                "SELECT 1 FROM disputes WHERE id = ? AND user_id = ?", (dispute_id, user_id)
-            )
-        )
-        if not owner:
-            raise DisputeNotFoundError(f"dispute {dispute_id} of user {user_id}")
         now = to_db_time(self._db.clock())
-        wanted = {(kind, to_db_time(deadline)): to_db_time(due) for kind, deadline, due in planned}
-        existing = await conn.execute_fetchall(
-            "SELECT id, kind, deadline_at, due_at, state FROM reminders WHERE dispute_id = ?",
-            (dispute_id,),
-        )
-        for row in existing:
-            due = wanted.pop((row["kind"], row["deadline_at"]), None)
-            state = row["state"]
-            if due is None:
-                if state == ReminderState.PENDING:
-                    await conn.execute(
-                        "UPDATE reminders SET state = 'cancelled', updated_at = ? WHERE id = ?",
-                        (now, row["id"]),
-                    )
-            elif state == ReminderState.PENDING:
-                if row["due_at"] != due:
-                    await conn.execute(
-                        "UPDATE reminders SET due_at = ?, updated_at = ? WHERE id = ?",
-                        (due, now, row["id"]),
-                    )
-            elif state in (ReminderState.CANCELLED, ReminderState.FAILED):
-                await conn.execute(
-                    "UPDATE reminders SET state = 'pending', due_at = ?, attempts = 0,"
-                    " next_attempt_at = NULL, sent_message_id = NULL, updated_at = ?"
-                    " WHERE id = ?",
-                    (due, now, row["id"]),
-                )
-        if wanted:
-            await conn.executemany(
-                "INSERT INTO reminders (user_id, dispute_id, kind, deadline_at, due_at, state,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
-                [
-                    (user_id, dispute_id, kind, deadline, due, now, now)
-                    for (kind, deadline), due in wanted.items()
-                ],
-            )
+        await self._db.run(lambda conn: _replace_reminders(conn, now, dispute_id, user_id, planned))
 
     async def next_due(self, now: datetime, limit: int) -> list[Reminder]:
         """Up to ``limit`` pending reminders due at ``now`` (and out of any retry back-off),
@@ -860,17 +809,60 @@ class ReminderRepo:
         return counts
 
 
-async def _replace_reminders_in(
-    db: Database,
-    conn: aiosqlite.Connection,
+def _planned(reminders: Sequence[PlannedReminder]) -> list[tuple[str, datetime, datetime]]:
+    """A plan from ``schedule.plan_reminders`` as ``_replace_reminders`` takes it."""
+    return [(p.kind, p.deadline_at, p.due_at) for p in reminders]
+
+
+def _replace_reminders(
+    conn: sqlite3.Connection,
+    now: str,
     dispute_id: int,
     user_id: int,
-    planned: Sequence[PlannedReminder],
+    planned: Sequence[tuple[str, datetime, datetime]],
 ) -> None:
-    """``ReminderRepo.replace_for_dispute_in`` for a plan from ``schedule.plan_reminders``."""
-    await db.reminders.replace_for_dispute_in(
-        conn, dispute_id, user_id, [(p.kind, p.deadline_at, p.due_at) for p in planned]
-    )
+    """``ReminderRepo.replace_for_dispute``'s work, inside ``Database.run``."""
+    owner = conn.execute(
+        "SELECT 1 FROM disputes WHERE id = ? AND user_id = ?", (dispute_id, user_id)
+    ).fetchone()
+    if owner is None:
+        raise DisputeNotFoundError(f"dispute {dispute_id} of user {user_id}")
+    wanted = {(kind, to_db_time(deadline)): to_db_time(due) for kind, deadline, due in planned}
+    existing = conn.execute(
+        "SELECT id, kind, deadline_at, due_at, state FROM reminders WHERE dispute_id = ?",
+        (dispute_id,),
+    ).fetchall()
+    for row in existing:
+        due = wanted.pop((row["kind"], row["deadline_at"]), None)
+        state = row["state"]
+        if due is None:
+            if state == ReminderState.PENDING:
+                conn.execute(
+                    "UPDATE reminders SET state = 'cancelled', updated_at = ? WHERE id = ?",
+                    (now, row["id"]),
+                )
+        elif state == ReminderState.PENDING:
+            if row["due_at"] != due:
+                conn.execute(
+                    "UPDATE reminders SET due_at = ?, updated_at = ? WHERE id = ?",
+                    (due, now, row["id"]),
+                )
+        elif state in (ReminderState.CANCELLED, ReminderState.FAILED):
+            conn.execute(
+                "UPDATE reminders SET state = 'pending', due_at = ?, attempts = 0,"
+                " next_attempt_at = NULL, sent_message_id = NULL, updated_at = ?"
+                " WHERE id = ?",
+                (due, now, row["id"]),
+            )
+    if wanted:
+        conn.executemany(
+            "INSERT INTO reminders (user_id, dispute_id, kind, deadline_at, due_at, state,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+            [
+                (user_id, dispute_id, kind, deadline, due, now, now)
+                for (kind, deadline), due in wanted.items()
+            ],
+        )
 
 
 # --------------------------------------------------------------------------- events
@@ -895,8 +887,7 @@ class EventRepo:
         self._db = db
 
     async def append(self, ev: Event) -> None:
-        async with self._db.connection() as conn:
-            await _insert_event(conn, ev)
+        await self._db.run(lambda conn: _insert_event(conn, ev))
 
     async def list(self, dispute_id: int) -> list[Event]:
         rows = await self._db.fetchall(
