@@ -36,11 +36,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import math
 import random
+import statistics
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -378,6 +381,9 @@ def summarise(
     )
 
 
+_RUNS = itertools.count(1)  # every run gets a fresh directory and database
+
+
 async def one_run(
     bot_name: str,
     delay: float,
@@ -389,7 +395,9 @@ async def one_run(
 ) -> Result:
     api = BenchApi(delay=delay)
     async with StandinServer(api) as server:
-        workdir = workroot / f"{bot_name}-{round(delay * 1000)}ms-{k}-{open_rate or 'closed'}"
+        workdir = workroot / (
+            f"{bot_name}-{round(delay * 1000)}ms-{k}-{open_rate or 'closed'}-{next(_RUNS)}"
+        )
         variant = VARIANTS[bot_name]
         profile = ("-m", "cProfile", "-o", str(args.profile)) if args.profile else ()
         kwargs = {**variant.build_kwargs, **(args.bot_kwargs if bot_name != "baseline" else {})}
@@ -472,35 +480,42 @@ def print_closed(results: list[Result]) -> str:
     return table(headers, rows)
 
 
+RATIO_FIELDS = {
+    "updates_per_s": "updates_per_s",
+    "p50": "p50_ms",
+    "p99": "p99_ms",
+    "cpu_per_update": "cpu_ms_per_update",
+}
+
+
 def print_ratios(results: list[Result]) -> tuple[str, list[dict[str, Any]]]:
-    by_key = {(r.bot, r.delay_ms, r.buyers): r for r in results if r.mode == "closed"}
+    """Ours / baseline per (delay, buyers). With --repeat N, run i of ours is paired with run
+    i of the baseline (they ran one after the other), and the median of the N paired ratios
+    is shown with their range: the machine's drift between pairs does not enter a ratio."""
+    by_key: dict[tuple[str, int, int], list[Result]] = defaultdict(list)
+    for r in results:
+        if r.mode == "closed":
+            by_key[(r.bot, r.delay_ms, r.buyers)].append(r)
     rows, data = [], []
     for (bot_name, delay, k), ours in sorted(by_key.items(), key=lambda x: (x[0][1], x[0][2])):
         base = by_key.get(("baseline", delay, k))
         if bot_name == "baseline" or base is None:
             continue
-        entry = {
-            "bot": bot_name,
-            "delay_ms": delay,
-            "buyers": k,
-            "updates_per_s": ratio(ours.updates_per_s, base.updates_per_s),
-            "p50": ratio(ours.p50_ms, base.p50_ms),
-            "p99": ratio(ours.p99_ms, base.p99_ms),
-            "cpu_per_update": ratio(ours.cpu_ms_per_update, base.cpu_ms_per_update),
-        }
-        data.append(entry)
-        rows.append(
-            [
-                bot_name,
-                delay,
-                k,
-                fmt(entry["updates_per_s"], 2) + "x",
-                fmt(entry["p50"], 2) + "x",
-                fmt(entry["p99"], 2) + "x",
-                fmt(entry["cpu_per_update"], 2) + "x",
+        entry: dict[str, Any] = {"bot": bot_name, "delay_ms": delay, "buyers": k}
+        cells = []
+        for name, attr in RATIO_FIELDS.items():
+            paired = [
+                ratio(getattr(o, attr), getattr(b, attr)) for o, b in zip(ours, base, strict=False)
             ]
-        )
-    headers = ["bot", "delay ms", "buyers", "updates/s", "p50", "p99", "CPU/update"]
+            entry[name] = statistics.median(paired)
+            entry[f"{name}_runs"] = paired
+            cell = fmt(entry[name], 2) + "x"
+            if len(paired) > 1:
+                cell += f" ({fmt(min(paired), 2)}-{fmt(max(paired), 2)})"
+            cells.append(cell)
+        data.append(entry)
+        rows.append([bot_name, delay, k, len(ours), *cells])
+    headers = ["bot", "delay ms", "buyers", "runs", "updates/s", "p50", "p99", "CPU/update"]
     return table(headers, rows), data
 
 
@@ -556,6 +571,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--limit", type=float, default=15.0, help="cut each closed run after this many s (0: none)"
     )
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="closed loop: run the bots alternately this many times; ratios pair neighbours",
+    )
     p.add_argument("--open-rate", type=float, default=50.0, help="open-loop updates/s (0: skip)")
     p.add_argument("--open-buyers", type=int, default=200)
     p.add_argument("--open-seconds", type=float, default=20.0, help="open-loop offered window")
@@ -592,7 +613,7 @@ async def main() -> None:
         root = Path(tmp)
         for delay in delays:
             for k in buyer_counts:
-                for bot_name in bots:
+                for bot_name in [b for _ in range(args.repeat) for b in bots]:
                     r = await one_run(bot_name, delay, k, args, root)
                     results.append(r)
                     print(

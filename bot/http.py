@@ -97,6 +97,7 @@ class AiohttpRequest(BaseRequest):
                 connector=connector,
                 headers={"User-Agent": self.USER_AGENT},
                 trust_env=False,  # see the module's docstring: proxies are `_proxy_for`'s
+                cookie_jar=aiohttp.DummyCookieJar(),  # the Bot API sets no cookies
                 raise_for_status=False,
             )
 

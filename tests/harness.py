@@ -1,4 +1,8 @@
-"""End-to-end harness: the real Application, its real HTTPXRequest path, an offline Bot API.
+"""End-to-end harness: the real Application, its real HTTP path, an offline Bot API.
+
+The application is built as production builds it, Bot API client included (bot/http.py's
+AiohttpRequest), and talks HTTP/1.1 over loopback to `tests/standin.py`'s stand-in, served
+from the test's own event loop: nothing reaches the network and no token is real.
 
 A test talks like buyers do (`buyer.say("/start")`, `buyer.press("English")`,
 `buyer.photo(...)`) and reads what they would see (`replies[-1].text`, `.buttons`).
@@ -14,13 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.request import HTTPXRequest
 
 from bot.app import build_application
 from bot.config import Settings
 from bot.context import DisputeApplication
 from tests import standin
-from tests.standin import FakeBotApi, Sent
+from tests.standin import FakeBotApi, Sent, StandinServer
 
 NEW_MESSAGE_METHODS = frozenset(
     {"sendMessage", "sendPhoto", "sendVideo", "sendDocument", "sendAnimation", "sendMediaGroup"}
@@ -69,17 +72,16 @@ class Harness:
         self.api = api or FakeBotApi()
         self.settings = settings or make_settings(db_path)
         self.app: DisputeApplication | None = None
+        self.server: StandinServer | None = None
 
     async def start(self) -> Harness:
-        transport = self.api.transport()
-        app = build_application(
+        self.server = await StandinServer(self.api).start()
+        settings = replace(
             self.settings,
-            clock=self.clock,
-            request=HTTPXRequest(httpx_kwargs={"transport": transport}),
-            get_updates_request=HTTPXRequest(httpx_kwargs={"transport": transport}),
-            reminder_request=HTTPXRequest(httpx_kwargs={"transport": transport}),
-            rate_limit=False,
+            api_base_url=self.server.base_url,
+            api_file_url=self.server.base_url.replace("/bot", "/file/bot"),
         )
+        app = build_application(settings, clock=self.clock, rate_limit=False)
         # The same sequence as Application.run_polling, minus the network polling.
         await app.initialize()
         if app.post_init:
@@ -89,17 +91,20 @@ class Harness:
         return self
 
     async def stop(self) -> None:
-        app = self.app
-        if app is None:
-            return
-        self.app = None
-        if app.running:
-            await app.stop()
-        if app.post_stop:
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown:
-            await app.post_shutdown(app)
+        app, self.app = self.app, None
+        try:
+            if app is not None:
+                if app.running:
+                    await app.stop()
+                if app.post_stop:
+                    await app.post_stop(app)
+                await app.shutdown()
+                if app.post_shutdown:
+                    await app.post_shutdown(app)
+        finally:
+            server, self.server = self.server, None
+            if server is not None:
+                await server.stop()
 
     async def restart(self) -> None:
         await self.stop()

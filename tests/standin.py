@@ -3,10 +3,11 @@
 One core (`FakeBotApi`) answers Bot API methods the way Telegram does and records what the bot
 sent. Two adapters put it under the bot's real HTTP path:
 
-- `FakeBotApi.transport()`: an `httpx.MockTransport`, for the in-process harness (PTB's real
-  `HTTPXRequest` with this transport underneath);
-- `StandinServer`: a small HTTP/1.1 server on loopback, for a bot running as a real process
-  with `TELEGRAM_API_BASE_URL=http://127.0.0.1:<port>/bot`.
+- `StandinServer`: a small HTTP/1.1 server on loopback, for the in-process harness (the bot's
+  own AiohttpRequest talking to it) and for a bot running as a real process with
+  `TELEGRAM_API_BASE_URL=http://127.0.0.1:<port>/bot`;
+- `FakeBotApi.transport()`: an `httpx.MockTransport`, for tests of a single component with a
+  bare PTB bot (PTB's `HTTPXRequest` with this transport underneath).
 
 Buyers' updates are queued with `push_update` and served by `getUpdates` (long polling), or
 handed to an in-process Application directly. Faults (429, 5xx, 403, slow answers, dropped
