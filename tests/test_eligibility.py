@@ -8,12 +8,12 @@ import pytest
 
 from bot.domain.eligibility import (
     PROTECTION_ENDING_WITHIN,
-    RECEIPT_WINDOW,
     SHIPPED_MIN_AGE,
     EligibilityWarning,
     eligibility_warnings,
 )
 from bot.domain.models import Branch, Dispute, Reason
+from bot.domain.rules import DEFAULT_RULES, rules_from_overrides
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 W = EligibilityWarning
@@ -28,7 +28,7 @@ def dispute(**fields: object) -> Dispute:
 
 def test_thresholds_are_the_guides_numbers() -> None:
     assert timedelta(days=3) == PROTECTION_ENDING_WITHIN
-    assert timedelta(days=15) == RECEIPT_WINDOW
+    assert timedelta(days=15) == DEFAULT_RULES.receipt_confirmation_window
     assert timedelta(days=10) == SHIPPED_MIN_AGE
 
 
@@ -71,6 +71,21 @@ def test_receipt_window(confirmed_ago: timedelta, expected: list[EligibilityWarn
         receipt_confirmed_at=NOW - confirmed_ago,
     )
     assert eligibility_warnings(d, NOW) == expected
+
+
+def test_receipt_window_follows_the_rules_in_force() -> None:
+    """The window is the deadline rules' (DISPUTE_RULES can change it), not a second copy."""
+    d = dispute(
+        branch=Branch.RECEIVED,
+        reason=Reason.DAMAGED,
+        receipt_confirmed=True,
+        receipt_confirmed_at=NOW - timedelta(days=16),
+    )
+    longer = rules_from_overrides({"receipt_confirmation_window": "20d"})
+    assert eligibility_warnings(d, NOW) == [W.RECEIPT_WINDOW_CLOSED]
+    assert eligibility_warnings(d, NOW, rules=longer) == []
+    d.receipt_confirmed_at = NOW - timedelta(days=18)  # two days left of twenty
+    assert eligibility_warnings(d, NOW, rules=longer) == [W.RECEIPT_WINDOW_CLOSING]
 
 
 def test_receipt_window_needs_a_confirmation() -> None:

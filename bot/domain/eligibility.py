@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.models import Branch, Dispute
+from bot.domain.rules import DEFAULT_RULES, Rules
 
 __all__ = [
     "PROTECTION_ENDING_WITHIN",
-    "RECEIPT_WINDOW",
     "RECEIPT_WINDOW_CLOSING_WITHIN",
     "SHIPPED_MIN_AGE",
     "EligibilityWarning",
@@ -25,9 +25,8 @@ __all__ = [
 # the order has not yet arrived, you can safely open a dispute"; seed 004: ask the seller to
 # extend protection, and if they refuse, open a dispute before it ends.
 PROTECTION_ENDING_WITHIN = timedelta(days=3)
-# Seed 003: a dispute can be opened "no later than 15 days from the date of confirmation of
-# receipt of the goods"; the clock starts at confirmation, not at delivery.
-RECEIPT_WINDOW = timedelta(days=15)
+# How long after confirming receipt a dispute can still be opened is a deadline rule
+# (`Rules.receipt_confirmation_window`, seed 003: 15 days, counted from the confirmation).
 # Same threshold as for protection: three days is the guides' "act now" margin.
 RECEIPT_WINDOW_CLOSING_WITHIN = timedelta(days=3)
 # Seed 003: a dispute can be opened "not earlier than 10 days from the date of shipment"; until
@@ -46,14 +45,19 @@ class EligibilityWarning(StrEnum):
 
 
 def eligibility_warnings(
-    d: Dispute, now: datetime, *, shipped_at: datetime | None = None
+    d: Dispute,
+    now: datetime,
+    *,
+    shipped_at: datetime | None = None,
+    rules: Rules = DEFAULT_RULES,
 ) -> list[EligibilityWarning]:
     """What may stop AliExpress from accepting this dispute if opened at `now`, most urgent first.
 
     Only what the buyer told us counts: no protection date, no warning about it. Once the dispute
     has been opened on AliExpress (`opened_at` set) these opening windows no longer matter, so
-    the list is empty. `shipped_at` is when the seller shipped (not when the order was paid);
-    the wizard does not ask for it yet, so callers pass it when they know it.
+    the list is empty. `shipped_at` is when the seller shipped (not when the order was paid),
+    passed by callers that know it (the wizard's optional shipping-date question). `rules`: the
+    deadline rules in force (the same table the reminders are planned from).
     """
     if d.opened_at is not None:
         return []
@@ -67,7 +71,7 @@ def eligibility_warnings(
             warnings.append(EligibilityWarning.PROTECTION_ENDING)
 
     if branch is Branch.RECEIVED and d.receipt_confirmed and d.receipt_confirmed_at is not None:
-        closes = d.receipt_confirmed_at + RECEIPT_WINDOW
+        closes = d.receipt_confirmed_at + rules.receipt_confirmation_window
         if closes <= now:
             warnings.append(EligibilityWarning.RECEIPT_WINDOW_CLOSED)
         elif closes - now < RECEIPT_WINDOW_CLOSING_WITHIN:

@@ -558,7 +558,9 @@ async def summary_card(turn: Turn, d: Dispute) -> tuple[str, InlineKeyboardMarku
     )
     if t.language != "en":
         text += "\n\n<b>" + t._("What it says:") + "</b>\n" + html.escape(_claim_local(t, d, count))
-    warnings = eligibility.eligibility_warnings(d, turn.now(), shipped_at=d.shipped_at)
+    warnings = eligibility.eligibility_warnings(
+        d, turn.now(), shipped_at=d.shipped_at, rules=turn.context.services.rules
+    )
     if warnings:
         text += "\n\n" + "\n".join("⚠️ " + messages.eligibility_text(t, w) for w in warnings)
     keyboard = InlineKeyboardMarkup(
@@ -921,7 +923,7 @@ async def _protection(turn: Turn, text: str) -> str | None:
 def _protection_notice(turn: Turn, d: Dispute) -> str | None:
     warnings = [
         w
-        for w in eligibility.eligibility_warnings(d, turn.now())
+        for w in eligibility.eligibility_warnings(d, turn.now(), rules=turn.context.services.rules)
         if w
         in (
             eligibility.EligibilityWarning.PROTECTION_OVER,
@@ -946,7 +948,7 @@ async def _set_confirmed_at(turn: Turn, when: datetime) -> str | None:
     assert turn.draft is not None
     d = replace(turn.draft, receipt_confirmed_at=when)
     notice = None
-    for w in eligibility.eligibility_warnings(d, turn.now()):
+    for w in eligibility.eligibility_warnings(d, turn.now(), rules=turn.context.services.rules):
         if w in (
             eligibility.EligibilityWarning.RECEIPT_WINDOW_CLOSED,
             eligibility.EligibilityWarning.RECEIPT_WINDOW_CLOSING,
@@ -967,7 +969,9 @@ async def _shipped(turn: Turn, text: str) -> str | None:
     when = parsing.parse_past_date(text, turn.now(), turn.tz)
     d = replace(turn.draft, shipped_at=when)
     notice = None
-    warnings = eligibility.eligibility_warnings(d, turn.now(), shipped_at=when)
+    warnings = eligibility.eligibility_warnings(
+        d, turn.now(), shipped_at=when, rules=turn.context.services.rules
+    )
     if eligibility.EligibilityWarning.SHIPPED_TOO_RECENTLY in warnings:
         notice = "⚠️ " + messages.eligibility_text(
             turn.t, eligibility.EligibilityWarning.SHIPPED_TOO_RECENTLY
