@@ -41,13 +41,15 @@ log = logging.getLogger(__name__)
 # are processed in order among themselves.
 NO_CHAT: Final = "no chat"
 
-# Default for `build_application(concurrency=...)`, measured rather than guessed: the real
-# Application in-process fed through its update queue, 200 buyers x 5 wizard steps, the Bot API
-# stand-in in its own process on loopback answering after 80 ms, HTTPXRequest pool = n + 4:
-#   n=1 (PTB's default): ~12 updates/s | n=8: ~89/s | n=16: ~175/s, 3.6-4.0 ms CPU per update |
-#   n=32: ~218-247/s, 3.8-4.0 ms | n=64: ~135-169/s, 4.8-6.0 ms (httpx's larger pool costs CPU).
-# 32 is the knee: the most updates/s at no extra CPU per update; 64 is slower and costlier.
-DEFAULT_CONCURRENCY: Final = 32
+# Default for `build_application(concurrency=...)`, measured rather than guessed: bench/wizard.py,
+# `python -m bot` as a process, 200 buyers, the Bot API stand-in answering after 80 ms over
+# loopback, connection pool = n + 4, two runs each (bench/README.md):
+#   n=16: ~155 updates/s, 2.6-2.7 ms CPU per update | n=32: ~246/s, 2.5-2.6 ms |
+#   n=64: 368-378/s, 2.4 ms | n=128: 382-397/s, 2.3 ms.
+# 64 is the knee: beyond it the bot is CPU-bound and twice the connections buy ~4%. (With
+# PTB's HTTPXRequest the knee was 32, and 64 was slower: its pool's cost grows with its size;
+# bot/http.py's pool does not.)
+DEFAULT_CONCURRENCY: Final = 64
 
 _UNBOUNDED: Final = 2**30
 
