@@ -130,10 +130,13 @@ class AiohttpRequest(BaseRequest):
         else:
             write = write_timeout
 
-        try:
-            await asyncio.wait_for(self._pool.acquire(), pool)
-        except TimeoutError as err:
-            raise TimedOut(message=POOL_TIMEOUT_MESSAGE) from err
+        if self._pool.locked():  # wait_for costs a task: only when there is a wait
+            try:
+                await asyncio.wait_for(self._pool.acquire(), pool)
+            except TimeoutError as err:
+                raise TimedOut(message=POOL_TIMEOUT_MESSAGE) from err
+        else:
+            await self._pool.acquire()
         try:
             timeout = aiohttp.ClientTimeout(
                 total=_sum(connect, write, read), sock_connect=connect, sock_read=read

@@ -368,7 +368,8 @@ class Database:
         """``async with db.transaction() as conn``: BEGIN IMMEDIATE .. COMMIT, ROLLBACK on any
         exception (including cancellation). Serialised with every other statement of this
         Database, so nothing of another coroutine can slip into it. Not re-entrant: inside,
-        use ``conn`` (and the repositories' ``*_in(conn, ...)`` methods), never ``db.*``.
+        use ``conn``, never ``db.*``. One ``await`` per statement: for a transaction on a hot
+        path prefer ``run``, which makes one trip to the database thread.
         """
         async with self._lock:
             conn = self._require()

@@ -388,9 +388,9 @@ class DisputeRepo:
         dispute_id is set to ``d.id``). Commit before replying to the buyer.
 
         ``reminders``: the dispute's new reminder plan (``bot.reminders.plan_for``), applied
-        with ``ReminderRepo.replace_for_dispute_in`` in the same transaction, so a stage move
-        and its reminders are never half-written (issue 5). ``[]`` cancels every pending
-        reminder of the dispute; None (the default) leaves the reminders as they are.
+        as ``ReminderRepo.replace_for_dispute`` applies one, in the same transaction, so a
+        stage move and its reminders are never half-written (issue 5). ``[]`` cancels every
+        pending reminder of the dispute; None (the default) leaves the reminders as they are.
 
         Raises DisputeNotFoundError if ``d`` is not (or no longer) this buyer's dispute, and
         DuplicateActiveDisputeError if re-activating it would give the order two active ones.
