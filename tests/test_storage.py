@@ -390,8 +390,12 @@ async def test_evidence_positions_and_duplicates(sdb: Database) -> None:
     assert [(e.file_id, e.position) for e in listed] == [("file-a", 0), ("file-b", 1)]
     assert listed[1].mime_type == "video/mp4" and listed[0].caption == "c"
     assert await sdb.evidence.count(d.id) == 2
+    assert await sdb.evidence.count_and_album(d.id, "g") == (2, True)
+    assert await sdb.evidence.count_and_album(d.id, "another album") == (2, False)
+    assert await sdb.evidence.count_and_album(d.id, None) == (2, False)
     await sdb.evidence.clear(d.id)
     assert await sdb.evidence.count(d.id) == 0
+    assert await sdb.evidence.count_and_album(d.id, "g") == (0, False)
 
 
 # --------------------------------------------------------------------------- reminders

@@ -1416,13 +1416,7 @@ async def _evidence(turn: Turn) -> str | None:
         )
         await _stay(turn, Stay(raise_text))
         return None
-    count = await turn.context.db.evidence.count(d.id)
-    album_seen = False
-    if item.media_group_id:
-        album_seen = any(
-            e.media_group_id == item.media_group_id
-            for e in await turn.context.db.evidence.list(d.id)
-        )
+    count, album_seen = await turn.context.db.evidence.count_and_album(d.id, item.media_group_id)
     if count >= MAX_EVIDENCE:
         if not album_seen:
             await _stay(

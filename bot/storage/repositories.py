@@ -523,6 +523,18 @@ class EvidenceRepo:
         )
         return [_evidence(r) for r in rows]
 
+    async def count_and_album(
+        self, dispute_id: int, media_group_id: str | None
+    ) -> tuple[int, bool]:
+        """How many files the dispute has, and whether one of them came in the album
+        ``media_group_id`` (False for None), in one query."""
+        row = await self._db.fetchone(
+            "SELECT COUNT(*), COALESCE(MAX(media_group_id = ?), 0) FROM evidence"
+            " WHERE dispute_id = ?",
+            (media_group_id, dispute_id),
+        )
+        return (0, False) if row is None else (int(row[0]), bool(row[1]))
+
     async def count(self, dispute_id: int) -> int:
         row = await self._db.fetchone(
             "SELECT COUNT(*) FROM evidence WHERE dispute_id = ?", (dispute_id,)
