@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain.models import Branch, Money, Reason, RefundOption, Stage
 from tests import standin
-from tests.harness import Buyer, FakeClock, Harness, texts
+from tests.harness import Buyer, FakeClock, Harness, make_settings, texts
 
 ORDER = "8123456789012345"
 
@@ -93,6 +93,26 @@ async def test_not_received_branch_to_opened(bot: Harness, clock: FakeClock) -> 
     assert d.opened_at == clock.now
     assert d.seller_deadline == clock.now + timedelta(days=5)
     assert d.claim_text and d.claim_text.isascii()
+
+
+async def test_opening_follows_the_deadline_rules_in_force(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """DISPUTE_RULES reaches the deadlines the wizard sets when the buyer has opened the
+    dispute, not only the reminders (the wizard used the built-in table)."""
+    settings = make_settings(
+        tmp_path / "rules.sqlite3",
+        rule_overrides=(("seller_answer", "3d"), ("negotiation_before_escalation", "10d")),
+    )
+    async with Harness(tmp_path / "rules.sqlite3", clock=clock, settings=settings) as bot:
+        buyer = bot.buyer(7)
+        await to_summary(buyer)
+        await buyer.press("Confirm")
+        replies = await buyer.press("I have opened it on AliExpress today")
+        d = await dispute_of(bot, buyer)
+        assert d.seller_deadline == clock.now + timedelta(days=3)
+        assert d.escalation_at == clock.now + timedelta(days=10)
+        assert "The seller must answer by" in texts(replies)[-1]
 
 
 @pytest.mark.parametrize(

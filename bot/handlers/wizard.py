@@ -79,7 +79,6 @@ from bot.domain.models import (
     reasons_for,
     refund_options_for,
 )
-from bot.domain.rules import DEFAULT_RULES
 from bot.handlers import messages
 from bot.handlers.cases import save_case
 from bot.handlers.common import stale_button
@@ -1269,7 +1268,9 @@ async def _b_summary(turn: Turn, value: str) -> str | int | None:
     count = await turn.context.db.evidence.count(d.id or 0)
     d = replace(d, claim_text=_claim_en(d, count))
     if d.stage is Stage.DRAFT:
-        transition = lifecycle.apply(d, lifecycle.Action.CONFIRM_DRAFT, turn.now(), DEFAULT_RULES)
+        transition = lifecycle.apply(
+            d, lifecycle.Action.CONFIRM_DRAFT, turn.now(), turn.context.services.rules
+        )
         d = transition.dispute
     return await _go(turn, d, Position(OPENED), "confirmed", chosen=t._("Confirm"))
 
@@ -1395,7 +1396,11 @@ async def _mark_opened(turn: Turn, when: datetime) -> int:
     assert d is not None
     t = turn.t
     transition = lifecycle.apply(
-        d, lifecycle.Action.OPENED_ON_ALIEXPRESS, turn.now(), DEFAULT_RULES, when=when
+        d,
+        lifecycle.Action.OPENED_ON_ALIEXPRESS,
+        turn.now(),
+        turn.context.services.rules,
+        when=when,
     )
     opened = transition.dispute
     await _persist(turn, opened, None, transition.kind, transition.detail)
