@@ -115,6 +115,26 @@ async def test_opening_follows_the_deadline_rules_in_force(
         assert "The seller must answer by" in texts(replies)[-1]
 
 
+async def test_receipt_window_texts_follow_the_rules_in_force(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """The wizard states the receipt window it warns about, in natural Russian, whatever
+    DISPUTE_RULES sets it to (it said "15 days" in every case)."""
+    settings = make_settings(
+        tmp_path / "window.sqlite3", rule_overrides=(("receipt_confirmation_window", "21d"),)
+    )
+    async with Harness(tmp_path / "window.sqlite3", clock=clock, settings=settings) as bot:
+        buyer = bot.buyer(8, language_code="ru")
+        await to_received_step(buyer, item="Наушники", amount="990 ₽", protection="15.12.2026")
+        await buyer.press("Да, получил")
+        replies = await buyer.press("Повреждён при доставке")
+        assert "открыть спор можно ещё примерно 21 день" in replies[-1].text
+        await buyer.press("Да, подтвердил")
+        replies = await buyer.say("25 дней назад")
+        assert "прошло больше, чем 21 день" in texts(replies)[-1]
+        assert "обычно — 21 день" in texts(replies)[-1]
+
+
 @pytest.mark.parametrize(
     ("option", "label", "partial"),
     [

@@ -23,6 +23,7 @@ from bot.context import BotContext
 from bot.domain.eligibility import EligibilityWarning
 from bot.domain.models import Branch, Dispute, Evidence, EvidenceKind, Money, Stage
 from bot.domain.parsing import ParseError, ParseErrorCode
+from bot.domain.rules import Rules
 from bot.handlers.texts import branch_label, reason_label, refund_label, stage_label
 from bot.i18n import Translator
 
@@ -180,7 +181,9 @@ def step_expects(t: Translator, step: str) -> str:
     return expected.get(step, t._("an answer to the question above"))
 
 
-def eligibility_text(t: Translator, warning: EligibilityWarning) -> str:
+def eligibility_text(t: Translator, warning: EligibilityWarning, rules: Rules) -> str:
+    """The warning with its advice; the receipt window is the one in `rules`."""
+    window = t.duration(rules.receipt_confirmation_window)
     texts = {
         EligibilityWarning.PROTECTION_OVER: t._(
             "Buyer protection seems to be over. AliExpress may not let you open a dispute now; "
@@ -192,11 +195,15 @@ def eligibility_text(t: Translator, warning: EligibilityWarning) -> str:
             "extend protection first (a screenshot of that request helps later)."
         ),
         EligibilityWarning.RECEIPT_WINDOW_CLOSED: t._(
-            "You confirmed receipt more than 15 days ago; AliExpress usually closes disputes "
-            "15 days after confirmation. Try anyway, or contact AliExpress support."
+            "You confirmed receipt more than %(window)s ago, and AliExpress usually allows a "
+            "dispute for %(window)s after confirmation. Try anyway, or contact AliExpress "
+            "support.",
+            window=window,
         ),
         EligibilityWarning.RECEIPT_WINDOW_CLOSING: t._(
-            "The 15-day window after confirming receipt closes in a few days: open the dispute now."
+            "The time to open a dispute after confirming receipt (%(window)s) ends in a few "
+            "days: open the dispute now.",
+            window=window,
         ),
         EligibilityWarning.SHIPPED_TOO_RECENTLY: t._(
             "The order was shipped recently; AliExpress may ask you to wait until the promised "

@@ -36,7 +36,7 @@ def deadline_label(t: Translator, family: ReminderFamily) -> str:
     """Reads after "… in 2 days": "buyer protection ends in 2 days"."""
     labels = {
         ReminderFamily.PROTECTION: t._("buyer protection ends"),
-        ReminderFamily.RECEIPT: t._("the 15-day window after confirming receipt ends"),
+        ReminderFamily.RECEIPT: t._("the time to open a dispute after confirming receipt ends"),
         ReminderFamily.SELLER: t._("seller's time to answer ends"),
         ReminderFamily.ESCALATION: t._("escalation to AliExpress"),
         ReminderFamily.EVIDENCE: t._("evidence is due"),

@@ -79,6 +79,7 @@ from bot.domain.models import (
     reasons_for,
     refund_options_for,
 )
+from bot.domain.rules import Rules
 from bot.handlers import messages
 from bot.handlers.cases import save_case
 from bot.handlers.common import stale_button
@@ -196,6 +197,11 @@ class Turn:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.context.timezone)
+
+    @property
+    def rules(self) -> Rules:
+        """The deadline rules in force (the built-in table with DISPUTE_RULES applied)."""
+        return self.context.services.rules
 
     def now(self) -> datetime:
         return self.context.now()
@@ -325,7 +331,8 @@ def prompt(turn: Turn, d: Dispute | None, pos: Position) -> tuple[str, InlineKey
     elif step == CONFIRMED:
         body = t._(
             'Did you confirm receipt of this order on AliExpress (the "Confirm receipt" '
-            "button)? After confirming, a dispute can be opened for about 15 more days."
+            "button)? After confirming, a dispute can be opened for about %(window)s more.",
+            window=t.duration(turn.rules.receipt_confirmation_window),
         )
         rows.append(
             [
@@ -558,10 +565,12 @@ async def summary_card(turn: Turn, d: Dispute) -> tuple[str, InlineKeyboardMarku
     if t.language != "en":
         text += "\n\n<b>" + t._("What it says:") + "</b>\n" + html.escape(_claim_local(t, d, count))
     warnings = eligibility.eligibility_warnings(
-        d, turn.now(), shipped_at=d.shipped_at, rules=turn.context.services.rules
+        d, turn.now(), shipped_at=d.shipped_at, rules=turn.rules
     )
     if warnings:
-        text += "\n\n" + "\n".join("⚠️ " + messages.eligibility_text(t, w) for w in warnings)
+        text += "\n\n" + "\n".join(
+            "⚠️ " + messages.eligibility_text(t, w, turn.rules) for w in warnings
+        )
     keyboard = InlineKeyboardMarkup(
         [
             [_choice(turn, d, SUMMARY, "✅ " + t._("Confirm"), "confirm")],
@@ -922,7 +931,7 @@ async def _protection(turn: Turn, text: str) -> str | None:
 def _protection_notice(turn: Turn, d: Dispute) -> str | None:
     warnings = [
         w
-        for w in eligibility.eligibility_warnings(d, turn.now(), rules=turn.context.services.rules)
+        for w in eligibility.eligibility_warnings(d, turn.now(), rules=turn.rules)
         if w
         in (
             eligibility.EligibilityWarning.PROTECTION_OVER,
@@ -934,7 +943,7 @@ def _protection_notice(turn: Turn, d: Dispute) -> str | None:
         return turn.t._(
             "Noted: protection ends %(when)s.", when=turn.t.datetime(d.protection_end, turn.tz)
         )
-    return "⚠️ " + messages.eligibility_text(turn.t, warnings[0])
+    return "⚠️ " + messages.eligibility_text(turn.t, warnings[0], turn.rules)
 
 
 async def _confirmed_at(turn: Turn, text: str) -> str | None:
@@ -947,12 +956,12 @@ async def _set_confirmed_at(turn: Turn, when: datetime) -> str | None:
     assert turn.draft is not None
     d = replace(turn.draft, receipt_confirmed_at=when)
     notice = None
-    for w in eligibility.eligibility_warnings(d, turn.now(), rules=turn.context.services.rules):
+    for w in eligibility.eligibility_warnings(d, turn.now(), rules=turn.rules):
         if w in (
             eligibility.EligibilityWarning.RECEIPT_WINDOW_CLOSED,
             eligibility.EligibilityWarning.RECEIPT_WINDOW_CLOSING,
         ):
-            notice = "⚠️ " + messages.eligibility_text(turn.t, w)
+            notice = "⚠️ " + messages.eligibility_text(turn.t, w, turn.rules)
     return await _go(
         turn,
         d,
@@ -968,12 +977,10 @@ async def _shipped(turn: Turn, text: str) -> str | None:
     when = parsing.parse_past_date(text, turn.now(), turn.tz)
     d = replace(turn.draft, shipped_at=when)
     notice = None
-    warnings = eligibility.eligibility_warnings(
-        d, turn.now(), shipped_at=when, rules=turn.context.services.rules
-    )
+    warnings = eligibility.eligibility_warnings(d, turn.now(), shipped_at=when, rules=turn.rules)
     if eligibility.EligibilityWarning.SHIPPED_TOO_RECENTLY in warnings:
         notice = "⚠️ " + messages.eligibility_text(
-            turn.t, eligibility.EligibilityWarning.SHIPPED_TOO_RECENTLY
+            turn.t, eligibility.EligibilityWarning.SHIPPED_TOO_RECENTLY, turn.rules
         )
     return await _go(
         turn,
@@ -1268,9 +1275,7 @@ async def _b_summary(turn: Turn, value: str) -> str | int | None:
     count = await turn.context.db.evidence.count(d.id or 0)
     d = replace(d, claim_text=_claim_en(d, count))
     if d.stage is Stage.DRAFT:
-        transition = lifecycle.apply(
-            d, lifecycle.Action.CONFIRM_DRAFT, turn.now(), turn.context.services.rules
-        )
+        transition = lifecycle.apply(d, lifecycle.Action.CONFIRM_DRAFT, turn.now(), turn.rules)
         d = transition.dispute
     return await _go(turn, d, Position(OPENED), "confirmed", chosen=t._("Confirm"))
 
@@ -1399,7 +1404,7 @@ async def _mark_opened(turn: Turn, when: datetime) -> int:
         d,
         lifecycle.Action.OPENED_ON_ALIEXPRESS,
         turn.now(),
-        turn.context.services.rules,
+        turn.rules,
         when=when,
     )
     opened = transition.dispute
