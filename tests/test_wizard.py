@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.lifecycle import ActionWarning
 from bot.domain.models import Branch, Money, Reason, RefundOption, Stage
+from bot.domain.rules import rules_from_overrides
+from bot.handlers.lifecycle import warning_text
+from bot.i18n import translator
 from tests import standin
 from tests.harness import Buyer, FakeClock, Harness, make_settings, texts
 
@@ -102,17 +106,50 @@ async def test_opening_follows_the_deadline_rules_in_force(
     dispute, not only the reminders (the wizard used the built-in table)."""
     settings = make_settings(
         tmp_path / "rules.sqlite3",
-        rule_overrides=(("seller_answer", "3d"), ("negotiation_before_escalation", "10d")),
+        rule_overrides=(
+            ("seller_answer", "3d"),
+            ("negotiation_before_escalation", "10d"),
+            ("evidence_response", "2d"),
+        ),
     )
     async with Harness(tmp_path / "rules.sqlite3", clock=clock, settings=settings) as bot:
         buyer = bot.buyer(7)
         await to_summary(buyer)
-        await buyer.press("Confirm")
+        replies = await buyer.press("Confirm")
+        assert "The seller then has 3 days to answer." in texts(replies)[-1]
         replies = await buyer.press("I have opened it on AliExpress today")
         d = await dispute_of(bot, buyer)
         assert d.seller_deadline == clock.now + timedelta(days=3)
         assert d.escalation_at == clock.now + timedelta(days=10)
         assert "The seller must answer by" in texts(replies)[-1]
+        # The card's warnings state the same rules.
+        await buyer.say(f"/status {ORDER}")
+        await buyer.press("Escalated to AliExpress")
+        await buyer.press("Yes, record it")
+        replies = await buyer.press("AliExpress asked for evidence")
+        assert "AliExpress usually gives about 2 days" in replies[-1].text
+
+
+async def test_return_window_texts_follow_the_rules_in_force(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    settings = make_settings(
+        tmp_path / "ret.sqlite3", rule_overrides=(("return_post_window", "12d"),)
+    )
+    async with Harness(tmp_path / "ret.sqlite3", clock=clock, settings=settings) as bot:
+        buyer = bot.buyer(9, language_code="ru")
+        await to_received_step(buyer, item="Наушники", amount="990 ₽", protection="15.12.2026")
+        await buyer.press("Да, получил")
+        await buyer.press("Повреждён при доставке")
+        replies = await buyer.press("Нет, ещё нет")
+        assert "на отправку посылки после согласия продавца обычно есть 12 дней" in (
+            replies[-1].text
+        )
+    # And the warning when a return is recorded from the card (the same rule, in English).
+    english = translator("en")
+    longer = rules_from_overrides({"return_post_window": "12d"})
+    text = warning_text(english, ActionWarning.RETURN_POST_DEADLINE, longer)
+    assert text.endswith("within about 12 days. I'll remind you.")
 
 
 async def test_receipt_window_texts_follow_the_rules_in_force(

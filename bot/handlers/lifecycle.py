@@ -18,6 +18,7 @@ from bot.context import BotContext
 from bot.domain import lifecycle
 from bot.domain.lifecycle import Action, ActionWarning
 from bot.domain.models import Dispute
+from bot.domain.rules import Rules
 from bot.handlers.cases import save_case
 from bot.handlers.common import stale_button
 from bot.i18n import Translator
@@ -49,7 +50,7 @@ def action_label(t: Translator, action: Action) -> str:
     return labels[action]
 
 
-def warning_text(t: Translator, warning: ActionWarning) -> str:
+def warning_text(t: Translator, warning: ActionWarning, rules: Rules) -> str:
     texts = {
         ActionWarning.OFFER_REFUND_LOWERED: t._(
             "Check the amount in the seller's proposal: sellers often lower the refund (even "
@@ -83,15 +84,17 @@ def warning_text(t: Translator, warning: ActionWarning) -> str:
         ),
         ActionWarning.ESCALATION_NO_EDIT: t._("An escalated dispute can no longer be edited."),
         ActionWarning.EVIDENCE_DEADLINE_STRICT: t._(
-            "AliExpress usually gives about 3 days: an unanswered request means you lose the "
-            "case. I'll remind you."
+            "AliExpress usually gives about %(window)s: an unanswered request means you lose "
+            "the case. I'll remind you.",
+            window=t.duration(rules.evidence_response),
         ),
         ActionWarning.RETURN_BUYER_PAYS: t._(
             "You pay for the return shipping (to China often about $20)."
         ),
         ActionWarning.RETURN_POST_DEADLINE: t._(
-            "The parcel must be posted within about 10 days, and the tracking number entered "
-            "on AliExpress. I'll remind you."
+            "The parcel must be posted, and its tracking number entered on AliExpress, within "
+            "about %(window)s. I'll remind you.",
+            window=t.duration(rules.return_post_window),
         ),
     }
     return texts[warning]
@@ -136,7 +139,7 @@ async def action_pressed(update: Update, context: BotContext) -> None:
             "<b>"
             + html.escape(action_label(t, action))
             + "</b>\n\n"
-            + "\n".join("⚠️ " + warning_text(t, w) for w in warnings)
+            + "\n".join("⚠️ " + warning_text(t, w, context.services.rules) for w in warnings)
         )
         await context.bot.send_message(
             update.effective_user.id,

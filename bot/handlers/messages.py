@@ -265,7 +265,9 @@ def dispute_card(
     return "\n".join(lines)
 
 
-def aliexpress_instructions(t: Translator, d: Dispute, english: str, evidence_count: int) -> str:
+def aliexpress_instructions(
+    t: Translator, d: Dispute, english: str, evidence_count: int, rules: Rules
+) -> str:
     """Exactly what to pick and paste in AliExpress's own form (seeds 000 and 003)."""
     steps = [
         t._(
@@ -314,7 +316,12 @@ def aliexpress_instructions(t: Translator, d: Dispute, english: str, evidence_co
                 evidence_count,
             )
         )
-    steps.append(t._("Press <b>Submit</b>. The seller then has 5 days to answer."))
+    steps.append(
+        t._(
+            "Press <b>Submit</b>. The seller then has %(window)s to answer.",
+            window=t.duration(rules.seller_answer),
+        )
+    )
     numbered = "\n".join(f"{i}. {s}" for i, s in enumerate(steps, 1))
     return (
         "<b>"

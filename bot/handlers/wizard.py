@@ -355,7 +355,8 @@ def prompt(turn: Turn, d: Dispute | None, pos: Position) -> tuple[str, InlineKey
         body = t._(
             "What do you ask for?\n\nMost buyers keep the item: a return is shipped at your "
             "own cost (to China often about $20, more than many items are worth) and has to "
-            "be posted within about 10 days of the seller agreeing."
+            "be posted within about %(window)s of the seller agreeing.",
+            window=t.duration(turn.rules.return_post_window),
         )
         assert d is not None and d.branch is not None
         rows.extend(
@@ -586,7 +587,7 @@ async def summary_card(turn: Turn, d: Dispute) -> tuple[str, InlineKeyboardMarku
 async def instructions(turn: Turn, d: Dispute) -> tuple[str, InlineKeyboardMarkup]:
     t = turn.t
     count = await turn.context.db.evidence.count(d.id or 0)
-    text = messages.aliexpress_instructions(t, d, _claim_en(d, count), count)
+    text = messages.aliexpress_instructions(t, d, _claim_en(d, count), count, turn.rules)
     keyboard = InlineKeyboardMarkup(
         [
             [
