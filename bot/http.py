@@ -16,7 +16,9 @@ What this keeps from `HTTPXRequest`, so PTB and the rest of the bot see no diffe
   with the other three);
 - the errors: `TimedOut` for any time-out (with PTB's own wording for the pool), `NetworkError`
   for anything else that went wrong on the way; an HTTP status is returned, never raised, and
-  PTB turns it into its errors (`RetryAfter`, `Forbidden`, ...).
+  PTB turns it into its errors (`RetryAfter`, `Forbidden`, ...). Unlike httpx's, aiohttp's
+  errors may quote the request URL, which holds the token: their text is scrubbed and they
+  are not chained to the error raised.
 Proxies come from the environment (`HTTPS_PROXY`, `NO_PROXY`, ...), as with httpx, but are
 looked up once per host rather than by aiohttp's `trust_env`, which reads `~/.netrc` in a
 worker thread on every call (measured: a third of the bot's CPU per update).
@@ -25,6 +27,7 @@ worker thread on every call (measured: a third of the bot's CPU per update).
 from __future__ import annotations
 
 import asyncio
+import re
 import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,7 +35,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue  # the type of PTB's DEFAULT_NONE
 from telegram._utils.types import ODVInput
-from telegram.error import NetworkError, TimedOut
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 __all__ = ["AiohttpRequest"]
@@ -42,6 +45,9 @@ POOL_TIMEOUT_MESSAGE = (
     "Request was *not* sent to Telegram. Consider adjusting the connection "
     "pool size or the pool timeout."
 )
+# The token is a path segment of every Bot API URL (/bot<token>/method, /file/bot<token>/...),
+# and aiohttp puts the URL in some errors' text ("Connection timeout to host http://...").
+_TOKEN_IN_URL = re.compile(r"/bot[^/\s'\"]+")
 
 
 class AiohttpRequest(BaseRequest):
@@ -131,27 +137,32 @@ class AiohttpRequest(BaseRequest):
         else:
             write = write_timeout
 
-        if self._pool.locked():  # wait_for costs a task: only when there is a wait
-            try:
-                await asyncio.wait_for(self._pool.acquire(), pool)
-            except TimeoutError as err:
-                raise TimedOut(message=POOL_TIMEOUT_MESSAGE) from err
-        else:
-            await self._pool.acquire()
+        try:
+            async with asyncio.timeout(pool):  # None: wait as long as it takes
+                await self._pool.acquire()
+        except TimeoutError as err:
+            raise TimedOut(message=POOL_TIMEOUT_MESSAGE) from err
+        failure: TelegramError
         try:
             timeout = aiohttp.ClientTimeout(
-                total=_sum(connect, write, read), sock_connect=connect, sock_read=read
+                total=_sum(connect, write, read),
+                connect=connect,  # name resolution included, as with httpx
+                sock_connect=connect,
+                sock_read=read,
             )
             async with session.request(
                 method, url, timeout=timeout, proxy=self._proxy_for(url), **_body(request_data)
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:  # aiohttp's own time-outs are TimeoutErrors too
-            raise TimedOut from err
+            failure = TimedOut(f"Timed out: {_scrub(err)}" if str(err) else None)
         except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+            failure = NetworkError(f"aiohttp.{err.__class__.__name__}: {_scrub(err)}")
         finally:
             self._pool.release()
+        # Raised here, after the except blocks, so that no chained exception (whose text may
+        # hold the URL, hence the token) travels with it to an error handler or a tracker.
+        raise failure
 
     def _proxy_for(self, url: str) -> str | None:
         """The environment's proxy for this URL's scheme and host (None: connect directly)."""
@@ -164,6 +175,11 @@ class AiohttpRequest(BaseRequest):
                 proxy = None
             self._proxies[key] = proxy
         return self._proxies[key]
+
+
+def _scrub(error: BaseException) -> str:
+    """The error's text with the token taken out of any Bot API URL in it."""
+    return _TOKEN_IN_URL.sub("/bot<token>", str(error))
 
 
 def _sum(*parts: float | None) -> float | None:

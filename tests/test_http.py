@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import traceback
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import aiohttp
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, RetryAfter, TimedOut
@@ -167,7 +169,9 @@ async def test_calls_need_an_initialized_request(server: StandinServer) -> None:
     with pytest.raises(NetworkError, match="not initialized"):
         await request.post(url)
     await request.initialize()
+    session = request._session
     await request.initialize()  # idempotent: still one session
+    assert request._session is session
     assert (await request.post(url))["is_bot"] is True
     await request.shutdown()
     await request.shutdown()
@@ -182,6 +186,8 @@ async def test_a_proxy_from_the_environment_is_used(
 ) -> None:
     """HTTP_PROXY (as httpx honours it): the stand-in plays the proxy for a host that does not
     resolve, so the call can only succeed through it; NO_PROXY exempts a host."""
+    for name in ("http_proxy", "https_proxy", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)  # urllib prefers the lowercase ones
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.port}")
     monkeypatch.setenv("NO_PROXY", "exempt.invalid")
     bot = await _bot(AiohttpRequest(), "http://api.telegram.invalid/bot")
@@ -193,3 +199,55 @@ async def test_a_proxy_from_the_environment_is_used(
     with pytest.raises(NetworkError):
         await exempt.initialize()  # tried directly: the name does not resolve
     await exempt.shutdown()
+
+
+class _FailingSession:
+    """Stands in for the aiohttp session: every request fails with `error`."""
+
+    closed = False
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def request(self, *args: Any, **kwargs: Any) -> _FailingSession:
+        return self
+
+    async def __aenter__(self) -> None:
+        raise self.error
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("make_error", "expected"),
+    [
+        # aiohttp's own wording, with the URL in it, for a connect that timed out ...
+        (lambda url: aiohttp.ConnectionTimeoutError(f"Connection timeout to host {url}"), TimedOut),
+        # ... and for a connection that broke while the request was being sent.
+        (lambda url: aiohttp.ClientOSError(f"Can not write request body for {url}"), NetworkError),
+    ],
+)
+async def test_errors_quoting_the_url_do_not_carry_the_token(
+    make_error: Callable[[str], BaseException], expected: type[Exception]
+) -> None:
+    url = f"https://api.telegram.org/bot{TEST_TOKEN}/sendMessage"
+    request = AiohttpRequest()
+    await request.initialize()
+    real = request._session
+    assert real is not None
+    request._session = _FailingSession(make_error(url))  # type: ignore[assignment]
+    try:
+        with pytest.raises(expected) as caught:
+            await request.post(url)
+    finally:
+        await real.close()
+    everything = "".join(traceback.format_exception(caught.value))
+    secret = TEST_TOKEN.split(":")[1]
+    assert secret not in everything
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
+    assert "api.telegram.org/bot<token>/sendMessage" in str(caught.value)  # still useful
+    # The pool's permit came back: the next call does not wait for it.
+    request._session = _FailingSession(make_error(url))  # type: ignore[assignment]
+    with pytest.raises(expected):
+        await request.post(url, pool_timeout=0.01)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
@@ -46,6 +46,7 @@ from bot.storage.db import (
     loads_json,
     to_db_time,
 )
+from bot.storage.repositories import _replace_reminders
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -493,14 +494,19 @@ async def test_replanning_is_idempotent_and_cancels_what_is_gone(
     assert again["early"].state is ReminderState.SENT
     assert len(again) == 4
 
-    # A dispute save carrying a plan applies it in the same transaction, and rolls it back
-    # with the rest when the save fails (here: the dispute is not this buyer's).
+    # Applied inside a larger transaction, a plan is rolled back with it when a later step
+    # of that transaction fails (the plan itself went through: every pending row cancelled).
     snapshot = await sdb.reminders.list_for_dispute(dispute_id)
-    dispute = await sdb.disputes.get(dispute_id, 1)
-    assert dispute is not None
-    dispute.user_id = 2
-    with pytest.raises(DisputeNotFoundError):
-        await sdb.disputes.save(dispute, reminders=[])
+    assert any(r.state is ReminderState.PENDING for r in snapshot)
+
+    def plan_then_fail(conn: sqlite3.Connection) -> None:
+        _replace_reminders(conn, to_db_time(sdb.clock()), dispute_id, 1, [])
+        states = {row[0] for row in conn.execute("SELECT state FROM reminders")}
+        assert ReminderState.PENDING.value not in states  # applied, for now
+        raise RuntimeError("a later step failed")
+
+    with pytest.raises(RuntimeError, match="later step"):
+        await sdb.run(plan_then_fail)
     assert await sdb.reminders.list_for_dispute(dispute_id) == snapshot
 
 
@@ -680,15 +686,18 @@ async def test_run_is_not_cut_in_half_by_cancellation(sdb: Database) -> None:
     """A cancelled caller leaves a `run` whole: here it was queued, so it commits entirely,
     and the next statement is not swallowed by a dangling transaction."""
     insert = "INSERT INTO users (user_id, created_at, updated_at) VALUES (?, 'x', 'x')"
+    started, go_on = threading.Event(), threading.Event()
 
-    def slow_pair(conn: sqlite3.Connection) -> None:
+    def paused_pair(conn: sqlite3.Connection) -> None:
         conn.execute(insert, (1,))
-        time.sleep(0.05)  # on the database thread: the caller is cancelled meanwhile
+        started.set()
+        go_on.wait(5)  # on the database thread: the caller is cancelled meanwhile
         conn.execute(insert, (2,))
 
-    task = asyncio.create_task(sdb.run(slow_pair))
-    await asyncio.sleep(0.01)
+    task = asyncio.create_task(sdb.run(paused_pair))
+    assert await asyncio.to_thread(started.wait, 5)
     task.cancel()
+    go_on.set()
     with pytest.raises(asyncio.CancelledError):
         await task
     await sdb.users.set_language(3, "en")
