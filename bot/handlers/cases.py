@@ -11,6 +11,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.domain.models import Dispute, Event
 from bot.domain.schedule import active_deadlines
+from bot.handlers.common import stale_button
 from bot.keyboards import parse_callback, parse_id
 from bot.storage.repositories import ConversationWrite
 
@@ -21,16 +22,20 @@ def _plan_inputs(context: BotContext, d: Dispute) -> tuple[object, ...]:
 
 
 async def own_dispute(update: Update, context: BotContext, namespace: str) -> Dispute | None:
-    """The presser's dispute named by `<namespace>:<id>`, or None: forged, stale and another
-    buyer's ids all read the same, since the lookup is always scoped by the presser."""
+    """The presser's dispute named by `<namespace>:<id>`; else the press is answered "This
+    button is out of date" and None is returned. Forged, stale and another buyer's ids all
+    read the same, since the lookup is always scoped by the presser."""
     query = update.callback_query
-    if query is None or update.effective_user is None:
+    d = None
+    if query is not None and update.effective_user is not None:
+        fields = parse_callback(query.data, namespace, 1)
+        dispute_id = parse_id(fields[0]) if fields else None
+        if dispute_id is not None:
+            d = await context.db.disputes.get(dispute_id, update.effective_user.id)
+    if d is None or d.id is None:
+        await stale_button(update, context)
         return None
-    fields = parse_callback(query.data, namespace, 1)
-    dispute_id = parse_id(fields[0]) if fields else None
-    if dispute_id is None:
-        return None
-    return await context.db.disputes.get(dispute_id, update.effective_user.id)
+    return d
 
 
 async def save_case(

@@ -25,7 +25,6 @@ from bot.domain.models import Dispute, Event, Reminder, UserSettings
 from bot.domain.rules import DEFAULT_RULES, Rules
 from bot.domain.schedule import INFORMATIONAL_FAMILIES, ReminderFamily, family_of
 from bot.handlers.cases import own_dispute
-from bot.handlers.common import stale_button
 from bot.i18n import Translator, translator
 from bot.keyboards import button, keyboard
 from bot.reminders import Render, buyer_timezone
@@ -250,8 +249,7 @@ async def mute_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     d = await own_dispute(update, context, "mute")
-    if d is None or d.id is None:
-        await stale_button(update, context)
+    if d is None or d.id is None:  # answered "out of date" already
         return
     t = context.t
     if not d.muted:
@@ -275,8 +273,7 @@ async def unmute_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     d = await own_dispute(update, context, "unmute")
-    if d is None or d.id is None:
-        await stale_button(update, context)
+    if d is None or d.id is None:  # answered "out of date" already
         return
     t = context.t
     now = context.now()

@@ -17,7 +17,6 @@ from bot.domain.rules import Rules
 from bot.domain.schedule import Deadline, ReminderFamily, active_deadlines
 from bot.handlers import messages, wizard
 from bot.handlers.cases import own_dispute
-from bot.handlers.common import stale_button
 from bot.i18n import Translator
 from bot.ics import calendar
 from bot.keyboards import button, keyboard
@@ -212,8 +211,7 @@ async def card_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     d = await own_dispute(update, context, "st")
-    if d is None:
-        await stale_button(update, context)
+    if d is None or d.id is None:  # answered "out of date" already
         return
     await query.answer()
     await send_card(context, update.effective_user.id, d)
@@ -223,8 +221,7 @@ async def files_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     d = await own_dispute(update, context, "sf")
-    if d is None or d.id is None:
-        await stale_button(update, context)
+    if d is None or d.id is None:  # answered "out of date" already
         return
     await query.answer()
     await messages.send_evidence(
@@ -237,8 +234,7 @@ async def ics_pressed(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     d = await own_dispute(update, context, "ics")
-    if d is None or d.id is None:
-        await stale_button(update, context)
+    if d is None or d.id is None:  # answered "out of date" already
         return
     t = context.t
     now = context.now()
