@@ -202,6 +202,32 @@ def fmt_ms(value: tuple[float, bool]) -> str:
     return ("≥" if lower_bound else "") + fmt(seconds * 1000, 0)
 
 
+async def exchange(
+    api: BenchApi,
+    buyer: Buyer,
+    step: Step,
+    samples: Samples,
+    waiting: dict[int, float],
+    since: float | None = None,
+) -> tuple[float, Sent] | None:
+    """Push the buyer's update for `step` and wait for its reply; returns (pushed, reply), or
+    None when the script cannot go on (recorded as an error). While it waits, the buyer is in
+    `waiting` since `since` (default: the push), so a cut run can count its age."""
+    try:
+        update = buyer.update(step)
+    except LookupError as error:
+        samples.errors.append(f"buyer {buyer.id}: {error}")
+        return None
+    pushed = api.push(update)
+    samples.first_push = min(samples.first_push, pushed)
+    waiting[buyer.id] = pushed if since is None else since
+    sent = await buyer.reply()
+    del waiting[buyer.id]
+    buyer.check(step, sent)
+    samples.last_reply = max(samples.last_reply, sent.at)
+    return pushed, sent
+
+
 async def closed_loop(api: BenchApi, buyers: list[Buyer], limit: float) -> tuple[Samples, bool]:
     """Every buyer runs its script to the end (or to the cut); returns (samples, completed)."""
     samples = Samples()
@@ -213,19 +239,11 @@ async def closed_loop(api: BenchApi, buyers: list[Buyer], limit: float) -> tuple
         for step in buyer.steps(cycle=False):
             if time.monotonic() >= cut_at:
                 return
-            try:
-                update = buyer.update(step)
-            except LookupError as error:
-                samples.errors.append(f"buyer {buyer.id}: {error}")
+            answered = await exchange(api, buyer, step, samples, waiting)
+            if answered is None:
                 return
-            pushed = api.push(update)
-            samples.first_push = min(samples.first_push, pushed)
-            waiting[buyer.id] = pushed
-            sent = await buyer.reply()
-            del waiting[buyer.id]
-            buyer.check(step, sent)
+            pushed, sent = answered
             samples.latencies.append(sent.at - pushed)
-            samples.last_reply = max(samples.last_reply, sent.at)
 
     tasks = [asyncio.create_task(run(b)) for b in buyers]
     timeout = None if math.isinf(cut_at) else max(0.0, cut_at - time.monotonic())
@@ -261,20 +279,12 @@ async def open_loop(
             delay = due - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            try:
-                update = buyer.update(step)
-            except LookupError as error:
-                samples.errors.append(f"buyer {buyer.id}: {error}")
+            answered = await exchange(api, buyer, step, samples, waiting, since=due)
+            if answered is None:
                 return
-            pushed = api.push(update)
-            samples.first_push = min(samples.first_push, pushed)
-            waiting[buyer.id] = due
-            sent = await buyer.reply()
-            del waiting[buyer.id]
-            buyer.check(step, sent)
+            pushed, sent = answered
             samples.latencies.append(sent.at - due)
             samples.raw.append(sent.at - pushed)
-            samples.last_reply = max(samples.last_reply, sent.at)
             due += rng.expovariate(per_buyer)
 
     tasks = [asyncio.create_task(run(b, s)) for b, s in _positions(buyers)]
