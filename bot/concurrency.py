@@ -27,15 +27,58 @@ So the base gets an effectively unbounded semaphore and this class limits concur
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Hashable
+from dataclasses import dataclass
 from typing import Any, Final
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateInfo:
+    """What is known about the update being handled, for logs and metrics (no buyer data)."""
+
+    update_id: int | None
+    chat_id: int | None
+    kind: str
+    started: float  # time.monotonic() when the processor took the update
+
+
+#: The update the current task is handling (None outside update handling). Set by the
+#: processor before the handlers run, so every log line they write can name the update.
+CURRENT_UPDATE: contextvars.ContextVar[UpdateInfo | None] = contextvars.ContextVar(
+    "current_update", default=None
+)
+
+
+def update_kind(update: object) -> str:
+    """The update's kind as the Bot API names it (`message`, `callback_query`, ...)."""
+    if not isinstance(update, Update):
+        return "other"
+    for kind in Update.ALL_TYPES:
+        if getattr(update, kind, None) is not None:
+            return str(kind)
+    return "empty"
+
+
+def update_info(update: object) -> UpdateInfo:
+    chat_id = None
+    update_id = None
+    if isinstance(update, Update):
+        update_id = update.update_id
+        chat = update.effective_chat
+        chat_id = chat.id if chat is not None else None
+    return UpdateInfo(update_id, chat_id, update_kind(update), time.monotonic())
+
 
 # Updates that belong to no chat and no user (rare: e.g. poll updates) share one key, so they
 # are processed in order among themselves.
@@ -96,6 +139,15 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         return len(self._tails)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        info = update_info(update)
+        metrics.UPDATES.labels(info.kind).inc()
+        CURRENT_UPDATE.set(info)  # this task's own context: other updates never see it
+        try:
+            await self._in_turn(update, coroutine)
+        finally:
+            metrics.UPDATE_SECONDS.observe(time.monotonic() - info.started)
+
+    async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = chat_key(update)
         previous = self._tails.get(key)
         mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
