@@ -1,9 +1,11 @@
 """Translations and locale-aware formatting, all through gettext catalogs and Babel.
 
-Catalogs live in `locales/<lang>/LC_MESSAGES/messages.po`. They are compiled in memory when
-first needed (Babel's own reader and writer), so a fresh clone works without a compile step and
-no compiled file can go stale. `pybabel extract/update` keeps them in step with the code; see
-the README.
+Catalogs live in `locales/<lang>/LC_MESSAGES/messages.po` at the top of the repository; the
+package build maps that directory into the package as `bot/locales` (pyproject.toml), so an
+installed bot finds them inside itself and a checkout beside `bot/`. They are compiled in
+memory when first needed (Babel's own reader and writer), so a fresh clone works without a
+compile step and no compiled file can go stale. `pybabel extract/update` keeps them in step
+with the code; see the README.
 
 Message ids are the English text. Call `t._("Text with %(name)s", name=value)`: the string is
 looked up first and then formatted, so translators see the placeholder names.
@@ -31,7 +33,16 @@ from babel.units import format_unit
 from bot.domain.models import Money
 
 UnitLength = Literal["short", "long", "narrow"]
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+def _locales_dir() -> Path:
+    """`bot/locales` in an installed package (wheel, `pip install .`), else the checkout's."""
+    package = Path(__file__).resolve().parent
+    installed = package / "locales"
+    return installed if installed.is_dir() else package.parent / "locales"
+
+
+LOCALES_DIR = _locales_dir()
 DOMAIN = "messages"
 LANGUAGES: tuple[str, ...] = ("en", "ru")
 DEFAULT_LANGUAGE = "en"

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from tests.harness import TEST_TOKEN
@@ -18,35 +19,49 @@ SETMYCOMMANDS_PER_START = 5  # post_init registers the command menus: the bot is
 
 
 class BotProcess:
-    """`python -m bot` on `db_path`, talking to `server`; its output goes to `log_path`."""
+    """`python -m bot` on `db_path`, talking to `server`; its output goes to `log_path`.
+
+    `command`: another program to run instead, e.g. an installed `dispute-helper` script; it
+    then gets no PYTHONPATH, so it runs what was installed, not this checkout.
+    """
 
     def __init__(
-        self, server: StandinServer, db_path: Path, *, env: dict[str, str] | None = None
+        self,
+        server: StandinServer,
+        db_path: Path,
+        *,
+        env: dict[str, str] | None = None,
+        command: Sequence[str] | None = None,
     ) -> None:
         self.server = server
         self.db_path = db_path
         self.log_path = db_path.with_suffix(".log")
         self.env = env or {}
+        self.command = list(command) if command else [sys.executable, "-m", "bot"]
+        self.own_checkout = command is None
         self.proc: asyncio.subprocess.Process | None = None
         self.starts = 0
 
     async def start(self) -> float:
         """Spawn and wait until ready; returns the seconds it took."""
         started = time.monotonic()
+        inherited = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("TELEGRAM_") and (self.own_checkout or k != "PYTHONPATH")
+        }
         env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")},
+            **inherited,
             "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
             "TELEGRAM_API_BASE_URL": self.server.base_url,
             "DATABASE_PATH": str(self.db_path),
             "LOG_LEVEL": "INFO",
-            "PYTHONPATH": str(ROOT),
+            **({"PYTHONPATH": str(ROOT)} if self.own_checkout else {}),
             **self.env,
         }
         with self.log_path.open("ab") as log:
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
+                *self.command,
                 env=env,
                 cwd=self.db_path.parent,
                 stdout=log,
