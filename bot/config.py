@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv import dotenv_values
+
 from bot.domain.rules import rules_from_overrides
 
 TELEGRAM_API_BASE_URL_DEFAULT = "https://api.telegram.org/bot"
@@ -21,7 +23,23 @@ LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 # A bot token is "<bot id>:<secret>". The secret is 35 characters today; accept a little slack
 # so that a future format change does not lock everyone out, but reject obvious paste errors.
-_TOKEN_RE = re.compile(r"^\d{5,20}:[A-Za-z0-9_-]{30,60}$")
+# The error message is built from the same numbers, so it always states the rule enforced.
+_TOKEN_ID_DIGITS = (5, 20)
+_TOKEN_SECRET_CHARS = (30, 60)
+_TOKEN_RE = re.compile(
+    rf"[0-9]{{{_TOKEN_ID_DIGITS[0]},{_TOKEN_ID_DIGITS[1]}}}:"
+    rf"[A-Za-z0-9_-]{{{_TOKEN_SECRET_CHARS[0]},{_TOKEN_SECRET_CHARS[1]}}}"
+)
+TOKEN_RULE = (
+    f"{_TOKEN_ID_DIGITS[0]} to {_TOKEN_ID_DIGITS[1]} digits, a colon, then "
+    f"{_TOKEN_SECRET_CHARS[0]} to {_TOKEN_SECRET_CHARS[1]} characters of A-Z a-z 0-9 _ -"
+)
+LOG_FORMATS = ("text", "json")
+# bot/http.py: aiohttp by default (a sixth of httpx's CPU per call); python-telegram-bot's own
+# HTTPXRequest stays supported.
+HTTP_CLIENTS = ("aiohttp", "httpx")
+# A numeric chat id (groups and channels are negative) or a public channel's @username.
+_CHAT_RE = re.compile(r"-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31}")
 
 # Every setting, with its description, for `python -m bot --help`.
 SETTINGS_HELP: tuple[tuple[str, str], ...] = (
@@ -49,6 +67,16 @@ SETTINGS_HELP: tuple[tuple[str, str], ...] = (
         "evidence_response=72h' (names and defaults in bot/domain/rules.py)",
     ),
     ("LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO)"),
+    ("LOG_FORMAT", "text (default) or json: one JSON object per line"),
+    (
+        "ERROR_CHAT_ID",
+        "chat id (or @channel) that gets a short report of each unhandled error, "
+        "at most one per minute per kind (default: none)",
+    ),
+    (
+        "BOT_HTTP_CLIENT",
+        "aiohttp (default, less CPU per call) or httpx (python-telegram-bot's own client)",
+    ),
     ("WEBHOOK_URL", "public HTTPS URL; when set the bot runs a webhook instead of polling"),
     ("PORT", "port the webhook server listens on (default 8443)"),
     ("WEBHOOK_SECRET", "secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token"),
@@ -75,6 +103,10 @@ class Settings:
     # (rule name, value) pairs from DISPUTE_RULES, already validated against the rules table.
     rule_overrides: tuple[tuple[str, str], ...] = ()
     log_level: str = "INFO"
+    log_format: str = "text"
+    # Where unhandled errors are reported (bot/alerts.py); None: nowhere but the log.
+    error_chat_id: int | str | None = None
+    http_client: str = "aiohttp"
     webhook_url: str | None = None
     port: int = 8443
     webhook_secret: str | None = None
@@ -84,24 +116,19 @@ class Settings:
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """Parse a minimal `.env`: KEY=VALUE lines, `#` comments, optional quotes, `export ` prefix."""
-    values: dict[str, str] = {}
+    """`KEY=VALUE` lines of a `.env` file, read by python-dotenv as other tools read them.
+
+    Inline `# comments`, single and double quotes (a `#` inside quotes is kept), `export `
+    prefixes, multi-line quoted values and `${VAR}` references all work as in a shell or
+    docker compose. A key without `=` means nothing here and is skipped; a missing file is an
+    empty one.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return values
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        key = key.strip().removeprefix("export ").strip()
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        if key:
-            values[key] = value
-    return values
+        values = dotenv_values(path, encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise ConfigError(str(path), f"cannot be read: {reason}") from None
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def _file_url_from(base_url: str) -> str:
@@ -139,27 +166,52 @@ def _parse_rules(value: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def load_settings(
-    environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")
-) -> Settings:
-    """Build Settings from the environment (plus `.env`); ConfigError names the first problem."""
+def _parse_token(value: str | None) -> str:
+    if value is None:
+        raise ConfigError("TELEGRAM_BOT_TOKEN", "is not set; get a token from @BotFather")
+    if not _TOKEN_RE.fullmatch(value):
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN", f"is malformed; expected {TOKEN_RULE}, as @BotFather gives it"
+        )
+    return value
+
+
+def _parse_choice(name: str, value: str | None, choices: tuple[str, ...]) -> str:
+    """One of `choices` (case-insensitive); the first is the default."""
+    chosen = (value or choices[0]).lower()
+    if chosen not in choices:
+        raise ConfigError(name, f"must be {' or '.join(choices)}, got {value!r}")
+    return chosen
+
+
+def _parse_chat(name: str, value: str | None) -> int | str | None:
+    if value is None:
+        return None
+    if not _CHAT_RE.fullmatch(value):
+        raise ConfigError(name, "must be a numeric chat id such as -1001234567890, or @channel")
+    return value if value.startswith("@") else int(value)
+
+
+def _environment(environ: Mapping[str, str] | None, dotenv: Path | None) -> dict[str, str]:
+    """The `.env` file's values under the real environment's: the environment always wins."""
     env: dict[str, str] = {}
     if dotenv is not None:
         env.update(read_dotenv(dotenv))
     env.update(os.environ if environ is None else environ)
+    return env
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")
+) -> Settings:
+    """Build Settings from the environment (plus `.env`); ConfigError names the first problem."""
+    env = _environment(environ, dotenv)
 
     def get(name: str) -> str | None:
         value = env.get(name, "").strip()
         return value or None
 
-    token = get("TELEGRAM_BOT_TOKEN")
-    if token is None:
-        raise ConfigError("TELEGRAM_BOT_TOKEN", "is not set; get a token from @BotFather")
-    if not _TOKEN_RE.match(token):
-        raise ConfigError(
-            "TELEGRAM_BOT_TOKEN", "is malformed; expected <digits>:<secret> as @BotFather gives it"
-        )
-
+    token = _parse_token(get("TELEGRAM_BOT_TOKEN"))
     base_url = get("TELEGRAM_API_BASE_URL") or TELEGRAM_API_BASE_URL_DEFAULT
     if not re.match(r"^https?://[^\s/]+", base_url):
         raise ConfigError(
@@ -182,8 +234,6 @@ def load_settings(
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ConfigError("PORT", "must be a TCP port number")
 
-    hours = _parse_hours(get("REMINDER_HOURS") or "9-21")
-    overrides = _parse_rules(get("DISPUTE_RULES") or "")
     rate_text = get("REMINDER_RATE_LIMIT") or "30"
     if not rate_text.isdigit() or int(rate_text) > 1000:
         raise ConfigError("REMINDER_RATE_LIMIT", "must be a whole number of messages per second")
@@ -194,10 +244,13 @@ def load_settings(
         api_file_url=file_url.rstrip("/"),
         database_path=Path(get("DATABASE_PATH") or DATABASE_PATH_DEFAULT),
         default_timezone=tz,
-        reminder_hours=hours,
+        reminder_hours=_parse_hours(get("REMINDER_HOURS") or "9-21"),
         reminder_rate_limit=int(rate_text),
-        rule_overrides=overrides,
+        rule_overrides=_parse_rules(get("DISPUTE_RULES") or ""),
         log_level=level,
+        log_format=_parse_choice("LOG_FORMAT", get("LOG_FORMAT"), LOG_FORMATS),
+        error_chat_id=_parse_chat("ERROR_CHAT_ID", get("ERROR_CHAT_ID")),
+        http_client=_parse_choice("BOT_HTTP_CLIENT", get("BOT_HTTP_CLIENT"), HTTP_CLIENTS),
         webhook_url=get("WEBHOOK_URL"),
         port=int(port_text),
         webhook_secret=get("WEBHOOK_SECRET"),

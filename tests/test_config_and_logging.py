@@ -89,6 +89,90 @@ def test_dotenv_is_read_and_environment_wins(tmp_path: Path) -> None:
     assert settings.log_level == "WARNING" and settings.default_timezone == "Asia/Almaty"
 
 
+def test_dotenv_reads_as_users_write_it(tmp_path: Path) -> None:
+    """Inline comments, quotes (a # inside them kept), `export`, spaces around `=`, a key
+    without a value: the hand-written parser kept "value  # comment" as the value."""
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        f"TELEGRAM_BOT_TOKEN={TEST_TOKEN}   # from @BotFather\n"
+        "export LOG_LEVEL = warning\n"
+        'DATABASE_PATH="/srv/bot data/bot#1.sqlite3"  # quoted: the # is part of it\n'
+        "REMINDER_HOURS='8-22' # single quotes\n"
+        "DEFAULT_TIMEZONE\n"
+        "\n"
+        "WEBHOOK_SECRET=\n",
+        encoding="utf-8",
+    )
+    settings = load_settings({}, dotenv=dotenv)
+    assert settings.token == TEST_TOKEN
+    assert settings.log_level == "WARNING"
+    assert str(settings.database_path) == "/srv/bot data/bot#1.sqlite3"
+    assert settings.reminder_hours == (8, 22)
+    assert settings.default_timezone is None and settings.webhook_secret is None
+
+
+def test_dotenv_that_cannot_be_read_is_one_clear_error(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_bytes(b"TELEGRAM_BOT_TOKEN=\xff\xfe\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings({"TELEGRAM_BOT_TOKEN": TEST_TOKEN}, dotenv=dotenv)
+    assert str(info.value) == f"{dotenv}: cannot be read: not UTF-8 text"
+    # A missing file is simply no file.
+    assert load_settings({"TELEGRAM_BOT_TOKEN": TEST_TOKEN}, dotenv=tmp_path / "none").token
+
+
+@pytest.mark.parametrize(
+    ("token", "valid"),
+    [
+        ("12345:" + "a" * 30, True),
+        ("12345678901234567890:" + "A-_9" * 15, True),  # 20 digits, 60 characters
+        ("1234:" + "a" * 30, False),  # 4 digits
+        ("123456789012345678901:" + "a" * 30, False),  # 21 digits
+        ("12345:" + "a" * 29, False),
+        ("12345:" + "a" * 61, False),
+        ("12345:" + "a" * 29 + "!", False),
+        ("12345" + "a" * 31, False),  # no colon
+        ("١٢٣٤٥:" + "a" * 30, False),  # digits, but not ASCII ones
+        (TEST_TOKEN + "\n" + "x", False),
+    ],
+)
+def test_token_message_states_the_rule_it_enforces(token: str, valid: bool) -> None:
+    if valid:
+        assert load_settings({"TELEGRAM_BOT_TOKEN": token}, dotenv=None).token == token
+        return
+    with pytest.raises(ConfigError) as info:
+        load_settings({"TELEGRAM_BOT_TOKEN": token}, dotenv=None)
+    assert str(info.value) == (
+        "TELEGRAM_BOT_TOKEN: is malformed; expected 5 to 20 digits, a colon, then 30 to 60 "
+        "characters of A-Z a-z 0-9 _ -, as @BotFather gives it"
+    )
+    assert token not in str(info.value)
+
+
+def test_operator_settings_error_chat_log_format_and_http_client() -> None:
+    base = {"TELEGRAM_BOT_TOKEN": TEST_TOKEN}
+    defaults = load_settings(base, dotenv=None)
+    assert (defaults.error_chat_id, defaults.log_format, defaults.http_client) == (
+        None,
+        "text",
+        "aiohttp",
+    )
+    chosen = load_settings(
+        {
+            **base,
+            "ERROR_CHAT_ID": "-1001234567890",
+            "LOG_FORMAT": "JSON",
+            "BOT_HTTP_CLIENT": "httpx",
+        },
+        dotenv=None,
+    )
+    assert chosen.error_chat_id == -1001234567890
+    assert (chosen.log_format, chosen.http_client) == ("json", "httpx")
+    assert load_settings({**base, "ERROR_CHAT_ID": "@ops_alerts"}, dotenv=None).error_chat_id == (
+        "@ops_alerts"
+    )
+
+
 @pytest.mark.parametrize(
     ("env", "variable"),
     [
@@ -97,6 +181,10 @@ def test_dotenv_is_read_and_environment_wins(tmp_path: Path) -> None:
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"PORT": "99999"}, "PORT"),
         ({"REMINDER_HOURS": "21-9"}, "REMINDER_HOURS"),
+        ({"ERROR_CHAT_ID": "ops team"}, "ERROR_CHAT_ID"),
+        ({"ERROR_CHAT_ID": "12.5"}, "ERROR_CHAT_ID"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"BOT_HTTP_CLIENT": "requests"}, "BOT_HTTP_CLIENT"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], variable: str) -> None:
