@@ -28,7 +28,7 @@ from bot.domain.rules import rules_from_overrides
 from bot.flood import FloodGuard
 from bot.handlers import common, lifecycle, settings, status, wizard
 from bot.handlers import reminders as reminders_handlers
-from bot.http import AiohttpRequest
+from bot.http import make_request
 from bot.reminders import ReminderService
 from bot.storage.persistence import SqlitePersistence
 
@@ -64,7 +64,8 @@ def build_application(
     """The whole bot, ready for `run_polling`/`run_webhook` or for a test harness.
 
     `request`/`get_updates_request` let tests put an offline transport under PTB's request
-    path; production uses the defaults (`AiohttpRequest`, bot/http.py says why).
+    path; production uses the client BOT_HTTP_CLIENT names (default `AiohttpRequest`, bot/http.py
+    says why).
     `concurrency`: how many chats are served at once (each chat's updates stay strictly in
     order, see bot/concurrency.py).
     `flood_guard`: inbound flood control per buyer (bot/flood.py); by default on whenever
@@ -93,14 +94,13 @@ def build_application(
     )
     # One connection per concurrently processed chat, plus a few for the reminder dispatcher and
     # for handlers that send two calls at once; waiting for a free connection is not an error.
+    # BOT_HTTP_CLIENT picks the client class (bot/http.py's make_request).
+    client = settings.http_client
     builder = builder.request(
-        request
-        or AiohttpRequest(
-            connection_pool_size=concurrency + POOL_RESERVE, pool_timeout=POOL_TIMEOUT
-        )
+        request or make_request(client, concurrency + POOL_RESERVE, pool_timeout=POOL_TIMEOUT)
     )
     builder = builder.get_updates_request(
-        get_updates_request or AiohttpRequest(connection_pool_size=1, read_timeout=30)
+        get_updates_request or make_request(client, 1, read_timeout=30)
     )
     if rate_limit:
         # Replies answer a buyer who just wrote: Telegram's ~30 messages/s cap is for bulk
@@ -148,7 +148,7 @@ def _reminder_bot(
         base_url=settings.api_base_url,
         base_file_url=settings.api_file_url,
         request=request
-        or AiohttpRequest(connection_pool_size=REMINDER_CONNECTIONS, pool_timeout=POOL_TIMEOUT),
+        or make_request(settings.http_client, REMINDER_CONNECTIONS, pool_timeout=POOL_TIMEOUT),
         defaults=DEFAULTS,
         rate_limiter=limiter,
     )

@@ -11,6 +11,7 @@ import asyncio
 import socket
 import traceback
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -20,7 +21,7 @@ from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.http import AiohttpRequest
-from tests.harness import TEST_TOKEN
+from tests.harness import TEST_TOKEN, Harness, make_settings
 from tests.standin import FakeBotApi, Fault, StandinServer
 
 CHAT = 4242
@@ -251,3 +252,29 @@ async def test_errors_quoting_the_url_do_not_carry_the_token(
     request._session = _FailingSession(make_error(url))  # type: ignore[assignment]
     with pytest.raises(expected):
         await request.post(url, pool_timeout=0.01)
+
+
+async def test_a_buyer_walks_the_wizard_with_httpx_as_the_client(tmp_path: Path) -> None:
+    """BOT_HTTP_CLIENT=httpx: python-telegram-bot's own HTTPXRequest carries every call, and a
+    buyer sees the same wizard as with the default client (Cyrillic, buttons, edits)."""
+    settings = make_settings(tmp_path / "bot.sqlite3", http_client="httpx")
+    async with Harness(tmp_path / "bot.sqlite3", settings=settings) as harness:
+        assert harness.app is not None
+        assert isinstance(harness.app.bot.request, HTTPXRequest)
+        reminder_bot = harness.app.services.reminder_bot
+        assert reminder_bot is not None and isinstance(reminder_bot.request, HTTPXRequest)
+        buyer = harness.buyer(31, "ru", "Ольга")
+        [greeting] = await buyer.say("/start")
+        assert greeting.text.startswith("Здравствуйте, Ольга!")
+        replies = await buyer.say("/new")
+        assert "Шаг 1 из 10" in replies[-1].text
+        await buyer.say("Order ID: 8123 4567 8901 2345")
+        replies = await buyer.press("Пропустить")
+        assert "Шаг 3 из 10" in replies[-1].text
+        replies = await buyer.say("1 234,56 ₽")
+        assert "Шаг 4 из 10" in replies[-1].text
+        replies = await buyer.say("23")
+        assert "Шаг 5 из 10" in replies[-1].text
+        await harness.restart()  # the step survives, as with the default client
+        replies = await buyer.press("Нет")
+        assert "Шаг 6 из 10" in replies[-1].text

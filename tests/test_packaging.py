@@ -103,7 +103,8 @@ def _check_wheel_contents(wheel: Path) -> None:
     for package in _packages_on_disk():
         assert f"{package.replace('.', '/')}/__init__.py" in names, package
     requires = " ".join(metadata.get_all("Requires-Dist") or [])
-    assert "tzdata" in requires
+    assert "tzdata" in requires and "python-dotenv" in requires
+    assert "job-queue" not in requires and "sniffio" not in requires
 
 
 def _fresh_venv(tmp_path: Path, wheel: Path) -> Path:
