@@ -120,7 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     # The webhook secret is as sensitive as the token: PTB logs setWebhook's parameters at DEBUG.
     redactor = configure_logging(
-        settings.log_level, [settings.token, settings.webhook_secret or ""]
+        settings.log_level,
+        [settings.token, settings.webhook_secret or ""],
+        fmt=settings.log_format,
     )
     return run(settings, redactor)
 

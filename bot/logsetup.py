@@ -4,14 +4,23 @@ The token reaches logs in two ways: httpx (and PTB at DEBUG) log request URLs, w
 `/bot<token>/`, and exceptions from the network layer carry those URLs in their messages. A
 filter on the message alone would miss formatted tracebacks, so redaction happens in the
 formatter, on the final text, and in a filter for handlers that bring their own formatter.
+
+`LOG_FORMAT=json` writes one JSON object per line for log collectors: time, level, logger,
+message, and while an update is being handled its id, its chat's id and the milliseconds since
+the bot took it (from `bot.concurrency.CURRENT_UPDATE`); a traceback goes in `exc`. Each field
+is redacted before it is encoded, so a replacement can never break the JSON.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 REDACTED = "[REDACTED]"
@@ -71,14 +80,70 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record, on one line (newlines inside fields are escaped)."""
+
+    def __init__(self, redactor: Redactor, context: Callable[[], Mapping[str, Any]] = dict) -> None:
+        super().__init__()
+        self._redact = redactor
+        self._context = context
+
+    def format(self, record: logging.LogRecord) -> str:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not lose the record
+            message = str(record.msg)
+        moment = datetime.fromtimestamp(record.created, UTC)
+        data: dict[str, Any] = {
+            "time": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": self._redact(message),
+            **self._context(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            data["exc"] = self._redact(record.exc_text)
+        if record.stack_info:
+            data["stack"] = self._redact(self.formatStack(record.stack_info))
+        return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def current_update_fields() -> dict[str, Any]:
+    """The update being handled, for a log line: ids and milliseconds since it was taken."""
+    # Imported here, not at the top: bot.concurrency brings in python-telegram-bot, and this
+    # module is imported before the settings are read, which `--help` and a configuration
+    # error answer without loading the bot.
+    from bot.concurrency import CURRENT_UPDATE
+
+    info = CURRENT_UPDATE.get()
+    if info is None:
+        return {}
+    fields: dict[str, Any] = {"latency_ms": round((time.monotonic() - info.started) * 1000, 1)}
+    if info.update_id is not None:
+        fields["update_id"] = info.update_id
+    if info.chat_id is not None:
+        fields["chat_id"] = info.chat_id
+    return fields
+
+
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def configure_logging(level: str, secrets: Iterable[str], stream: object = None) -> Redactor:
-    """Root logging to stderr with redaction; quiet chatty libraries unless DEBUG was asked for."""
+def configure_logging(
+    level: str, secrets: Iterable[str], stream: object = None, *, fmt: str = "text"
+) -> Redactor:
+    """Root logging to stderr with redaction; quiet chatty libraries unless DEBUG was asked for.
+
+    `fmt`: "text" (one readable line per record) or "json" (`JsonFormatter`).
+    """
     redactor = Redactor(secrets)
     handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
-    handler.setFormatter(RedactingFormatter(redactor, LOG_FORMAT))
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter(redactor, current_update_fields))
+    else:
+        handler.setFormatter(RedactingFormatter(redactor, LOG_FORMAT))
     handler.addFilter(RedactingFilter(redactor))
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -91,5 +156,4 @@ def configure_logging(level: str, secrets: Iterable[str], stream: object = None)
     if level != "DEBUG":
         # httpx logs every request URL at INFO; the URL contains the token (redacted anyway).
         logging.getLogger("httpx").setLevel(logging.WARNING)
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return redactor

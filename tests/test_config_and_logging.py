@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 import logging
 import os
 import subprocess
@@ -11,9 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from telegram import Update
 
 from bot.config import ConfigError, load_settings
 from bot.logsetup import REDACTED, configure_logging
+from tests import standin
 from tests.harness import TEST_TOKEN, Harness, make_settings
 from tests.standin import FakeBotApi, Fault
 
@@ -260,3 +264,57 @@ def test_rules_are_overridable_from_the_environment(tmp_path: Path) -> None:
         with pytest.raises(ConfigError) as info:
             load_settings({"TELEGRAM_BOT_TOKEN": TEST_TOKEN, "DISPUTE_RULES": bad}, dotenv=None)
         assert info.value.variable == "DISPUTE_RULES"
+
+
+async def test_json_logs_parse_line_by_line_without_the_token(tmp_path: Path) -> None:
+    """LOG_FORMAT=json at DEBUG, through the real update path (queue -> per-chat processor):
+    every line is one JSON object, lines written while an update is handled name it, a
+    traceback travels inside its line, and the token is nowhere."""
+    stream = io.StringIO()
+    configure_logging("DEBUG", [TEST_TOKEN], stream=stream, fmt="json")
+    api = FakeBotApi()
+    buyer_id = 5151
+
+    def refuse_the_buyer(method: str, params: dict[str, object]) -> Fault | None:
+        if method == "sendMessage" and params.get("chat_id") == buyer_id:
+            return Fault(status=400, description="Bad Request: chat not found")
+        return None
+
+    harness = Harness(tmp_path / "db.sqlite3", api=api)
+    try:
+        await harness.start()
+        assert harness.app is not None
+        api.fault = refuse_the_buyer
+        sender = standin.user(buyer_id, "en")
+        data = {**standin.text_update(sender, "/help"), "update_id": 4242}
+        update = Update.de_json(data, harness.app.bot)
+        await harness.app.update_queue.put(update)
+        for _ in range(500):  # the reply fails, then the apology: the last thing logged
+            if "could not tell chat" in stream.getvalue():
+                break
+            await asyncio.sleep(0.02)
+        try:
+            raise RuntimeError(f"request to https://api.telegram.org/bot{TEST_TOKEN}/getMe")
+        except RuntimeError:
+            logging.getLogger("test").exception("failed with %s", TEST_TOKEN)
+    finally:
+        api.fault = None
+        await harness.stop()
+        logging.getLogger().handlers.clear()
+    lines = stream.getvalue().splitlines()
+    records = [json.loads(line) for line in lines]  # every line parses on its own
+    assert len(records) > 10
+    for record in records:
+        assert {"time", "level", "logger", "message"} <= record.keys()
+        assert record["time"].endswith("Z")
+    assert any(r["level"] == "DEBUG" for r in records)
+    [error] = [r for r in records if r["message"].startswith("unhandled error")]
+    assert error["level"] == "ERROR" and error["logger"] == "bot.handlers.common"
+    assert error["update_id"] == 4242 and error["chat_id"] == buyer_id
+    assert error["latency_ms"] >= 0
+    assert error["exc"].startswith("Traceback") and "BadRequest" in error["exc"]
+    [failed] = [r for r in records if r["logger"] == "test"]
+    assert failed["message"] == f"failed with {REDACTED}" and "Traceback" in failed["exc"]
+    assert "update_id" not in failed  # logged outside any update
+    output = stream.getvalue()
+    assert TEST_TOKEN not in output and TEST_TOKEN.split(":", 1)[1] not in output
