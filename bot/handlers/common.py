@@ -18,6 +18,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import alerts
 from bot.context import BotContext
 from bot.i18n import LANGUAGES, Translator, all_translators, language_for, translator
 from bot.keyboards import button, keyboard, parse_callback
@@ -274,6 +275,7 @@ async def on_error(update: object, context: BotContext) -> None:
         chat_id,
         exc_info=context.error,
     )
+    await alerts.report_error(update, context)  # counted; to ERROR_CHAT_ID when set
     if chat_id is None:
         return
     t = context.t
