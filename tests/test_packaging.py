@@ -16,6 +16,7 @@ prove more but needs every wheel on disk, which a fresh machine does not have.
 
 from __future__ import annotations
 
+import re
 import shutil
 import site
 import subprocess
@@ -169,3 +170,22 @@ async def test_the_wheel_alone_runs_the_bot_in_russian(
         if bot.alive:
             await bot.kill9()
     assert (run_dir / "bot.sqlite3").exists()
+
+
+def _name(requirement: str) -> str:
+    """`python-telegram-bot[rate-limiter]>=22 ; marker` -> `python-telegram-bot`."""
+    name = re.split(r"[\s\[<>=!~;]", requirement.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_the_lock_file_pins_every_dependency_with_hashes() -> None:
+    """.ci/run installs only what requirements.lock lists: a dependency added to pyproject.toml
+    without refreshing the lock would be missing there (README, "Dependencies")."""
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    pinned = {_name(m) for m in re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", lock, re.M)}
+    project = PYPROJECT["project"]
+    wanted = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
+    missing = wanted - pinned
+    assert not missing, f"refresh requirements.lock (README, 'Dependencies'): {sorted(missing)}"
+    entries = re.findall(r"^[A-Za-z0-9][^\n]*==[^\n]*(?:\n[ \t]+[^\n]*)*", lock, re.M)
+    assert entries and all("--hash=sha256:" in entry for entry in entries)
