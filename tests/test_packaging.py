@@ -189,3 +189,12 @@ def test_the_lock_file_pins_every_dependency_with_hashes() -> None:
     assert not missing, f"refresh requirements.lock (README, 'Dependencies'): {sorted(missing)}"
     entries = re.findall(r"^[A-Za-z0-9][^\n]*==[^\n]*(?:\n[ \t]+[^\n]*)*", lock, re.M)
     assert entries and all("--hash=sha256:" in entry for entry in entries)
+
+
+def test_ci_installs_from_the_lock_and_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "--require-hashes -r requirements.lock" in ci
+    command = re.search(r"```sh\n(\.venv/bin/python -m pytest)\n```", readme)
+    assert command is not None, "the README shows its test command in a block of its own"
+    assert ci.rstrip().splitlines()[-1] == command.group(1)

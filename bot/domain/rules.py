@@ -1,10 +1,11 @@
 """The one table of dispute timings: every deadline and reminder offset the bot uses.
 
 Why one table: "where is the 5-day seller rule?" must have one answer, every number must say
-which guide it came from (``SOURCES``), and an operator must be able to change a number (some
-guides say 15 days of negotiation, not 7) without touching code, through
-``rules_from_overrides``. What a buyer reads off their own order page beats this table: those
-values are stored on the dispute itself and this table only fills the gaps.
+which guide it came from (``SOURCES``, whose labels docs/rules.md explains, with every rule's
+default and meaning), and an operator must be able to change a number (some guides say 15 days
+of negotiation, not 7) without touching code, through ``rules_from_overrides``. What a buyer
+reads off their own order page beats this table: those values are stored on the dispute itself
+and this table only fills the gaps.
 
 Fields marked "information" are never used to schedule anything: AliExpress does not publish
 them as hard timers, so the bot only shows them as expectations.
@@ -85,27 +86,27 @@ class Rules:
 
 DEFAULT_RULES: Final = Rules()
 
-#: Where each number comes from (files in /work/shared/seeds and PRODUCT.md).
+#: Where each number comes from: "guide A", "guide B" and "ours" are described in docs/rules.md.
 SOURCES: Final[dict[str, str]] = {
-    "seller_answer": "seeds/000 (seller reviews within 5 days), seeds/003 (5 days of silence)",
+    "seller_answer": "guide A (seller reviews within 5 days), guide B (5 days of silence)",
     "negotiation_before_escalation": (
-        "seeds/000 (escalates after 7 days), seeds/003 (7 days to agree; elsewhere 15 days)"
+        "guide A (escalates after 7 days), guide B (7 days to agree; elsewhere 15 days)"
     ),
-    "evidence_response": "seeds/003 (time frame for evidence, usually 3 days)",
-    "escalated_review_min": "seeds/003 (15-60 days; elsewhere 14 to 60)",
-    "escalated_review_max": "seeds/003 (15-60 days)",
-    "refund_arrival_min_business_days": "seeds/000 (within three days), PRODUCT.md table",
-    "refund_arrival_max_business_days": "seeds/003 (5-15 days, 12 in an example), PRODUCT.md",
-    "receipt_confirmation_window": "seeds/003 (no later than 15 days after confirming receipt)",
-    "return_post_window": "PRODUCT.md table (guides: about 10 days after agreement)",
-    "refund_followup_after_win": "PRODUCT.md reminders (refund not arrived 15 days after win)",
-    "protection_default_days": "seeds/000 (protection usually 60-90 days)",
-    "protection_reminders": "PRODUCT.md reminders (7 days, 3 days, 1 day before)",
-    "seller_reminders": "PRODUCT.md reminders (1 day before and when it ends)",
-    "escalation_reminders": "PRODUCT.md reminders (1 day before); seeds/000 re-check terms",
-    "evidence_reminders": "PRODUCT.md reminders (48 h, 24 h, 3 h before)",
-    "return_reminders": "PRODUCT.md reminders (return parcel to post); 3 and 1 days: ours",
-    "refund_followup_reminders": "PRODUCT.md reminders (at 15 days after winning)",
+    "evidence_response": "guide B (time frame for evidence, usually 3 days)",
+    "escalated_review_min": "guide B (15-60 days; elsewhere 14 to 60)",
+    "escalated_review_max": "guide B (15-60 days)",
+    "refund_arrival_min_business_days": "guide A (within three days of approval)",
+    "refund_arrival_max_business_days": "guide B (5-15 days); the generous bound is ours",
+    "receipt_confirmation_window": "guide B (no later than 15 days after confirming receipt)",
+    "return_post_window": "ours (guides: about 10 days after agreement, no firm rule)",
+    "refund_followup_after_win": "ours (ask 15 days after a win, from guide B's refund times)",
+    "protection_default_days": "guide A (protection usually 60-90 days)",
+    "protection_reminders": "ours (7 days, 3 days, 1 day before)",
+    "seller_reminders": "ours (1 day before and when it ends)",
+    "escalation_reminders": "ours (1 day before); guide A: re-check the terms first",
+    "evidence_reminders": "ours (48 h, 24 h, 3 h before)",
+    "return_reminders": "ours (3 and 1 days before)",
+    "refund_followup_reminders": "ours (when the follow-up is due)",
 }
 
 _DURATION_RE: Final = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")
