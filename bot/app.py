@@ -35,8 +35,8 @@ from bot.storage.persistence import SqlitePersistence
 log = logging.getLogger(__name__)
 
 # Handler groups: lower runs first; within a group the first matching handler wins.
-GROUP_PRIVATE = -12  # private chats only: groups and channels stop here (handlers/private.py)
 GROUP_LOAD = -10  # resolve the buyer's language and settings
+GROUP_PRIVATE = -9  # private chats only: groups and channels stop here (handlers/private.py)
 GROUP_FLOOD = -8  # drop a flooding buyer's updates (bot/flood.py)
 GROUP_GUARD = -5  # refuse malformed updates before any flow sees them
 GROUP_MAIN = 0  # flows, commands, buttons, then the catch-alls
@@ -156,8 +156,8 @@ def _reminder_bot(
 
 
 def _register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    application.add_handler(TypeHandler(Update, private.private_only), group=GROUP_PRIVATE)
     application.add_handler(TypeHandler(Update, load_buyer), group=GROUP_LOAD)
+    application.add_handler(TypeHandler(Update, private.private_only), group=GROUP_PRIVATE)
     application.add_handler(CallbackQueryHandler(common.reject_empty_callback), group=GROUP_GUARD)
     wizard.register(application, GROUP_MAIN)  # first: a buyer mid-wizard is answered by it
     common.register(application, GROUP_MAIN)

@@ -169,3 +169,13 @@ async def test_descriptions_are_set_per_language_within_telegrams_limits(bot: Ha
     assert "private chats only" in api.descriptions[""]
     assert "только в личных сообщениях" in api.descriptions["ru"]
     assert api.short_descriptions["ru"] != api.short_descriptions[""]
+
+
+async def test_the_line_is_in_the_language_the_buyer_chose(bot: Harness) -> None:
+    buyer = bot.buyer(508, "en")  # an English Telegram, but they picked Russian
+    await buyer.say("/language")
+    await buyer.press("Русский")
+    sent = await buyer.send(standin.text_update(buyer.user, "/status", chat=GROUP))
+    assert [s.text for s in sent if s.method == "sendMessage"] == [ONE_LINE["ru"]]
+    press = await buyer.send(standin.callback_update(buyer.user, "st:1", chat=GROUP))
+    assert buyer.answers(press) == ["Я работаю только в личных сообщениях."]

@@ -1,9 +1,10 @@
 """Private chats only: one guard in front of every handler.
 
 A buyer's orders, amounts and deadlines are theirs alone, so the bot talks only in a private
-chat. `private_only` runs first of all handlers (bot/app.py, GROUP_PRIVATE) and stops every
-update that comes from a group, supergroup or channel before any flow, command, button or the
-buyer-settings loader sees it. There:
+chat. `private_only` runs right after the buyer's language is resolved (bot/app.py,
+GROUP_PRIVATE) and stops every update that comes from a group, supergroup or channel before
+flood control (whose "slow down" would be said there), any flow, command or button sees it.
+There:
 
 - added to a group or channel (a `my_chat_member` update making the bot a member): it leaves,
   saying nothing;
@@ -14,8 +15,8 @@ buyer-settings loader sees it. There:
 - a button pressed on one of its messages in such a chat: only the short callback answer;
 - anything else from such a chat: nothing.
 
-Nothing in here reads the database: the line's language comes from the sender's Telegram
-language code, so a stranger in a group costs no row and no cache entry.
+The line and the answer are in the sender's language, as `load_buyer` resolved it (their own
+choice if they are a buyer, else their Telegram language); nothing is written for them.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
-from bot.i18n import Translator, language_for, translator
+from bot.i18n import Translator
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,7 @@ async def private_only(update: object, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None or chat.type == ChatType.PRIVATE:
         return  # private chats, and updates of no chat (inline queries, polls) go on
-    user = update.effective_user
-    t = translator(language_for(user.language_code if user else None))
+    t = context.t
     member = update.my_chat_member
     if member is not None:
         if member.new_chat_member.status in _PRESENT:
