@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.context import BotContext, DisputeApplication, Services, load_buyer, utc_now
 from bot.domain.rules import rules_from_overrides
 from bot.flood import FloodGuard
-from bot.handlers import common, lifecycle, private, settings, status, wizard
+from bot.handlers import common, inbound, lifecycle, private, settings, status, wizard
 from bot.handlers import reminders as reminders_handlers
 from bot.http import AiohttpRequest
 from bot.reminders import ReminderService
@@ -35,6 +35,7 @@ from bot.storage.persistence import SqlitePersistence
 log = logging.getLogger(__name__)
 
 # Handler groups: lower runs first; within a group the first matching handler wins.
+GROUP_INBOUND = -14  # lone surrogates in any text become U+FFFD (handlers/inbound.py)
 GROUP_LOAD = -10  # resolve the buyer's language and settings
 GROUP_PRIVATE = -9  # private chats only: groups and channels stop here (handlers/private.py)
 GROUP_FLOOD = -8  # drop a flooding buyer's updates (bot/flood.py)
@@ -156,6 +157,7 @@ def _reminder_bot(
 
 
 def _register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(TypeHandler(Update, inbound.repair_update), group=GROUP_INBOUND)
     application.add_handler(TypeHandler(Update, load_buyer), group=GROUP_LOAD)
     application.add_handler(TypeHandler(Update, private.private_only), group=GROUP_PRIVATE)
     application.add_handler(CallbackQueryHandler(common.reject_empty_callback), group=GROUP_GUARD)
