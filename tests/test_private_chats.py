@@ -3,6 +3,7 @@ data; it says at most one line pointing to the private chat, and leaves."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,9 @@ from bot.handlers.common import bot_description, bot_short_description, command_
 from bot.i18n import translator
 from tests import standin
 from tests.harness import Buyer, Harness
-from tests.standin import BOT_USER, Sent
+from tests.processes import BotProcess
+from tests.standin import BOT_USER, Sent, StandinServer
+from tests.test_process import say
 
 ORDER = "8123456789012345"
 LINK = "https://t.me/" + BOT_USER["username"]
@@ -29,10 +32,6 @@ async def with_an_order(buyer: Buyer) -> None:
     await buyer.say("/new")
     await buyer.say(ORDER)
     await buyer.say("Secret lamp")
-
-
-def in_chat(bot: Harness, chat: dict[str, Any], sent: list[Sent]) -> list[Sent]:
-    return [s for s in sent if s.chat_id == chat["id"]]
 
 
 def left(sent: list[Sent], chat: dict[str, Any]) -> bool:
@@ -179,3 +178,58 @@ async def test_the_line_is_in_the_language_the_buyer_chose(bot: Harness) -> None
     assert [s.text for s in sent if s.method == "sendMessage"] == [ONE_LINE["ru"]]
     press = await buyer.send(standin.callback_update(buyer.user, "st:1", chat=GROUP))
     assert buyer.answers(press) == ["Я работаю только в личных сообщениях."]
+
+
+async def test_an_error_on_a_group_update_is_not_apologised_for_there(bot: Harness) -> None:
+    """The apology shows the buyer's current step: it must never go to a group, even when
+    something fails before the private-chat guard has run."""
+
+    async def broken(update: object, context: object) -> None:
+        raise RuntimeError("database is locked")
+
+    from telegram import Update as TelegramUpdate
+    from telegram.ext import TypeHandler
+
+    buyer = bot.buyer(509)
+    await with_an_order(buyer)
+    assert bot.app is not None
+    bot.app.add_handler(TypeHandler(TelegramUpdate, broken), group=-11)
+    sent = await buyer.send(standin.text_update(buyer.user, "/status", chat=GROUP))
+    assert [s.text for s in sent if s.method == "sendMessage"] == [ONE_LINE["en"]]
+    assert not [s for s in sent if s.chat_id == buyer.id]
+
+
+@pytest.mark.slow
+async def test_the_real_process_keeps_to_private_chats(
+    server: StandinServer, tmp_path: Path
+) -> None:
+    """`python -m bot` as deployed: menus and descriptions at start-up; in a group one line and
+    leaving; a channel post and being added: leaving, silently; the private chat unaffected."""
+    api = server.api
+    bot = BotProcess(server, tmp_path / "bot.sqlite3")
+    user = standin.user(510, "ru")
+    await bot.start()
+    try:
+        await say(api, user, "/new", "Шаг 1 из 10")
+        await say(api, user, ORDER, "Шаг 2 из 10")
+        before = len(api.sent)
+        api.push_update(standin.text_update(user, f"/status {ORDER}", chat=GROUP))
+        api.push_update(standin.channel_post_update("/start", CHANNEL))
+        api.push_update(standin.my_chat_member_update(user, SMALL_GROUP, "left", "member"))
+        await say(api, user, "Настольная лампа", "Шаг 3 из 10")
+        for chat in (GROUP, CHANNEL, SMALL_GROUP):
+            await api.wait_sent(lambda s, c=chat: s.method == "leaveChat" and s.chat_id == c["id"])
+        outside = [s for s in api.sent[before:] if s.chat_id is not None and s.chat_id < 0]
+        assert sorted((s.method, s.chat_id, s.text) for s in outside) == sorted(
+            [
+                ("sendMessage", GROUP["id"], ONE_LINE["ru"]),
+                ("leaveChat", GROUP["id"], ""),
+                ("leaveChat", CHANNEL["id"], ""),
+                ("leaveChat", SMALL_GROUP["id"], ""),
+            ]
+        )
+        assert set(api.descriptions) == {"", "ru", "uk", "be", "kk"}
+        assert {scope for scope, _ in api.scoped_commands} == {"all_private_chats"}
+    finally:
+        if bot.alive:
+            await bot.kill9()

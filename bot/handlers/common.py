@@ -9,6 +9,7 @@ from typing import Any
 
 from babel import Locale
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -302,6 +303,11 @@ async def reject_empty_callback(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
 
 
+def _in_private_chat(update: object) -> bool:
+    chat = update.effective_chat if isinstance(update, Update) else None
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
 async def on_error(update: object, context: BotContext) -> None:
     """Log with context; tell the buyer, in their language, that their data is safe."""
     user_id = chat_id = None
@@ -315,8 +321,8 @@ async def on_error(update: object, context: BotContext) -> None:
         chat_id,
         exc_info=context.error,
     )
-    if chat_id is None:
-        return
+    if chat_id is None or not _in_private_chat(update):
+        return  # where to say it, and never in a group: the apology shows the buyer's step
     t = context.t
     if isinstance(update, Update) and update.effective_user and context._t is None:
         t = translator(language_for(update.effective_user.language_code))
