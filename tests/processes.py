@@ -8,12 +8,10 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from tests.harness import TEST_TOKEN
-from tests.standin import StandinServer, Trap
+from tests.standin import StandinServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SETMYCOMMANDS_PER_START = 5  # post_init registers the command menus: the bot is ready
@@ -70,12 +68,6 @@ class BotProcess:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         await self.proc.wait()
-
-    def kill9_on(self, predicate: Callable[[str, dict[str, Any]], bool]) -> Trap:
-        """SIGKILL the bot the instant a call matching `predicate` (method, params) reaches the
-        stand-in, before it is answered: what the bot had not committed by then is lost, and
-        the buyer has seen the message. Await `.sprung.wait()` for the kill to be done."""
-        return self.server.api.trap(predicate, self.kill9)
 
     async def terminate(self) -> int:
         assert self.proc is not None
