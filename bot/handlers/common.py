@@ -55,7 +55,7 @@ def bot_description(t: Translator) -> str:
             ),
             t._(
                 "I am not AliExpress and I do not file anything for you. I work in private "
-                "chats only. Press Start to begin."
+                "chats only."
             ),
         ]
     )
