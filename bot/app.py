@@ -156,10 +156,21 @@ def _reminder_bot(
     )
 
 
-def _register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def _operator_chats(settings: Settings) -> list[int | str]:
+    """Chats the bot is put in on purpose, which the private-chat guard must not leave: the
+    operator's alert chat (ERROR_CHAT_ID, ops' setting: read by name, so this works whether or
+    not the settings have it yet)."""
+    chat = getattr(settings, "error_chat_id", None)
+    return [chat] if isinstance(chat, int | str) else []
+
+
+def _register_handlers(application: DisputeApplication) -> None:
     application.add_handler(TypeHandler(Update, inbound.repair_update), group=GROUP_INBOUND)
     application.add_handler(TypeHandler(Update, load_buyer), group=GROUP_LOAD)
-    application.add_handler(TypeHandler(Update, private.private_only), group=GROUP_PRIVATE)
+    stay_in = _operator_chats(application.services.settings)
+    application.add_handler(
+        TypeHandler(Update, private.PrivateOnly(stay_in=stay_in)), group=GROUP_PRIVATE
+    )
     application.add_handler(CallbackQueryHandler(common.reject_empty_callback), group=GROUP_GUARD)
     wizard.register(application, GROUP_MAIN)  # first: a buyer mid-wizard is answered by it
     common.register(application, GROUP_MAIN)

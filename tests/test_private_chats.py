@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.app import GROUP_PRIVATE
 from bot.handlers.common import bot_description, bot_short_description, command_list
 from bot.i18n import translator
 from tests import standin
@@ -233,3 +234,27 @@ async def test_the_real_process_keeps_to_private_chats(
     finally:
         if bot.alive:
             await bot.kill9()
+
+
+async def test_the_operators_alert_chat_is_neither_left_nor_talked_in(bot: Harness) -> None:
+    """ERROR_CHAT_ID may be a group or channel the operator added the bot to for alerts."""
+    from bot.handlers.private import PrivateOnly
+
+    assert bot.app is not None
+    [guard] = [h for h in bot.app.handlers[GROUP_PRIVATE] if isinstance(h.callback, PrivateOnly)]
+    ops = standin.group_chat(-1009000000001, "supergroup", "Ops")
+    alerts = {**standin.group_chat(-1009000000002, "channel", "Alerts"), "username": "ops_alerts"}
+    guard.callback = PrivateOnly(stay_in=[ops["id"], "@Ops_Alerts"])
+    buyer = bot.buyer(511)
+    for chat in (ops, alerts):
+        assert (
+            await buyer.send(standin.my_chat_member_update(buyer.user, chat, "left", "member"))
+            == []
+        )
+        assert await buyer.send(standin.text_update(buyer.user, "/status", chat=chat)) == []
+        assert await bot.send(standin.channel_post_update("/start", chat)) == []
+    press = await buyer.send(standin.callback_update(buyer.user, "del:yes", chat=ops))
+    assert [s.method for s in press] == []
+    # Any other group is still left.
+    sent = await buyer.send(standin.my_chat_member_update(buyer.user, GROUP, "left", "member"))
+    assert [s.method for s in sent] == ["leaveChat"]

@@ -1,7 +1,7 @@
 """Private chats only: one guard in front of every handler.
 
 A buyer's orders, amounts and deadlines are theirs alone, so the bot talks only in a private
-chat. `private_only` runs right after the buyer's language is resolved (bot/app.py,
+chat. `PrivateOnly` runs right after the buyer's language is resolved (bot/app.py,
 GROUP_PRIVATE) and stops every update that comes from a group, supergroup or channel before
 flood control (whose "slow down" would be said there), any flow, command or button sees it.
 There:
@@ -15,6 +15,9 @@ There:
 - a button pressed on one of its messages in such a chat: only the short callback answer;
 - anything else from such a chat: nothing.
 
+The one exception is a chat the operator put the bot in on purpose, the ERROR_CHAT_ID chat for
+alerts: there it stays, and still says nothing and shows nothing.
+
 The line and the answer are in the sender's language, as `load_buyer` resolved it (their own
 choice if they are a buyer, else their Telegram language); nothing is written for them.
 """
@@ -23,8 +26,9 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Iterable
 
-from telegram import ChatMember, Message, MessageEntity, Update
+from telegram import Chat, ChatMember, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
@@ -57,26 +61,46 @@ def private_only_answer(t: Translator) -> str:
     return t._("I work in private chats only.")
 
 
-async def private_only(update: object, context: BotContext) -> None:
-    """TypeHandler callback: let private chats through, handle every other chat here and stop."""
-    if not isinstance(update, Update):
-        return
-    chat = update.effective_chat
-    if chat is None or chat.type == ChatType.PRIVATE:
-        return  # private chats, and updates of no chat (inline queries, polls) go on
+class PrivateOnly:
+    """The TypeHandler callback: let private chats through, handle every other chat here, stop.
+
+    `stay_in`: chats the operator put the bot in on purpose (the ERROR_CHAT_ID chat, as an id
+    or an "@username"): it neither leaves them nor says anything there.
+    """
+
+    def __init__(self, stay_in: Iterable[int | str] = ()) -> None:
+        chats = list(stay_in)
+        self._ids = frozenset(c for c in chats if isinstance(c, int))
+        self._usernames = frozenset(c.lstrip("@").lower() for c in chats if isinstance(c, str))
+
+    def _stays_in(self, chat: Chat) -> bool:
+        return chat.id in self._ids or (chat.username or "").lower() in self._usernames
+
+    async def __call__(self, update: object, context: BotContext) -> None:
+        if not isinstance(update, Update):
+            return
+        chat = update.effective_chat
+        if chat is None or chat.type == ChatType.PRIVATE:
+            return  # private chats, and updates of no chat (inline queries, polls) go on
+        if not self._stays_in(chat):
+            await _outside(update, context, chat.id)
+        raise ApplicationHandlerStop
+
+
+async def _outside(update: Update, context: BotContext, chat_id: int) -> None:
+    """What the bot does about an update from a chat it does not belong in (module docs)."""
     t = context.t
     member = update.my_chat_member
     if member is not None:
         if member.new_chat_member.status in _PRESENT:
-            await _leave(context, chat.id)
+            await _leave(context, chat_id)
     elif update.callback_query is not None:
         await _answer(update, t)
     elif update.effective_message is not None:
         message = update.message
         if message is not None and _addressed_command(message, context.bot.username):
-            await _say(context, chat.id, private_only_text(t, context.bot.username))
-        await _leave(context, chat.id)
-    raise ApplicationHandlerStop
+            await _say(context, chat_id, private_only_text(t, context.bot.username))
+        await _leave(context, chat_id)
 
 
 def _addressed_command(message: Message, username: str) -> bool:
