@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.context import BotContext, DisputeApplication, Services, load_buyer, utc_now
 from bot.domain.rules import rules_from_overrides
 from bot.flood import FloodGuard
-from bot.handlers import common, lifecycle, settings, status, wizard
+from bot.handlers import common, inbound, lifecycle, private, settings, status, wizard
 from bot.handlers import reminders as reminders_handlers
 from bot.http import make_request
 from bot.reminders import ReminderService
@@ -35,7 +35,9 @@ from bot.storage.persistence import SqlitePersistence
 log = logging.getLogger(__name__)
 
 # Handler groups: lower runs first; within a group the first matching handler wins.
+GROUP_INBOUND = -14  # lone surrogates in any text become U+FFFD (handlers/inbound.py)
 GROUP_LOAD = -10  # resolve the buyer's language and settings
+GROUP_PRIVATE = -9  # private chats only: groups and channels stop here (handlers/private.py)
 GROUP_FLOOD = -8  # drop a flooding buyer's updates (bot/flood.py)
 GROUP_GUARD = -5  # refuse malformed updates before any flow sees them
 GROUP_MAIN = 0  # flows, commands, buttons, then the catch-alls
@@ -154,8 +156,19 @@ def _reminder_bot(
     )
 
 
-def _register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def _operator_chats(settings: Settings) -> list[int | str]:
+    """Chats the bot is put in on purpose, which the private-chat guard must not leave: the
+    operator's alert chat (ERROR_CHAT_ID)."""
+    return [] if settings.error_chat_id is None else [settings.error_chat_id]
+
+
+def _register_handlers(application: DisputeApplication) -> None:
+    application.add_handler(TypeHandler(Update, inbound.repair_update), group=GROUP_INBOUND)
     application.add_handler(TypeHandler(Update, load_buyer), group=GROUP_LOAD)
+    stay_in = _operator_chats(application.services.settings)
+    application.add_handler(
+        TypeHandler(Update, private.PrivateOnly(stay_in=stay_in)), group=GROUP_PRIVATE
+    )
     application.add_handler(CallbackQueryHandler(common.reject_empty_callback), group=GROUP_GUARD)
     wizard.register(application, GROUP_MAIN)  # first: a buyer mid-wizard is answered by it
     common.register(application, GROUP_MAIN)

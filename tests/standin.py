@@ -11,7 +11,8 @@ sent. Two adapters put it under the bot's real HTTP path:
 
 Buyers' updates are queued with `push_update` and served by `getUpdates` (long polling), or
 handed to an in-process Application directly. Faults (429, 5xx, 403, slow answers, dropped
-connections) are injected per call with `fault`.
+connections) are injected per call with `fault`. `trap` runs an action (e.g. SIGKILL the bot
+process) the instant a matching call has arrived, before the stand-in answers it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import itertools
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -94,6 +95,17 @@ class Fault:
 
 
 FaultRule = Callable[[str, dict[str, Any]], Fault | None]
+
+
+@dataclass
+class Trap:
+    """`action` runs once, the instant a call matching `predicate` (method, params) has arrived
+    and been recorded (so a buyer would see it), but before the stand-in answers it: the bot is
+    still waiting for the answer. `sprung` is set when the action has finished."""
+
+    predicate: Callable[[str, dict[str, Any]], bool]
+    action: Callable[[], Awaitable[None]]
+    sprung: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 _ENTITY_TAGS = {
@@ -203,6 +215,11 @@ class FakeBotApi:
         self._updates_event = asyncio.Event()
         self._sent_event = asyncio.Event()
         self.counts: dict[str, int] = defaultdict(int)
+        self.traps: list[Trap] = []
+        # setMyCommands by (scope type, language code); `commands` keeps the language-only view.
+        self.scoped_commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.descriptions: dict[str, str] = {}  # setMyDescription, by language code
+        self.short_descriptions: dict[str, str] = {}  # setMyShortDescription, by language code
 
     # --- what tests and benchmarks call ------------------------------------------------------
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
@@ -213,6 +230,16 @@ class FakeBotApi:
 
     def next_update_id(self) -> int:
         return next(self._update_ids)
+
+    def trap(
+        self,
+        predicate: Callable[[str, dict[str, Any]], bool],
+        action: Callable[[], Awaitable[None]],
+    ) -> Trap:
+        """Run `action` once when a matching call arrives, before answering it (see `Trap`)."""
+        trap = Trap(predicate, action)
+        self.traps.append(trap)
+        return trap
 
     def sent_to(self, chat_id: int) -> list[Sent]:
         return [s for s in self.sent if s.chat_id == chat_id]
@@ -267,7 +294,15 @@ class FakeBotApi:
         if handler is None:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
         result = await handler(params)
+        await self._spring_traps(method, params)
         return 200, {"ok": True, "result": result}
+
+    async def _spring_traps(self, method: str, params: dict[str, Any]) -> None:
+        for trap in [t for t in self.traps if t.predicate(method, params)]:
+            if trap in self.traps:  # one-shot, even if two matching calls arrive at once
+                self.traps.remove(trap)
+                await trap.action()
+                trap.sprung.set()
 
     async def _m_getMe(self, params: dict[str, Any]) -> Any:
         return BOT_USER
@@ -291,7 +326,30 @@ class FakeBotApi:
         return True
 
     async def _m_setMyCommands(self, params: dict[str, Any]) -> Any:
-        self.commands[str(params.get("language_code") or "")] = list(params.get("commands", []))
+        language = str(params.get("language_code") or "")
+        self.commands[language] = list(params.get("commands", []))
+        self.scoped_commands[(_scope_type(params), language)] = list(params.get("commands", []))
+        return True
+
+    async def _m_deleteMyCommands(self, params: dict[str, Any]) -> Any:
+        language = str(params.get("language_code") or "")
+        self.scoped_commands.pop((_scope_type(params), language), None)
+        return True
+
+    async def _m_setMyDescription(self, params: dict[str, Any]) -> Any:
+        self.descriptions[str(params.get("language_code") or "")] = str(
+            params.get("description") or ""
+        )
+        return True
+
+    async def _m_setMyShortDescription(self, params: dict[str, Any]) -> Any:
+        self.short_descriptions[str(params.get("language_code") or "")] = str(
+            params.get("short_description") or ""
+        )
+        return True
+
+    async def _m_leaveChat(self, params: dict[str, Any]) -> Any:
+        self._record(Sent("leaveChat", _int_or_none(params.get("chat_id")), params))
         return True
 
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
@@ -409,6 +467,15 @@ class FakeBotApi:
         return httpx.MockTransport(handle)
 
 
+def _scope_type(params: dict[str, Any]) -> str:
+    scope = params.get("scope")
+    return str(scope.get("type") or "default") if isinstance(scope, dict) else "default"
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) else None
+
+
 def _set_text(message: dict[str, Any], params: dict[str, Any]) -> None:
     text = str(params.get("text", ""))
     if params.get("parse_mode") == "HTML":
@@ -511,22 +578,82 @@ def user(
     return data
 
 
-def _message(sender: dict[str, Any], **content: Any) -> dict[str, Any]:
+def _message(
+    sender: dict[str, Any], chat: dict[str, Any] | None = None, **content: Any
+) -> dict[str, Any]:
     return {
         "message_id": next(_message_ids),
         "date": int(time.time()),
-        "chat": {"id": sender["id"], "type": "private", "first_name": sender["first_name"]},
+        "chat": chat or {"id": sender["id"], "type": "private", "first_name": sender["first_name"]},
         "from": sender,
         **content,
     }
 
 
-def text_update(sender: dict[str, Any], text: str) -> dict[str, Any]:
+def group_chat(
+    chat_id: int = -1001234567890, chat_type: str = "supergroup", title: str = "Buyers' club"
+) -> dict[str, Any]:
+    """A group, supergroup or channel, as Telegram describes it in an update."""
+    return {"id": chat_id, "type": chat_type, "title": title}
+
+
+def text_update(
+    sender: dict[str, Any], text: str, *, chat: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A text message in the sender's private chat, or in `chat` (see `group_chat`)."""
     content: dict[str, Any] = {"text": text}
     if text.startswith("/"):
         command = text.split()[0]
         content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-    return {"message": _message(sender, **content)}
+    return {"message": _message(sender, chat, **content)}
+
+
+def channel_post_update(text: str, chat: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A post in a channel the bot is a member of: no sender, the channel signs it."""
+    chat = chat or group_chat(-1009876543210, "channel", "Deals")
+    post = {
+        "message_id": next(_message_ids),
+        "date": int(time.time()),
+        "chat": chat,
+        "sender_chat": chat,
+        "text": text,
+    }
+    return {"channel_post": post}
+
+
+def my_chat_member_update(
+    sender: dict[str, Any], chat: dict[str, Any], old: str = "left", new: str = "member"
+) -> dict[str, Any]:
+    """`sender` changed the bot's membership in `chat` (e.g. added it to a group)."""
+
+    def member(status: str) -> dict[str, Any]:
+        extra: dict[str, Any] = {"until_date": 0} if status == "kicked" else {}
+        if status == "administrator":
+            extra = {
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": False,
+                "can_manage_video_chats": False,
+                "can_restrict_members": False,
+                "can_promote_members": False,
+                "can_change_info": False,
+                "can_invite_users": False,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+            }
+        return {"status": status, "user": BOT_USER, **extra}
+
+    return {
+        "my_chat_member": {
+            "chat": chat,
+            "from": sender,
+            "date": int(time.time()),
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        }
+    }
 
 
 def edited_text_update(sender: dict[str, Any], text: str) -> dict[str, Any]:
@@ -536,12 +663,17 @@ def edited_text_update(sender: dict[str, Any], text: str) -> dict[str, Any]:
 
 
 def callback_update(
-    sender: dict[str, Any], data: str, message: Sent | None = None
+    sender: dict[str, Any],
+    data: str,
+    message: Sent | None = None,
+    *,
+    chat: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """A button press on `message` in the sender's private chat, or on a message in `chat`."""
     origin: dict[str, Any] = {
         "message_id": message.message_id if message and message.message_id else 1,
         "date": int(time.time()),
-        "chat": {"id": sender["id"], "type": "private"},
+        "chat": chat or {"id": sender["id"], "type": "private"},
         "from": BOT_USER,
         "text": message.text if message else "",
     }

@@ -6,11 +6,12 @@ persistence and HTTP path over the in-memory Bot API stand-in. Each example firs
 buyers some way through the wizard with valid answers (so they reach deep states: summary,
 an opened dispute, the case card's stage buttons), then mixes: press a button from the
 buyer's latest message, send a valid answer for the current step, or send something random:
-long and strange text (emoji, right-to-left, zero-width and control characters, HTML), commands
-in and out of order, stickers, voice, locations, contacts, edited messages, photos, documents
-and album items with and without a flow, forged callback data, stale buttons, callback data
-copied from another buyer's messages, presses on inaccessible (deleted) messages, blocking and
-unblocking, and time passing.
+long and strange text (emoji, right-to-left, zero-width and control characters, HTML, lone
+surrogates), commands in and out of order, stickers, voice, locations, contacts, edited
+messages, photos, documents and album items with and without a flow, forged callback data,
+stale buttons, callback data copied from another buyer's messages, presses on inaccessible
+(deleted) messages, blocking and unblocking, the same buyer in groups and channels the bot
+is in (commands, text, buttons, adding the bot), and time passing.
 
 After every update:
 
@@ -19,12 +20,14 @@ After every update:
 2. every update that deserves an answer got one, in the buyer's language (see `_expect`);
 3. nobody reads or changes another buyer's data: other buyers' order numbers, item titles and
    photo ids never reach this buyer, and the other buyers' rows are byte-for-byte unchanged;
+   and in groups and channels the bot says nothing but its one "I work in private chats" line;
 4. the database is consistent (integrity and foreign keys, one active case per order, known
    wizard steps).
 
 The stand-in is made as strict as Telegram about what it accepts (`telegram_refusal`): text
-length, HTML that Telegram's parser would reject, callback answer length, button data. A
-message Telegram would refuse is a message the buyer never gets, so it fails the run.
+length, HTML that Telegram's parser would reject, callback answer length, button data, strings
+that are not valid UTF-8 (lone surrogates). A message Telegram would refuse is a message the
+buyer never gets, so it fails the run.
 
 Inbound flood control (bot/flood.py) is off here, as in every harness test: `Harness` builds
 the application with `rate_limit=False` and no `FloodGuard` (asserted below), so a buyer's
@@ -62,7 +65,8 @@ from telegram.ext import ConversationHandler, TypeHandler
 
 from bot.flood import FloodGuard
 from bot.handlers import wizard
-from bot.i18n import language_for
+from bot.handlers.private import private_only_text
+from bot.i18n import language_for, translator
 from tests import standin
 from tests.harness import NEW_MESSAGE_METHODS, Buyer, FakeClock, Harness
 from tests.standin import BOT_USER, FakeBotApi, Fault, Sent, render_html
@@ -102,6 +106,7 @@ HTML_TAGS = frozenset(
     ]
 )
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*)?>")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def html_problem(text: str) -> str | None:
@@ -128,8 +133,20 @@ def html_problem(text: str) -> str | None:
     return None
 
 
+def has_lone_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        return LONE_SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_lone_surrogate(v) for v in value)
+    return False
+
+
 def telegram_refusal(method: str, params: dict[str, Any]) -> str | None:
     """The 400 Telegram would answer this call with, or None if it would accept it."""
+    if has_lone_surrogate(params):
+        return "strings must be encoded in UTF-8"
     if method == "answerCallbackQuery":
         text = str(params.get("text") or "")
         return f"answer too long ({len(text)})" if len(text) > MAX_ANSWER else None
@@ -168,7 +185,21 @@ SPECIALS = (
     "0123456789"
 )
 CHARS = st.one_of(st.characters(blacklist_categories=("Cs",)), st.sampled_from(SPECIALS))
-SHORT_TEXT = st.text(CHARS, min_size=1, max_size=40)
+# JSON can carry a lone surrogate ("\ud800") that UTF-8 cannot; Hypothesis's text() never
+# yields one, whatever the alphabet, so `with_surrogates` puts one in now and then.
+LONE_SURROGATES = "\ud800\udbff\udc00\udfff"
+
+
+@st.composite
+def with_surrogates(draw: st.DrawFn, texts: st.SearchStrategy[str]) -> str:
+    text = draw(texts)
+    if draw(st.integers(0, 5), label="surrogate?") == 0:
+        at = draw(st.integers(0, len(text)), label="at")
+        text = text[:at] + draw(st.sampled_from(LONE_SURROGATES), label="surrogate") + text[at:]
+    return text
+
+
+SHORT_TEXT = with_surrogates(st.text(CHARS, min_size=1, max_size=40))
 
 
 @st.composite
@@ -250,6 +281,17 @@ VALUES = (
     "Europe.Moscow",
 )
 MIMES = ("image/jpeg", "image/png", "image/webp", "video/mp4", "application/pdf", "", "text/html")
+
+
+# Chats that are not private: the bot says at most its one line there, then leaves.
+GROUP_CHATS = (
+    standin.group_chat(-1001000000777, "supergroup", "Buyers' club"),
+    standin.group_chat(-4000000777, "group", "Family"),
+)
+CHANNEL = standin.group_chat(-1002000000777, "channel", "Deals")
+GROUP_LINES = frozenset(
+    private_only_text(translator(language), str(BOT_USER["username"])) for language in ("en", "ru")
+)
 
 
 # --- the world the examples share ----------------------------------------------------------
@@ -521,7 +563,12 @@ class World:
             elif not any(CYRILLIC.search(t) for t in me.typed):
                 assert not CYRILLIC.search(text), f"not English: {text[:300]!r} {context}"
 
-        # 3. Nobody reads or changes another buyer's data.
+        # 3. Nobody reads or changes another buyer's data, and outside private chats the bot
+        # says nothing but its one line.
+        for s in new:
+            if s.chat_id is not None and s.chat_id < 0:
+                said = s.method == "sendMessage" and s.text in GROUP_LINES and not s.reply_markup
+                assert s.method == "leaveChat" or said, f"in a group: {s} {context}"
         for s in [*new]:
             reader = me if s.chat_id is None else self.players.get(s.chat_id or 0)
             if reader is None:
@@ -595,9 +642,11 @@ def _as_text(value: object) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else repr(value)
 
 
-def text_message(player: Player, text: str) -> dict[str, Any]:
+def text_message(
+    player: Player, text: str, *, chat: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A text message as Telegram sends it: a leading /command carries its entity."""
-    update = standin.text_update(player.buyer.user, text)
+    update = standin.text_update(player.buyer.user, text, chat=chat)
     if text.startswith("/"):
         command = re.match(r"/[A-Za-z0-9_@]*", text)
         length = len(command.group(0)) if command else 1
@@ -657,8 +706,11 @@ def _expect(kind: str, update: dict[str, Any], *, in_wizard: bool, album_seen: b
     one new message in the chat), "silence" (no message: by design), or "any"."""
     if "callback_query" in update:
         return "answer"
-    if "my_chat_member" in update:
+    if "my_chat_member" in update or "channel_post" in update or "edited_channel_post" in update:
         return "silence"
+    chat = (update.get("message") or update.get("edited_message") or {}).get("chat") or {}
+    if chat.get("type", "private") != "private":
+        return "silence"  # in the buyer's private chat: at most one line in the group itself
     if "edited_message" in update:
         # Outside the wizard an edit is ignored by design (the buyer already had the answer to
         # the original); in the wizard the bot asks for a new message; a command is a command.
@@ -764,6 +816,10 @@ async def random_move(world: World, data: st.DataObject, me: Player, others: lis
                 "inaccessible",
                 "member",
                 "time",
+                "group",
+                "group press",
+                "channel",
+                "added",
             ]
         ),
         label="random kind",
@@ -883,12 +939,48 @@ async def random_move(world: World, data: st.DataObject, me: Player, others: lis
     elif kind == "member":
         status = data.draw(st.sampled_from(["kicked", "member"]), label="member status")
         await world.send(me, others, kind, chat_member_update(me, status))
+    elif kind in ("group", "group press", "channel", "added"):
+        await group_move(world, data, me, others, kind)
     elif kind == "time":
         world.clock.advance(timedelta(hours=data.draw(st.integers(1, 72), label="hours")))
         service = world.harness.app.services.reminders if world.harness.app else None
         if service is not None:
             service.wake()
         await asyncio.sleep(0.01)
+
+
+async def group_move(
+    world: World, data: st.DataObject, me: Player, others: list[Player], kind: str
+) -> None:
+    """The buyer in a group (or a channel) the bot is in: commands that would show their data,
+    text, a button of one of the bot's messages there, adding the bot."""
+    chat = data.draw(st.sampled_from(GROUP_CHATS), label="group")
+    user = me.buyer.user
+    if kind == "group":
+        text = data.draw(
+            st.one_of(
+                st.sampled_from(COMMANDS),
+                st.sampled_from([f"/status {me.order(1)}", f"/status@{BOT_USER['username']}"]),
+                any_text(),
+            ),
+            label="group text",
+        )
+        await world.send(me, others, kind, text_message(me, text, chat=chat), typed=text)
+    elif kind == "group press":
+        latest = world.latest_with_buttons(me)
+        buttons = [d for _, d in latest.buttons if d] if latest else ["menu:status"]
+        choice = data.draw(st.sampled_from(buttons), label="group button")
+        update = standin.callback_update(user, choice, latest, chat=chat)
+        await world.send(me, others, kind, update)
+    elif kind == "channel":
+        text = data.draw(st.one_of(st.sampled_from(COMMANDS), SHORT_TEXT), label="post")
+        await world.send(me, others, kind, standin.channel_post_update(text, CHANNEL))
+    else:
+        where = data.draw(st.sampled_from([*GROUP_CHATS, CHANNEL]), label="added to")
+        status = data.draw(st.sampled_from(["member", "administrator", "left"]), label="as")
+        await world.send(
+            me, others, kind, standin.my_chat_member_update(user, where, "left", status)
+        )
 
 
 def chat_member_update(player: Player, status: str) -> dict[str, Any]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from typing import Any
 
 from babel import Locale
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -43,14 +45,54 @@ def command_list(t: Translator) -> list[BotCommand]:
     ]
 
 
+def bot_description(t: Translator) -> str:
+    """What an empty chat with the bot shows ("What can this bot do?"): at most 512 characters."""
+    return "\n\n".join(
+        [
+            t._(
+                "I help AliExpress buyers open a dispute the right way: the right reason and "
+                "refund option, a short factual English text and the evidence to attach. Then I "
+                "remind you before every deadline that could cost you your money."
+            ),
+            t._(
+                "I am not AliExpress and I do not file anything for you. I work in private "
+                "chats only."
+            ),
+        ]
+    )
+
+
+def bot_short_description(t: Translator) -> str:
+    """The profile's and shared links' line: at most 120 characters."""
+    return t._("AliExpress disputes step by step, and a reminder before every deadline.")
+
+
 async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Register the command menu for every language at start-up (BotFather-style list)."""
+    """At start-up: the command menu for private chats only, and the bot's description and
+    short description, for every language (the menu per scope, as rules-bot's post_init).
+
+    The default scope's menus (which an earlier version registered, and which groups would
+    show) are deleted, so the menu exists in private chats only. The calls are independent
+    and go out at once.
+    """
     bot = application.bot
-    await bot.set_my_commands(command_list(translator("en")))
+    private = BotCommandScopeAllPrivateChats()
+    calls = [
+        bot.delete_my_commands(),
+        bot.set_my_commands(command_list(translator("en")), scope=private),
+        bot.set_my_description(bot_description(translator("en"))),
+        bot.set_my_short_description(bot_short_description(translator("en"))),
+    ]
     for language, codes in _MENU_LANGUAGE_CODES.items():
-        commands = command_list(translator(language))
+        t = translator(language)
         for code in codes:
-            await bot.set_my_commands(commands, language_code=code)
+            calls += [
+                bot.delete_my_commands(language_code=code),
+                bot.set_my_commands(command_list(t), scope=private, language_code=code),
+                bot.set_my_description(bot_description(t), language_code=code),
+                bot.set_my_short_description(bot_short_description(t), language_code=code),
+            ]
+    await asyncio.gather(*calls)
 
 
 def main_menu(t: Translator) -> Any:
@@ -262,6 +304,11 @@ async def reject_empty_callback(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
 
 
+def _in_private_chat(update: object) -> bool:
+    chat = update.effective_chat if isinstance(update, Update) else None
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
 async def on_error(update: object, context: BotContext) -> None:
     """Log with context; tell the buyer, in their language, that their data is safe."""
     user_id = chat_id = None
@@ -276,8 +323,8 @@ async def on_error(update: object, context: BotContext) -> None:
         exc_info=context.error,
     )
     await alerts.report_error(update, context)  # counted; to ERROR_CHAT_ID when set
-    if chat_id is None:
-        return
+    if chat_id is None or not _in_private_chat(update):
+        return  # where to say it, and never in a group: the apology shows the buyer's step
     t = context.t
     if isinstance(update, Update) and update.effective_user and context._t is None:
         t = translator(language_for(update.effective_user.language_code))

@@ -185,15 +185,16 @@ async def deletedata_chosen(update: Update, context: BotContext) -> None:
     if fields is None or fields[0] not in ("yes", "no"):
         await stale_button(update, context)
         return
-    await query.answer()
     t = context.t
     if fields[0] == "no":
+        await query.answer()
         await query.edit_message_text(t._("Nothing was deleted."))
         return
     user_id = update.effective_user.id
     chat_id = update.effective_chat.id if update.effective_chat else user_id
     await context.db.delete_user_data(user_id)
     forget_in_memory(context, user_id, chat_id)
+    await query.answer()
     await query.edit_message_text(
         t._("Done: I've deleted all your data. If you write to me again, I'll start from scratch.")
     )

@@ -9,6 +9,13 @@ domain code, then the dispute, its conversation state and an event are written i
 transaction, and only then does the bot reply: once the buyer sees the next question, their
 answer survives `kill -9`.
 
+Durability rule (see bot/handlers/__init__.py): the conversation state a handler returns must
+already be in the `conversations` table when the reply goes out. PTB's ConversationHandler
+keeps it in memory and its persistence writes it only later (`update_persistence`), so a
+`kill -9` after the reply would lose it and the buyer's answer would reach no step. `_persist`
+writes it with the dispute; a move without a dispute row (step 1 after /new, the "continue or
+start a new one" offer) writes it with `_save_state` first.
+
 Every state shares the same four handlers (text, button, media, anything else); the step
 table below decides what each means. Buttons carry `w:<dispute id>:<step>:<value>` and are
 checked against the buyer's own current draft and step on every press, so an old button, a
@@ -86,7 +93,7 @@ from bot.handlers.common import stale_button
 from bot.handlers.texts import branch_label, evidence_checklist, reason_label, refund_label
 from bot.i18n import Translator, default_currency
 from bot.keyboards import button, callback, parse_callback, parse_id
-from bot.storage.repositories import ConversationWrite
+from bot.storage.repositories import ConversationWrite, write_conversation
 
 log = logging.getLogger(__name__)
 
@@ -228,13 +235,25 @@ async def _persist(
     pos: Position | None,
     event: str,
     detail: dict[str, object] | None = None,
+    *,
+    awaiting: Position | None = None,
 ) -> Dispute:
-    """Write the answer, the new position and an event in one transaction, before replying."""
+    """Write the answer, the new position and an event in one transaction, BEFORE replying.
+
+    The conversation state written is `pos` (None: the wizard is left), or `awaiting` when the
+    buyer leaves `d` for another step outside it (step 1 of a new dispute)."""
     d = replace(d, wizard_step=str(pos) if pos else None)
     ev = Event(dispute_id=d.id or 0, at=turn.now(), actor="buyer", kind=event, detail=detail or {})
-    conversation = _conversation(turn, str(pos) if pos else None)
+    state = awaiting or pos
+    conversation = _conversation(turn, str(state) if state else None)
     previous = turn.draft if d.id is not None else None
     return await save_case(turn.context, d, previous=previous, event=ev, conversation=conversation)
+
+
+async def _save_state(turn: Turn, state: str | None) -> None:
+    """Commit the conversation state alone (no dispute row changes), BEFORE replying."""
+    write = _conversation(turn, state)
+    await turn.context.db.run(lambda conn: write_conversation(conn, write))
 
 
 # --- prompts -----------------------------------------------------------------------------------
@@ -724,15 +743,17 @@ async def new(update: Update, context: BotContext) -> str | int | None:
                 [_choice(turn, d, EXISTING, "🆕 " + t._("Start a new one"), "fresh")],
             ]
         )
+        # Entered from outside the conversation, the offer's buttons route only once the
+        # conversation state is stored: first the state, then the offer.
+        await _save_state(turn, str(turn.pos))
         await context.bot.send_message(turn.chat_id, text, reply_markup=keyboard)
         return str(turn.pos)
     await context.db.users.ensure(turn.user_id)
+    # No dispute exists yet: only the conversation state records that we await an order
+    # number, and it must be stored before the buyer sees "Step 1 of 10".
+    await _save_state(turn, ORDER)
     text, keyboard = prompt(turn, None, Position(ORDER))
     await context.bot.send_message(turn.chat_id, text, reply_markup=keyboard)
-    # No dispute exists yet: only the conversation state records that we await an order number.
-    persistence = context.application.persistence
-    if persistence is not None:
-        await persistence.update_conversation(CONVERSATION, (turn.chat_id, turn.user_id), ORDER)
     return ORDER
 
 
@@ -1334,13 +1355,11 @@ async def _b_existing(turn: Turn, value: str) -> str | None:
         await _reply(turn, text, keyboard, chosen=turn.t._("Continue"))
         return str(turn.pos)
     if value == "fresh":
-        # Park the unfinished one (it stays a draft in /status) and start from step 1.
-        await _persist(turn, d, None, "parked")
+        # Park the unfinished one (it stays a draft in /status) and start from step 1: one
+        # transaction parks it and stores that step 1 is awaited, then the prompt goes out.
+        await _persist(turn, d, None, "parked", awaiting=Position(ORDER))
         text, keyboard = prompt(turn, None, Position(ORDER))
         await _reply(turn, text, keyboard, chosen=turn.t._("Start a new one"))
-        persistence = turn.context.application.persistence
-        if persistence is not None:
-            await persistence.update_conversation(CONVERSATION, (turn.chat_id, turn.user_id), ORDER)
         return ORDER
     return await _stale(turn)
 
@@ -1380,19 +1399,19 @@ async def _cancel(turn: Turn) -> int:
     """Leave the wizard. A draft is deleted; a confirmed case stays in /status."""
     t = turn.t
     d = turn.draft
+    # The wizard is left (its conversation row deleted) before the buyer is told so.
     if d is not None and d.stage is Stage.DRAFT and d.id is not None:
         await turn.context.db.disputes.delete(d.id, turn.user_id)
+        await _save_state(turn, None)
         text = t._(
             "Cancelled. I've deleted this draft. Send /new whenever you want to start again."
         )
     elif d is not None:
-        await _persist(turn, d, None, "wizard_left")
+        await _persist(turn, d, None, "wizard_left")  # the conversation row goes with it
         text = t._("Stopped. Your case for order %(order)s stays in /status.", order=d.order_id)
     else:
+        await _save_state(turn, None)
         text = t._("Cancelled. Send /new whenever you want to start again.")
-    persistence = turn.context.application.persistence
-    if persistence is not None:
-        await persistence.update_conversation(CONVERSATION, (turn.chat_id, turn.user_id), None)
     await _reply(turn, text, chosen=t._("Cancel"))
     return ConversationHandler.END
 
