@@ -94,3 +94,12 @@ def test_rules_module_points_to_the_docs() -> None:
     from bot.domain import rules
 
     assert rules.__doc__ is not None and "docs/rules.md" in rules.__doc__
+
+
+def test_docs_rules_lists_every_upload_limit() -> None:
+    from bot.domain.rules import UPLOAD_LIMITS, UPLOAD_SOURCES
+
+    uploads = RULES_DOC[RULES_DOC.index("## Uploads") :]
+    for field in fields(UPLOAD_LIMITS):
+        assert f"`{field.name}`" in uploads, f"docs/rules.md has no upload row for {field.name}"
+    assert set(UPLOAD_SOURCES) == {f.name for f in fields(UPLOAD_LIMITS)}

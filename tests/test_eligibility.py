@@ -6,12 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.eligibility import (
-    PROTECTION_ENDING_WITHIN,
-    SHIPPED_MIN_AGE,
-    EligibilityWarning,
-    eligibility_warnings,
-)
+from bot.domain.eligibility import EligibilityWarning, eligibility_warnings
 from bot.domain.models import Branch, Dispute, Reason
 from bot.domain.rules import DEFAULT_RULES, rules_from_overrides
 
@@ -27,9 +22,9 @@ def dispute(**fields: object) -> Dispute:
 
 
 def test_thresholds_are_the_guides_numbers() -> None:
-    assert timedelta(days=3) == PROTECTION_ENDING_WITHIN
+    assert timedelta(days=3) == DEFAULT_RULES.protection_ending_warning
     assert timedelta(days=15) == DEFAULT_RULES.receipt_confirmation_window
-    assert timedelta(days=10) == SHIPPED_MIN_AGE
+    assert timedelta(days=10) == DEFAULT_RULES.shipped_min_age
 
 
 def test_nothing_known_nothing_to_warn() -> None:

@@ -7,31 +7,20 @@ the bot only tells the buyer what is at risk and what to do, and lets them go on
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from bot.domain.models import Branch, Dispute
 from bot.domain.rules import DEFAULT_RULES, Rules
 
-__all__ = [
-    "PROTECTION_ENDING_WITHIN",
-    "RECEIPT_WINDOW_CLOSING_WITHIN",
-    "SHIPPED_MIN_AGE",
-    "EligibilityWarning",
-    "eligibility_warnings",
-]
+__all__ = ["EligibilityWarning", "eligibility_warnings"]
 
-# Seed 003: "If less than three days remain before the end of the buyer's protection period, and
-# the order has not yet arrived, you can safely open a dispute"; seed 004: ask the seller to
-# extend protection, and if they refuse, open a dispute before it ends.
-PROTECTION_ENDING_WITHIN = timedelta(days=3)
-# How long after confirming receipt a dispute can still be opened is a deadline rule
-# (`Rules.receipt_confirmation_window`, seed 003: 15 days, counted from the confirmation).
-# Same threshold as for protection: three days is the guides' "act now" margin.
-RECEIPT_WINDOW_CLOSING_WITHIN = timedelta(days=3)
-# Seed 003: a dispute can be opened "not earlier than 10 days from the date of shipment"; until
-# then AliExpress may answer "most parcels are delivered within the time specified by the seller".
-SHIPPED_MIN_AGE = timedelta(days=10)
+# The thresholds are deadline rules (bot/domain/rules.py, with their sources in docs/rules.md):
+# `protection_ending_warning` (seed 003: "if less than three days remain before the end of the
+# buyer's protection period ... you can safely open a dispute"; seed 004: ask the seller to
+# extend protection first), `receipt_window_closing_warning` (the same three-day margin for the
+# window after confirming receipt) and `shipped_min_age` (seed 003: "not earlier than 10 days
+# from the date of shipment").
 
 
 class EligibilityWarning(StrEnum):
@@ -67,20 +56,20 @@ def eligibility_warnings(
     if d.protection_end is not None:
         if d.protection_end <= now:
             warnings.append(EligibilityWarning.PROTECTION_OVER)
-        elif d.protection_end - now < PROTECTION_ENDING_WITHIN:
+        elif d.protection_end - now < rules.protection_ending_warning:
             warnings.append(EligibilityWarning.PROTECTION_ENDING)
 
     if branch is Branch.RECEIVED and d.receipt_confirmed and d.receipt_confirmed_at is not None:
         closes = d.receipt_confirmed_at + rules.receipt_confirmation_window
         if closes <= now:
             warnings.append(EligibilityWarning.RECEIPT_WINDOW_CLOSED)
-        elif closes - now < RECEIPT_WINDOW_CLOSING_WITHIN:
+        elif closes - now < rules.receipt_window_closing_warning:
             warnings.append(EligibilityWarning.RECEIPT_WINDOW_CLOSING)
 
     if (
         branch is Branch.NOT_RECEIVED
         and shipped_at is not None
-        and now - shipped_at < SHIPPED_MIN_AGE
+        and now - shipped_at < rules.shipped_min_age
     ):
         warnings.append(EligibilityWarning.SHIPPED_TOO_RECENTLY)
 

@@ -53,6 +53,15 @@ class Rules:
     # invent a deadline, the buyer's order page is the truth).
     protection_default_days: int = 60
 
+    # Eligibility warnings (advice, never a block: bot/domain/eligibility.py). Less than this
+    # left of buyer protection: open the dispute now, or ask the seller to extend it.
+    protection_ending_warning: timedelta = timedelta(days=3)
+    # Less than this left of the window after confirming receipt: open the dispute now.
+    receipt_window_closing_warning: timedelta = timedelta(days=3)
+    # A non-delivery dispute sooner than this after shipment may be refused until the
+    # promised delivery time.
+    shipped_min_age: timedelta = timedelta(days=10)
+
     # Reminder offsets before each deadline.
     protection_reminders: tuple[timedelta, ...] = (7 * DAY, 3 * DAY, DAY)
     seller_reminders: tuple[timedelta, ...] = (DAY, timedelta(0))
@@ -101,12 +110,52 @@ SOURCES: Final[dict[str, str]] = {
     "return_post_window": "ours (guides: about 10 days after agreement, no firm rule)",
     "refund_followup_after_win": "ours (ask 15 days after a win, from guide B's refund times)",
     "protection_default_days": "guide A (protection usually 60-90 days)",
+    "protection_ending_warning": "guide B (less than three days of protection left: open now)",
+    "receipt_window_closing_warning": "ours (guide B's three-day margin, applied to this window)",
+    "shipped_min_age": "guide B (not earlier than 10 days from the date of shipment)",
     "protection_reminders": "ours (7 days, 3 days, 1 day before)",
     "seller_reminders": "ours (1 day before and when it ends)",
     "escalation_reminders": "ours (1 day before); guide A: re-check the terms first",
     "evidence_reminders": "ours (48 h, 24 h, 3 h before)",
     "return_reminders": "ours (3 and 1 days before)",
     "refund_followup_reminders": "ours (when the follow-up is due)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class UploadLimits:
+    """What AliExpress's dispute form takes as evidence, and how much the bot keeps per case.
+
+    Not timings, so not in ``Rules`` and not overridable by DISPUTE_RULES: these are
+    AliExpress's own limits (the bot only warns where its form would refuse a file) and one
+    safety bound of ours. docs/rules.md lists them beside the timings.
+    """
+
+    # Photos: jpg/jpeg/bmp/gif/png up to 2 MB each.
+    photo_max_bytes: int = 2 * 1024 * 1024
+    photo_types: frozenset[str] = frozenset(
+        {"image/jpeg", "image/png", "image/bmp", "image/gif", "image/x-ms-bmp"}
+    )
+    photo_extensions: frozenset[str] = frozenset({"jpg", "jpeg", "png", "bmp", "gif"})
+    # Videos: up to 500 MB in 3GP, MP4, MPV, MOV, RM, RMVB, AVI, MPEG, WMV, DAT, VOB, FLV.
+    video_max_bytes: int = 500 * 1024 * 1024
+    video_extensions: frozenset[str] = frozenset(
+        {"3gp", "mp4", "mpv", "mov", "rm", "rmvb", "avi", "mpeg", "mpg", "wmv", "dat", "vob", "flv"}
+    )
+    # Files kept per case: AliExpress's form takes a handful; 30 covers any real case.
+    max_evidence: int = 30
+
+
+UPLOAD_LIMITS: Final = UploadLimits()
+
+#: Where each upload limit comes from (the labels of ``SOURCES``).
+UPLOAD_SOURCES: Final[dict[str, str]] = {
+    "photo_max_bytes": "guide B (photos up to 2 MB each)",
+    "photo_types": "guide B (jpg, jpeg, bmp, gif, png)",
+    "photo_extensions": "guide B (jpg, jpeg, bmp, gif, png)",
+    "video_max_bytes": "guide B (video up to 500 MB)",
+    "video_extensions": "guide B (3GP, MP4, MPV, MOV, RM, RMVB, AVI, MPEG, WMV, DAT, VOB, FLV)",
+    "max_evidence": "ours (room for any real case; more is refused politely)",
 }
 
 _DURATION_RE: Final = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")
