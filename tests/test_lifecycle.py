@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.domain.draft import StepId
 from bot.domain.lifecycle import (
     EVENT_ACTION,
     EVENT_DEADLINE,
@@ -16,6 +17,7 @@ from bot.domain.lifecycle import (
     ActionWarning,
     DeadlineField,
     EventTimeError,
+    IncompleteDraft,
     InvalidTransition,
     allowed_actions,
     apply,
@@ -23,7 +25,7 @@ from bot.domain.lifecycle import (
     set_deadline,
     warnings_for,
 )
-from bot.domain.models import Branch, Dispute, Outcome, RefundOption, Stage
+from bot.domain.models import Branch, Dispute, Money, Outcome, Reason, RefundOption, Stage
 from bot.domain.rules import DEFAULT_RULES, Rules, rules_from_overrides
 
 T0 = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
@@ -36,6 +38,16 @@ def case(stage: Stage = Stage.READY, **kw: object) -> Dispute:
     for k, v in kw.items():
         setattr(d, k, v)
     return d
+
+
+# Every answer a not-received draft needs before it can be confirmed (bot/domain/draft.py).
+ANSWERED: dict[str, object] = {
+    "amount_paid": Money(1173, "USD"),
+    "branch": Branch.NOT_RECEIVED,
+    "reason": Reason.NO_TRACKING,
+    "refund_option": RefundOption.KEEP_FULL,
+    "description": "Tracking has not moved for a month.",
+}
 
 
 def opened(at: datetime = T0, rules: Rules = R) -> Dispute:
@@ -168,9 +180,20 @@ def test_tracking_starts_a_dispute_or_stops() -> None:
 
 
 def test_draft_confirm_and_edit() -> None:
-    ready = apply(case(Stage.DRAFT), Action.CONFIRM_DRAFT, T0, R).dispute
+    ready = apply(case(Stage.DRAFT, **ANSWERED), Action.CONFIRM_DRAFT, T0, R).dispute
     assert ready.stage is Stage.READY
     assert apply(ready, Action.EDIT_DRAFT, T0, R).dispute.stage is Stage.DRAFT
+
+
+def test_confirming_an_incomplete_draft_is_refused_with_the_missing_step() -> None:
+    """The domain, not only the wizard, keeps an unfinished draft from becoming "ready"."""
+    with pytest.raises(IncompleteDraft) as info:
+        apply(case(Stage.DRAFT), Action.CONFIRM_DRAFT, T0, R)
+    assert info.value.missing is StepId.AMOUNT
+    no_description = {**ANSWERED, "description": None}
+    with pytest.raises(IncompleteDraft) as info:
+        apply(case(Stage.DRAFT, **no_description), Action.CONFIRM_DRAFT, T0, R)
+    assert info.value.missing is StepId.DESCRIPTION
 
 
 def test_buyer_set_deadline_survives_later_moves() -> None:
@@ -239,7 +262,7 @@ def test_every_active_stage_has_a_way_out_and_closed_is_terminal_for_stages() ->
 @given(st.lists(st.sampled_from(list(Action)), max_size=12), st.sampled_from(list(Stage)))
 def test_random_walks_never_mutate_and_keep_invariants(moves: list[Action], start: Stage) -> None:
     """Whatever buttons are pressed, in any order: inputs are untouched, timers fit stages."""
-    d = case(start, protection_end=T0 + 30 * DAY)
+    d = case(start, protection_end=T0 + 30 * DAY, **ANSWERED)
     if start in (Stage.OPENED, Stage.SELLER_COUNTERED, Stage.ESCALATED, Stage.CLOSED):
         d.opened_at = T0
         d.closed_at = T0 if start is Stage.CLOSED else None

@@ -19,6 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
+from bot.domain import draft
 from bot.domain.models import Branch, Dispute, Event, Outcome, Stage
 from bot.domain.rules import Rules
 
@@ -163,6 +164,15 @@ class InvalidTransition(ValueError):
         self.action = action
 
 
+class IncompleteDraft(InvalidTransition):
+    """Confirming a draft that lacks a required answer: ``missing`` is the step that asks
+    for it."""
+
+    def __init__(self, stage: Stage, missing: draft.StepId) -> None:
+        super().__init__(stage, Action.CONFIRM_DRAFT)
+        self.missing = missing
+
+
 class EventTimeError(ValueError):
     """The event date the buyer gave is impossible. ``code`` lets the UI say why."""
 
@@ -257,13 +267,20 @@ def _changes(old: Dispute, new: Dispute) -> dict[str, object]:
 
 
 def apply(
-    d: Dispute, action: Action, at: datetime, rules: Rules, *, when: datetime | None = None
+    d: Dispute,
+    action: Action,
+    at: datetime,
+    rules: Rules,
+    *,
+    when: datetime | None = None,
 ) -> Transition:
     """Record ``action``: new stage, outcome and deadlines, plus the event-log entry.
 
     ``at`` is when the buyer recorded it; ``when`` when it happened, if earlier. Deadlines run
     from ``when`` (AliExpress's timers started then). Raises InvalidTransition for a move the
     stage (or the case's data) does not allow and EventTimeError for an impossible ``when``.
+    Confirming a draft needs it complete (bot/domain/draft.py): IncompleteDraft names the
+    step that is missing.
     """
     _require_aware("at", at)
     if when is not None:
@@ -272,6 +289,10 @@ def apply(
             raise EventTimeError(EventTimeError.FUTURE)
     if action not in available_actions(d):
         raise InvalidTransition(d.stage, action)
+    if action is Action.CONFIRM_DRAFT:
+        missing = draft.missing_step(d)
+        if missing is not None:
+            raise IncompleteDraft(d.stage, missing)
     t = when or at
     if d.opened_at is not None and d.stage in OPENED_PHASE and t < d.opened_at:
         raise EventTimeError(EventTimeError.BEFORE_OPENED)

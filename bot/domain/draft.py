@@ -1,0 +1,543 @@
+"""A dispute draft: the wizard's questions as data, and what makes a draft complete. Pure.
+
+`QUESTIONS` is the step table. Each entry says, for one question of PRODUCT.md's wizard:
+which step it is (the value stored in `disputes.wizard_step`), when it applies to a case,
+whether a complete draft needs it, how a typed answer is read (a parser from
+bot/domain/parsing.py), which buttons answer it, what the answer changes in the draft (and
+what it clears that depended on the old answer), the step that must follow it even when the
+buyer is editing from the summary, and the eligibility warnings worth saying right after it.
+The wizard (bot/handlers/wizard/) is generic code over this table; what it says at each step
+lives in bot/views/wizard.py, keyed by the same step.
+
+Adding an optional question: one entry here (with its field on `Dispute`), its texts in the
+views, and a test.
+
+The steps after the questions (the evidence, the summary, the instructions for AliExpress's
+form, "I have opened it") are the wizard's own, named here so that positions and the step
+counter cover them too.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from bot.domain import parsing
+from bot.domain.eligibility import EligibilityWarning, eligibility_warnings
+from bot.domain.models import (
+    Branch,
+    Dispute,
+    Money,
+    Reason,
+    RefundOption,
+    Stage,
+    reasons_for,
+    refund_options_for,
+)
+from bot.domain.rules import Rules
+
+
+class StepId(StrEnum):
+    """Where a buyer is in the wizard. Stored in `disputes.wizard_step`: keep values stable."""
+
+    ORDER = "order"
+    ITEM = "item"
+    AMOUNT = "amount"
+    PROTECTION = "protection"
+    RECEIVED = "received"
+    REASON = "reason"
+    SHIPPED = "shipped"
+    CONFIRMED = "confirmed"
+    CONFIRMED_AT = "confirmed_at"
+    REFUND = "refund"
+    PARTIAL = "partial"
+    DESCRIPTION = "description"
+    EVIDENCE = "evidence"
+    SUMMARY = "summary"
+    EDIT = "edit"  # the summary's "what would you like to change?"
+    OPENED = "opened"  # the instructions for AliExpress's form, and "I have opened it"
+    OPENED_AT = "opened_at"
+    EXISTING = "existing"  # "continue the unfinished one, or start a new one?"
+
+
+S = StepId
+EDIT_SUFFIX: Final = "+e"
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a buyer is: the step, and whether they came from the summary to change it."""
+
+    step: StepId
+    editing: bool = False
+
+    @classmethod
+    def parse(cls, value: str | None) -> Position:
+        """The stored form back (`"amount"`, `"amount+e"`); an unknown step is the summary."""
+        if not value:
+            return cls(S.ORDER)
+        step, _, flag = value.partition("+")
+        try:
+            return cls(S(step), editing=bool(flag))
+        except ValueError:
+            return cls(S.SUMMARY)
+
+    def __str__(self) -> str:
+        return self.step.value + (EDIT_SUFFIX if self.editing else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Answering:
+    """What reading an answer needs besides its text: the instant, the buyer's zone, and the
+    currency an amount without one is in."""
+
+    now: datetime
+    tz: ZoneInfo
+    currency: str
+
+
+class NotAChoice(ValueError):
+    """A button value this question does not offer (now): the press is out of date."""
+
+
+class FullRefund:
+    """The partial step's "Yes, a full refund" (an amount equal to what was paid)."""
+
+
+FULL_REFUND: Final = FullRefund()
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    """A condition on the draft, with the words the state diagram labels its edge with."""
+
+    label: str
+    holds: Callable[[Dispute], bool]
+
+    def __call__(self, d: Dispute) -> bool:
+        return self.holds(d)
+
+
+ALWAYS: Final = When("", lambda d: True)
+RECEIVED: Final = When("received", lambda d: d.branch is Branch.RECEIVED)
+NOT_RECEIVED: Final = When("not received", lambda d: d.branch is Branch.NOT_RECEIVED)
+RECEIPT_CONFIRMED: Final = When(
+    "receipt confirmed", lambda d: d.branch is Branch.RECEIVED and bool(d.receipt_confirmed)
+)
+PARTIAL_OPTION: Final = When(
+    "partial refund", lambda d: d.refund_option is not None and d.refund_option.is_partial
+)
+
+
+def _no_choices(d: Dispute) -> Sequence[str]:
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One row of the step table (see the module's docstring)."""
+
+    step: StepId
+    logged_as: str  # what the event log names the answer
+    change: Callable[[Dispute, object], Dispute]  # the draft with this answer
+    answered: Callable[[Dispute], bool]
+    applies: When = ALWAYS
+    required: bool = True
+    parse: Callable[[str, Dispute, Answering], object] | None = None  # a typed answer
+    choices: Callable[[Dispute], Sequence[str]] = _no_choices  # button values answering it
+    choose: Callable[[str, Dispute, Answering], object] | None = None  # a value, read
+    skip: str | None = None  # the button value that leaves an optional answer empty
+    then: StepId | None = None  # asked next even when editing, if it applies
+    warns: frozenset[EligibilityWarning] = field(default_factory=frozenset)
+    private: bool = False  # free text: the event log says it was answered, not what
+    editable: bool = True  # offered in the summary's edit menu
+
+    def read_choice(self, value: str, d: Dispute, answering: Answering) -> object:
+        """The answer a button carries; NotAChoice when this question does not offer it."""
+        if value not in self.choices(d):
+            raise NotAChoice(value)
+        return self.choose(value, d, answering) if self.choose else value
+
+
+# --- what each answer changes ----------------------------------------------------------------
+def _amount(d: Dispute, paid: object) -> Dispute:
+    assert isinstance(paid, Money)
+    refund = d.refund_amount
+    if refund is not None and (refund.currency != paid.currency or refund.minor >= paid.minor):
+        refund = None  # no longer fits what was paid: asked again
+    return replace(d, amount_paid=paid, refund_amount=refund)
+
+
+def _branch(d: Dispute, value: object) -> Dispute:
+    branch = Branch(str(value))
+    if d.branch is branch:
+        return d
+    # The branch decides the reason list and refund options: those are asked again. Not
+    # received has one option only, "full refund, no return", chosen here.
+    return replace(
+        d,
+        branch=branch,
+        reason=None,
+        receipt_confirmed=None,
+        receipt_confirmed_at=None,
+        refund_amount=None,
+        refund_option=RefundOption.KEEP_FULL if branch is Branch.NOT_RECEIVED else None,
+    )
+
+
+def _confirmed(d: Dispute, value: object) -> Dispute:
+    confirmed = bool(value)
+    return replace(
+        d,
+        receipt_confirmed=confirmed,
+        receipt_confirmed_at=d.receipt_confirmed_at if confirmed else None,
+    )
+
+
+def _refund(d: Dispute, value: object) -> Dispute:
+    option = RefundOption(str(value))
+    return replace(
+        d, refund_option=option, refund_amount=d.refund_amount if option.is_partial else None
+    )
+
+
+def _partial(d: Dispute, value: object) -> Dispute:
+    if isinstance(value, FullRefund):
+        option = d.refund_option.as_full() if d.refund_option else RefundOption.KEEP_FULL
+        return replace(d, refund_option=option, refund_amount=None)
+    assert isinstance(value, Money)
+    return replace(d, refund_amount=value)
+
+
+def _partial_amount(text: str, d: Dispute, a: Answering) -> Money:
+    assert d.amount_paid is not None
+    return parsing.parse_partial_refund(text, d.amount_paid)
+
+
+def _past_date(text: str, d: Dispute, a: Answering) -> datetime:
+    return parsing.parse_past_date(text, a.now, a.tz)
+
+
+def _setter(name: str) -> Callable[[Dispute, object], Dispute]:
+    def change(d: Dispute, value: object) -> Dispute:
+        changed = replace(d)
+        setattr(changed, name, value)  # `name` is one of the fields this table names
+        return changed
+
+    return change
+
+
+def _has(name: str) -> Callable[[Dispute], bool]:
+    return lambda d: getattr(d, name) is not None
+
+
+def _yes_no(value: str, d: Dispute, a: Answering) -> bool:
+    return value == "yes"
+
+
+E = EligibilityWarning
+
+#: The wizard's questions, in the order a buyer meets them (PRODUCT.md, steps 1 to 9).
+QUESTIONS: Final[tuple[Question, ...]] = (
+    Question(
+        S.ORDER,
+        "order",
+        _setter("order_id"),
+        answered=lambda d: bool(d.order_id),
+        parse=lambda text, d, a: parsing.parse_order_id(text),
+    ),
+    Question(
+        S.ITEM,
+        "item",
+        _setter("item_title"),
+        answered=lambda d: True,
+        required=False,
+        parse=lambda text, d, a: parsing.parse_item_title(text),
+        skip="skip",
+        private=True,
+    ),
+    Question(
+        S.AMOUNT,
+        "amount",
+        _amount,
+        _has("amount_paid"),
+        parse=lambda text, d, a: parsing.parse_amount(text, a.currency),
+    ),
+    Question(
+        S.PROTECTION,
+        "protection_end",
+        _setter("protection_end"),
+        answered=lambda d: True,
+        required=False,
+        parse=lambda text, d, a: parsing.parse_protection(text, a.now, a.tz),
+        skip="unknown",
+        warns=frozenset({E.PROTECTION_OVER, E.PROTECTION_ENDING}),
+    ),
+    Question(
+        S.RECEIVED,
+        "branch",
+        _branch,
+        _has("branch"),
+        choices=lambda d: (Branch.RECEIVED, Branch.NOT_RECEIVED),
+        choose=lambda value, d, a: Branch(value),
+    ),
+    Question(
+        S.REASON,
+        "reason",
+        _setter("reason"),
+        answered=lambda d: d.reason is not None and d.reason.branch is d.branch,
+        choices=lambda d: reasons_for(d.branch) if d.branch else (),
+        choose=lambda value, d, a: Reason(value),
+    ),
+    Question(
+        S.SHIPPED,
+        "shipped_at",
+        _setter("shipped_at"),
+        answered=lambda d: True,
+        applies=NOT_RECEIVED,
+        required=False,
+        parse=_past_date,
+        skip="skip",
+        warns=frozenset({E.SHIPPED_TOO_RECENTLY}),
+    ),
+    Question(
+        S.CONFIRMED,
+        "receipt_confirmed",
+        _confirmed,
+        _has("receipt_confirmed"),
+        applies=RECEIVED,
+        choices=lambda d: ("yes", "no"),
+        choose=_yes_no,
+        then=S.CONFIRMED_AT,  # always ask when: that date opens the window to open a dispute
+    ),
+    Question(
+        S.CONFIRMED_AT,
+        "receipt_confirmed_at",
+        _setter("receipt_confirmed_at"),
+        _has("receipt_confirmed_at"),
+        applies=RECEIPT_CONFIRMED,
+        editable=False,  # changed through the receipt question, which asks it again
+        parse=_past_date,
+        choices=lambda d: ("today", "yesterday"),
+        choose=lambda value, d, a: _past_date(value, d, a),
+        warns=frozenset({E.RECEIPT_WINDOW_CLOSED, E.RECEIPT_WINDOW_CLOSING}),
+    ),
+    Question(
+        S.REFUND,
+        "refund_option",
+        _refund,
+        _has("refund_option"),
+        applies=RECEIVED,
+        choices=lambda d: refund_options_for(d.branch) if d.branch else (),
+        choose=lambda value, d, a: RefundOption(value),
+        then=S.PARTIAL,
+    ),
+    Question(
+        S.PARTIAL,
+        "refund_amount",
+        _partial,
+        _has("refund_amount"),
+        applies=PARTIAL_OPTION,
+        parse=_partial_amount,
+        choices=lambda d: ("full",),
+        choose=lambda value, d, a: FULL_REFUND,
+    ),
+    Question(
+        S.DESCRIPTION,
+        "description",
+        _setter("description"),
+        _has("description"),
+        parse=lambda text, d, a: parsing.parse_description(text),
+        private=True,
+    ),
+)
+
+BY_STEP: Final[dict[StepId, Question]] = {q.step: q for q in QUESTIONS}
+#: The answers the buyer can change from the summary (the evidence too), in the menu's order.
+EDITABLE: Final[tuple[StepId, ...]] = (*(q.step for q in QUESTIONS if q.editable), S.EVIDENCE)
+
+
+def question(step: StepId) -> Question | None:
+    return BY_STEP.get(step)
+
+
+# --- the path through the wizard -------------------------------------------------------------
+_ORDER: Final[tuple[StepId, ...]] = (*(q.step for q in QUESTIONS), S.EVIDENCE, S.SUMMARY)
+
+
+def applies(step: StepId, d: Dispute) -> bool:
+    q = BY_STEP.get(step)
+    return q.applies(d) if q is not None else step in _ORDER
+
+
+def editable_steps(d: Dispute) -> list[StepId]:
+    """What the summary's edit menu offers for this case."""
+    return [s for s in EDITABLE if applies(s, d)]
+
+
+def path(d: Dispute) -> list[StepId]:
+    """The steps this case goes through, as far as its answers tell: a step whose condition
+    is not answered yet (the partial amount before a refund option) is not on it."""
+    return [s for s in _ORDER if applies(s, d)]
+
+
+def next_step(step: StepId, d: Dispute) -> StepId:
+    """The step after `step` on this case's path (the summary after the last)."""
+    if step not in _ORDER:
+        return S.SUMMARY
+    later = _ORDER[_ORDER.index(step) + 1 :]
+    return next((s for s in later if applies(s, d)), S.SUMMARY)
+
+
+def previous_step(step: StepId, d: Dispute) -> StepId:
+    """The step before `step` on this case's path (Back); the first step for the first."""
+    index = _ORDER.index(step) if step in _ORDER else len(_ORDER) - 1
+    return next((s for s in reversed(_ORDER[:index]) if applies(s, d)), S.ORDER)
+
+
+def step_number(step: StepId, d: Dispute) -> tuple[int, int] | None:
+    """("Step N of M") for the prompts: a fixed number per step, out of 10."""
+    number = _NUMBERS.get(step)
+    return None if number is None else (number, 10)
+
+
+_NUMBERS: Final[dict[StepId, int]] = {
+    S.ORDER: 1,
+    S.ITEM: 2,
+    S.AMOUNT: 3,
+    S.PROTECTION: 4,
+    S.RECEIVED: 5,
+    S.REASON: 6,
+    S.SHIPPED: 6,
+    S.CONFIRMED: 6,
+    S.CONFIRMED_AT: 6,
+    S.REFUND: 7,
+    S.PARTIAL: 7,
+    S.DESCRIPTION: 8,
+    S.EVIDENCE: 9,
+    S.SUMMARY: 10,
+    S.EDIT: 10,
+}
+
+
+# --- completeness ----------------------------------------------------------------------------
+def needs_visual_evidence(d: Dispute) -> bool:
+    """For an item received, AliExpress decides on photos and videos: at least one is needed
+    (PRODUCT.md step 10); a parcel that never came may have none."""
+    return d.branch is Branch.RECEIVED
+
+
+def missing_step(d: Dispute) -> StepId | None:
+    """The first step of this case's path whose required answer is missing, or None."""
+    for q in QUESTIONS:
+        if q.required and q.applies(d) and not q.answered(d):
+            return q.step
+    return None
+
+
+def is_complete(d: Dispute) -> bool:
+    return missing_step(d) is None
+
+
+def after_answer(step: StepId, d: Dispute, *, editing: bool) -> Position:
+    """Where an accepted answer leads: on along the path, or, when editing, to what the
+    answer made necessary (`then`, then any required answer now missing), else the summary."""
+    q = BY_STEP.get(step)
+    follow = q.then if q is not None else None
+    if follow is not None and applies(follow, d):
+        return Position(follow, editing=editing)
+    if not editing:
+        return Position(next_step(step, d))
+    missing = missing_step(d)
+    return Position(missing, editing=True) if missing is not None else Position(S.SUMMARY)
+
+
+def resumable(d: Dispute) -> bool:
+    """A case the wizard can take up again: not yet opened on AliExpress."""
+    return d.stage in (Stage.DRAFT, Stage.READY)
+
+
+def resume_position(d: Dispute) -> Position:
+    """Where to pick a case up: its saved step, or, for a parked one, the first gap."""
+    if d.wizard_step is not None:
+        return Position.parse(d.wizard_step)
+    if d.stage is Stage.READY:
+        return Position(S.OPENED)
+    return Position(missing_step(d) or S.SUMMARY)
+
+
+# --- what to say right after an answer --------------------------------------------------------
+class Notice(StrEnum):
+    """Said before the next question, besides eligibility warnings."""
+
+    PROTECTION_NOTED = "protection_noted"  # "Noted: protection ends ..."
+    PROTECTION_UNKNOWN = "protection_unknown"  # no date: no reminders before it ends
+    PARTIAL_RESET = "partial_reset"  # the new price no longer fits the partial amount
+
+
+def notices(
+    step: StepId, before: Dispute, after: Dispute, now: datetime, rules: Rules
+) -> list[Notice | EligibilityWarning]:
+    """What to tell the buyer about the answer they just gave (at most one thing)."""
+    q = BY_STEP.get(step)
+    if q is None:
+        return []
+    found: list[Notice | EligibilityWarning] = [
+        w
+        for w in eligibility_warnings(after, now, shipped_at=after.shipped_at, rules=rules)
+        if w in q.warns
+    ]
+    if found:
+        return found[:1]
+    if step is S.PROTECTION:
+        return [Notice.PROTECTION_NOTED if after.protection_end else Notice.PROTECTION_UNKNOWN]
+    if step is S.AMOUNT and before.refund_amount is not None and after.refund_amount is None:
+        return [Notice.PARTIAL_RESET]
+    return []
+
+
+# --- the state diagram -----------------------------------------------------------------------
+def _scenarios() -> list[Dispute]:
+    """One draft per way through the questions: each branch, receipt confirmed or not, a full
+    or a partial refund."""
+    drafts = []
+    for branch in Branch:
+        for confirmed in (True, False):
+            for option in refund_options_for(branch):
+                drafts.append(
+                    Dispute(
+                        user_id=0,
+                        order_id="0",
+                        branch=branch,
+                        receipt_confirmed=confirmed,
+                        refund_option=option,
+                    )
+                )
+    return drafts
+
+
+def question_edges() -> list[tuple[StepId, StepId, str]]:
+    """Every move from one step to the next that some case takes. Where a step has several
+    next steps, each is labelled with its own condition, or "otherwise" for the one that
+    every case passing there would take."""
+    scenarios = [(d, path(d)) for d in _scenarios()]
+    pairs = {(a, b) for _, steps in scenarios for a, b in itertools.pairwise(steps)}
+    order = {s: i for i, s in enumerate(_ORDER)}
+    edges = []
+    for a, b in sorted(pairs, key=lambda e: (order[e[0]], order[e[1]])):
+        label = ""
+        if sum(1 for x, _ in pairs if x == a) > 1:
+            through = [d for d, steps in scenarios if a in steps]
+            label = "otherwise" if all(applies(b, d) for d in through) else _condition(b)
+        edges.append((a, b, label))
+    return edges
+
+
+def _condition(step: StepId) -> str:
+    q = BY_STEP.get(step)
+    return q.applies.label if q is not None else ""
