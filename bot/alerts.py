@@ -69,11 +69,16 @@ def gate_for(application: DisputeApplication) -> AlertGate:
     return gate
 
 
+# Modules that only route an update to the handler that takes it: PTB's, and our own handler
+# classes (typed button presses, the wizard's router).
+_DISPATCH: Final = ("telegram", "bot.handlers.dispatch", "bot.handlers.wizard.router")
+
+
 def handler_name(traceback: TracebackType | None) -> str:
     """The first function of ours that PTB called on the way to the error.
 
-    PTB's frames (its update loop, ConversationHandler, the handler classes) come first in the
-    traceback; the first frame outside `telegram` is the callback that was running.
+    Dispatching frames (PTB's update loop and handler classes, our handler classes) come
+    first in the traceback; the first frame outside them is the callback that was running.
     """
     last = "unknown"
     frame_tb = traceback
@@ -81,7 +86,7 @@ def handler_name(traceback: TracebackType | None) -> str:
         frame = frame_tb.tb_frame
         module = str(frame.f_globals.get("__name__", "?"))
         last = f"{module}.{frame.f_code.co_qualname}"
-        if not module.startswith("telegram"):
+        if not module.startswith(_DISPATCH):
             return last
         frame_tb = frame_tb.tb_next
     return last

@@ -13,21 +13,47 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseHandler,
     CallbackQueryHandler,
+    CommandHandler,
     ContextTypes,
     Defaults,
     ExtBot,
+    MessageHandler,
     TypeHandler,
+    filters,
 )
 from telegram.request import BaseRequest
 
+from bot.callbacks import (
+    CalendarFile,
+    CaseAction,
+    ChooseHours,
+    ChooseLanguage,
+    ChooseZone,
+    DeleteData,
+    Menu,
+    Mute,
+    OpenCard,
+    SendEvidence,
+    Unmute,
+)
 from bot.concurrency import DEFAULT_CONCURRENCY, PerChatUpdateProcessor
 from bot.config import Settings
 from bot.context import BotContext, DisputeApplication, Services, load_buyer, utc_now
 from bot.domain.rules import rules_from_overrides
 from bot.flood import FloodGuard
-from bot.handlers import common, inbound, lifecycle, private, settings, status, wizard
-from bot.handlers import reminders as reminders_handlers
+from bot.handlers import (
+    case_actions,
+    common,
+    inbound,
+    private,
+    reminder_buttons,
+    settings,
+    status,
+)
+from bot.handlers.dispatch import CasePress, Press, answer_stale
+from bot.handlers.wizard import WizardRouter
 from bot.http import make_request
 from bot.reminders import ReminderService
 from bot.storage.persistence import SqlitePersistence
@@ -39,8 +65,9 @@ GROUP_INBOUND = -14  # lone surrogates in any text become U+FFFD (handlers/inbou
 GROUP_LOAD = -10  # resolve the buyer's language and settings
 GROUP_PRIVATE = -9  # private chats only: groups and channels stop here (handlers/private.py)
 GROUP_FLOOD = -8  # drop a flooding buyer's updates (bot/flood.py)
-GROUP_GUARD = -5  # refuse malformed updates before any flow sees them
-GROUP_MAIN = 0  # flows, commands, buttons, then the catch-alls
+GROUP_RETURNING = -3  # a buyer who had blocked the bot wrote again (handlers/reminder_buttons.py)
+GROUP_WIZARD = -1  # the wizard: a buyer mid-wizard is answered there (handlers/wizard/router.py)
+GROUP_MAIN = 0  # commands, buttons, then the catch-alls
 
 DEFAULTS = Defaults(
     parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
@@ -112,11 +139,9 @@ def build_application(
         )
     application = builder.build()
     assert isinstance(application, DisputeApplication)
-    _register_handlers(application)
     if flood_guard is None and rate_limit:
         flood_guard = FloodGuard()
-    if flood_guard is not None:
-        application.add_handler(TypeHandler(Update, flood_guard), group=GROUP_FLOOD)
+    _register_handlers(application, flood_guard)
     return application
 
 
@@ -162,21 +187,58 @@ def _operator_chats(settings: Settings) -> list[int | str]:
     return [] if settings.error_chat_id is None else [settings.error_chat_id]
 
 
-def _register_handlers(application: DisputeApplication) -> None:
-    application.add_handler(TypeHandler(Update, inbound.repair_update), group=GROUP_INBOUND)
-    application.add_handler(TypeHandler(Update, load_buyer), group=GROUP_LOAD)
+def _is(*items: str) -> Callable[[Menu], bool]:
+    return lambda menu: menu.item in items
+
+
+def handler_table(
+    application: DisputeApplication, flood_guard: FloodGuard | None
+) -> tuple[tuple[int, BaseHandler[Any, Any, Any]], ...]:
+    """Every handler of the bot, with its group: lower groups run first; within a group the
+    first handler that matches takes the update. Note: order matters!"""
     stay_in = _operator_chats(application.services.settings)
-    application.add_handler(
-        TypeHandler(Update, private.PrivateOnly(stay_in=stay_in)), group=GROUP_PRIVATE
+    flood = (TypeHandler(Update, flood_guard),) if flood_guard is not None else ()
+    return (
+        # Before any flow sees an update: repair it, resolve the buyer, keep to private chats.
+        (GROUP_INBOUND, TypeHandler(Update, inbound.repair_update)),
+        (GROUP_LOAD, TypeHandler(Update, load_buyer)),
+        (GROUP_PRIVATE, TypeHandler(Update, private.PrivateOnly(stay_in=stay_in))),
+        *((GROUP_FLOOD, h) for h in flood),
+        (GROUP_RETURNING, TypeHandler(Update, reminder_buttons.buyer_is_back)),
+        # The wizard: /new, "Continue it", and everything of a buyer whose draft is open.
+        (GROUP_WIZARD, WizardRouter()),
+        # Commands.
+        (GROUP_MAIN, CommandHandler("start", common.start)),
+        (GROUP_MAIN, CommandHandler("help", common.help_command)),
+        (GROUP_MAIN, CommandHandler("privacy", common.privacy)),
+        (GROUP_MAIN, CommandHandler("language", common.language_command)),
+        (GROUP_MAIN, CommandHandler("status", status.status_command)),
+        (GROUP_MAIN, CommandHandler("timezone", settings.timezone_command)),
+        (GROUP_MAIN, CommandHandler("deletedata", settings.deletedata_command)),
+        (GROUP_MAIN, CommandHandler("cancel", settings.cancel_outside)),  # in a wizard: above
+        # Buttons, one typed namespace each (bot/callbacks.py); Case*: the presser's case.
+        (GROUP_MAIN, Press(Menu, status.menu_status, only=_is("status"))),
+        (GROUP_MAIN, Press(Menu, common.menu_pressed, only=_is("lang", "help"))),
+        (GROUP_MAIN, Press(ChooseLanguage, common.language_chosen)),
+        (GROUP_MAIN, CasePress(OpenCard, status.card_pressed)),
+        (GROUP_MAIN, CasePress(SendEvidence, status.files_pressed)),
+        (GROUP_MAIN, CasePress(CalendarFile, status.ics_pressed)),
+        (GROUP_MAIN, CasePress(CaseAction, case_actions.action_pressed)),
+        (GROUP_MAIN, CasePress(Mute, reminder_buttons.mute_pressed)),
+        (GROUP_MAIN, CasePress(Unmute, reminder_buttons.unmute_pressed)),
+        (GROUP_MAIN, Press(ChooseZone, settings.timezone_chosen)),
+        (GROUP_MAIN, Press(ChooseHours, settings.hours_chosen)),
+        (GROUP_MAIN, Press(DeleteData, settings.deletedata_chosen)),
+        # Catch-alls, last: what nothing above took.
+        (GROUP_MAIN, MessageHandler(filters.COMMAND, common.unknown_command)),
+        (GROUP_MAIN, MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, common.outside_flow)),
+        (GROUP_MAIN, CallbackQueryHandler(answer_stale)),  # every stale or forged press
     )
-    application.add_handler(CallbackQueryHandler(common.reject_empty_callback), group=GROUP_GUARD)
-    wizard.register(application, GROUP_MAIN)  # first: a buyer mid-wizard is answered by it
-    common.register(application, GROUP_MAIN)
-    settings.register(application, GROUP_MAIN)
-    status.register(application, GROUP_MAIN)
-    lifecycle.register(application, GROUP_MAIN)
-    reminders_handlers.register(application, GROUP_MAIN)  # its TypeHandler: GROUP_MAIN - 3
-    common.register_fallbacks(application, GROUP_MAIN)
+
+
+def _register_handlers(application: DisputeApplication, flood_guard: FloodGuard | None) -> None:
+    for group, handler in handler_table(application, flood_guard):
+        application.add_handler(handler, group=group)
     application.add_error_handler(common.on_error)
 
 
@@ -199,7 +261,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         services.clock,
         services.rules,
         services.settings.default_timezone,
-        reminders_handlers.renderer(services.settings.default_timezone, services.rules),
+        reminder_buttons.renderer(services.settings.default_timezone, services.rules),
         on_blocked=lambda user_id: services.buyers.pop(user_id, None),
         default_waking=services.settings.reminder_hours,
     )

@@ -61,10 +61,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from telegram.ext import ConversationHandler, TypeHandler
+from telegram.ext import TypeHandler
 
+from bot.domain.draft import Position, StepId
 from bot.flood import FloodGuard
-from bot.handlers import wizard
 from bot.handlers.private import private_only_text
 from bot.i18n import language_for, translator
 from tests import standin
@@ -349,7 +349,6 @@ SNAPSHOT_QUERIES = (
         "WHERE user_id = ? AND state != 'cancelled' ORDER BY id",
         "user",
     ),
-    ("SELECT * FROM conversations WHERE key = ?", "key"),
 )
 
 
@@ -383,11 +382,6 @@ class World:
             for handlers in app.handlers.values()
             for h in handlers
         ), "flood control must be off: fuzz buyers send faster than any person"
-        self.wizard = next(
-            h
-            for h in app.handlers[0]
-            if isinstance(h, ConversationHandler) and h.name == wizard.CONVERSATION
-        )
         self.players: dict[int, Player] = {}
         self.checked = len(self.api.sent)
         self.sequences = 0
@@ -425,19 +419,18 @@ class World:
         row = await self.db.fetchone("SELECT language FROM users WHERE user_id = ?", (player.id,))
         return (row[0] if row else None) or language_for(player.code)
 
-    def in_wizard(self, player: Player) -> bool:
-        return self.wizard._conversations.get((player.id, player.id)) is not None
-
     async def step(self, player: Player) -> str | None:
-        """The wizard step the buyer's next text answers, or None outside the wizard."""
-        if not self.in_wizard(player):
-            return None
+        """The wizard step the buyer's next text answers, or None outside the wizard: the
+        dispute row the wizard is on is the only record of where a buyer is."""
         rows = await self.db.fetchall(
             "SELECT wizard_step FROM disputes WHERE user_id = ? AND stage != 'closed' "
             "AND wizard_step IS NOT NULL ORDER BY updated_at DESC, id DESC LIMIT 1",
             (player.id,),
         )
-        return wizard.Position.parse(rows[0][0]).step if rows else wizard.ORDER
+        return Position.parse(rows[0][0]).step if rows else None
+
+    async def in_wizard(self, player: Player) -> bool:
+        return await self.step(player) is not None
 
     async def snapshot(self, user_ids: set[int]) -> Any:
         """Everything stored about these buyers, to compare before and after an update."""
@@ -485,7 +478,7 @@ class World:
         ):
             if step is not None:
                 name, plus, flag = step.partition("+")
-                assert name in wizard.ALL_STEPS and (not plus or flag == "e"), (dispute_id, step)
+                assert name in set(StepId) and (not plus or flag == "e"), (dispute_id, step)
             self.stages.add(stage)
 
     # --- one update, checked -----------------------------------------------------------------
@@ -507,7 +500,7 @@ class World:
         watched.discard(me.id)
         before = await self.snapshot(watched)
         language_before = await self.language(me)
-        in_wizard = self.in_wizard(me)
+        in_wizard = await self.in_wizard(me)
         message = update.get("message") or {}
         album = message.get("media_group_id")
         album_seen = album in me.albums
@@ -744,23 +737,23 @@ async def valid_move(world: World, data: st.DataObject, me: Player, others: list
         return
     now = world.clock.now
     texts: dict[str, list[str]] = {
-        wizard.ORDER: [
+        StepId.ORDER: [
             me.order(1),
             me.order(2),
             "Order ID: " + " ".join(re.findall(".{4}", me.order(3))),
         ],
-        wizard.ITEM: [f"{me.token('ITM')} desk lamp"],
-        wizard.AMOUNT: ["12.50", "11.73 USD", "€9.99", "1 234,56 ₽", "25"],
-        wizard.PROTECTION: ["23", "5", "60", "0", (now + timedelta(days=30)).strftime("%d.%m.%Y")],
-        wizard.CONFIRMED_AT: ["3 days ago", (now - timedelta(days=2)).strftime("%d.%m.%Y")],
-        wizard.PARTIAL: ["1", "5", "0.5"],
-        wizard.DESCRIPTION: [
+        StepId.ITEM: [f"{me.token('ITM')} desk lamp"],
+        StepId.AMOUNT: ["12.50", "11.73 USD", "€9.99", "1 234,56 ₽", "25"],
+        StepId.PROTECTION: ["23", "5", "60", "0", (now + timedelta(days=30)).strftime("%d.%m.%Y")],
+        StepId.CONFIRMED_AT: ["3 days ago", (now - timedelta(days=2)).strftime("%d.%m.%Y")],
+        StepId.PARTIAL: ["1", "5", "0.5"],
+        StepId.DESCRIPTION: [
             "The parcel never arrived and the tracking has not moved for a month.",
             "Коробка смята, корпус треснул, наушники не включаются.",
         ],
-        wizard.OPENED_AT: [(now - timedelta(days=1)).strftime("%d.%m.%Y"), "2 days ago"],
+        StepId.OPENED_AT: [(now - timedelta(days=1)).strftime("%d.%m.%Y"), "2 days ago"],
     }
-    if step == wizard.EVIDENCE and data.draw(st.integers(0, 2), label="evidence") > 0:
+    if step == StepId.EVIDENCE and data.draw(st.integers(0, 2), label="evidence") > 0:
         album = None
         if data.draw(st.booleans(), label="album"):
             album = data.draw(st.sampled_from([f"alb{me.id}a", f"alb{me.id}b"]), label="album id")
@@ -901,7 +894,7 @@ async def random_move(world: World, data: st.DataObject, me: Player, others: lis
         fields = [namespace, str(number)]
         if namespace == "w":
             fields += [
-                data.draw(st.sampled_from(wizard.ALL_STEPS)),
+                data.draw(st.sampled_from([s.value for s in StepId])),
                 data.draw(st.sampled_from(VALUES)),
             ]
         elif namespace in ("lc", "wx"):
@@ -1069,7 +1062,7 @@ def test_random_update_sequences_keep_every_invariant(
         )
     assert world.updates >= world.sequences
     if FUZZ_EXAMPLES >= 30:  # the warm-up makes deep states all but certain in a real run
-        assert {wizard.EVIDENCE, wizard.SUMMARY} <= set(world.steps), world.steps
+        assert {StepId.EVIDENCE, StepId.SUMMARY} <= set(world.steps), world.steps
 
 
 # --- regressions: bugs this fuzzer found, fixed, and kept as plain tests --------------------------

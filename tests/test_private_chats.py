@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.app import GROUP_PRIVATE
-from bot.handlers.common import bot_description, bot_short_description, command_list
 from bot.i18n import translator
+from bot.views.general import bot_description, bot_short_description, command_list
 from tests import standin
 from tests.harness import Buyer, Harness
 from tests.processes import BotProcess

@@ -25,7 +25,7 @@ from telegram.request import HTTPXRequest
 from bot.domain.models import Dispute, Outcome, Reminder, ReminderState, Stage, UserSettings
 from bot.domain.rules import DEFAULT_RULES
 from bot.domain.schedule import PlannedReminder
-from bot.handlers.reminders import render, renderer
+from bot.handlers.reminder_buttons import render, renderer
 from bot.reminders import BACKOFF, ReminderService, backoff, plan_for
 from bot.storage.db import Database, to_db_time
 from tests.harness import TEST_TOKEN, FakeClock

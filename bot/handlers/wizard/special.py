@@ -1,0 +1,161 @@
+"""The wizard's own steps and moves beside the questions: the order number's one-case-per-order
+check, "just watch the timer", evidence (albums acknowledged once), the summary's Confirm,
+AliExpress's form and "I have opened it", Cancel."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from telegram import InlineKeyboardMarkup
+
+from bot.domain import draft, lifecycle, parsing
+from bot.domain.draft import Position, StepId
+from bot.domain.models import Stage
+from bot.domain.rules import UPLOAD_LIMITS
+from bot.handlers.dispatch import Stale
+from bot.handlers.evidence import evidence_from_message, send_evidence
+from bot.handlers.wizard.flow import answer, evidence_done, go, read_text
+from bot.handlers.wizard.turn import Stay, Turn, persist, reply
+from bot.views import evidence as evidence_views
+from bot.views import summary, wizard
+from bot.views.errors import parse_error_text
+
+S = StepId
+
+
+async def order_number(turn: Turn, text: str) -> None:
+    """Step 1: one active case per order, so an order that has one is offered instead."""
+    q = draft.BY_STEP[S.ORDER]
+    order_id = read_text(turn, q, text)
+    assert isinstance(order_id, str)
+    existing = await turn.context.db.disputes.find_active(turn.user_id, order_id)
+    if existing is not None and existing.id != turn.draft.id:
+        await reply(turn, *summary.existing_case(turn.t, existing), old="keep")
+        return
+    await answer(turn, q, order_id)
+
+
+async def watch_only(turn: Turn) -> None:
+    """The parcel is simply not here yet: keep the order in /status with the protection
+    reminders (7, 3 and 1 day before), and open the dispute from its card if it never comes."""
+    d = turn.draft
+    if d.protection_end is None or turn.pos.editing:
+        raise Stale
+    d = await persist(turn, replace(d, stage=Stage.TRACKING), None, "tracking")
+    t = turn.t
+    await reply(
+        turn, summary.watching(t, d, turn.tz), chosen=wizard.choice_label(t, S.RECEIVED, "track")
+    )
+
+
+async def evidence_file(turn: Turn) -> None:
+    """A photo, video or image file on the evidence step: kept by its Telegram ids."""
+    d = turn.draft
+    message = turn.update.effective_message
+    assert d.id is not None and message is not None
+    t = turn.t
+    item = evidence_from_message(message, d.id)
+    if item is None:
+        raise Stay(evidence_views.only_media_text(t))
+    count, album_seen = await turn.context.db.evidence.count_and_album(d.id, item.media_group_id)
+    done = InlineKeyboardMarkup([[wizard.choice(d, S.EVIDENCE, "✅ " + t._("Done"), "done")]])
+    if count >= UPLOAD_LIMITS.max_evidence:
+        if not album_seen:
+            raise Stay(evidence_views.too_many_text(t), done)
+        return
+    added = await turn.context.db.evidence.add(item)
+    if album_seen:
+        return  # one acknowledgement per album, sent for its first item
+    warning = evidence_views.evidence_warning(t, item)
+    text = evidence_views.saved_text(t, item, added=added, count=count + 1, warning=warning)
+    await turn.context.bot.send_message(turn.chat_id, text, reply_markup=done)
+
+
+DONE_WORDS = ("done", "готово", "всё", "все", "ok", "ок")
+
+
+async def evidence_text(turn: Turn, text: str) -> None:
+    if text.strip().lower().strip(".!") in DONE_WORDS:
+        await evidence_done(turn)
+        return
+    raise Stay(evidence_views.only_media_text(turn.t))
+
+
+async def summary_pressed(turn: Turn, value: str) -> None:
+    """Confirm fixes the English text and shows AliExpress's form; Edit the edit menu."""
+    d = turn.draft
+    t = turn.t
+    if value == "edit":
+        await go(turn, d, Position(S.EDIT), "edit", chosen=t._("Edit"))
+        return
+    if value != "confirm":
+        raise Stale
+    count = await turn.evidence_count()
+    d = replace(d, claim_text=summary.claim_english(d, count))
+    if d.stage is Stage.DRAFT:
+        try:
+            transition = lifecycle.apply(d, lifecycle.Action.CONFIRM_DRAFT, turn.now(), turn.rules)
+        except lifecycle.IncompleteDraft as incomplete:
+            # A summary is shown only when nothing is missing; if something is, ask it.
+            await go(turn, turn.draft, Position(incomplete.missing, editing=True), "answer")
+            return
+        d = transition.dispute
+    await go(turn, d, Position(S.OPENED), "confirmed", chosen=t._("Confirm"))
+
+
+async def opened_pressed(turn: Turn, value: str) -> None:
+    d = turn.draft
+    t = turn.t
+    if value == "today":
+        await mark_opened(turn, turn.now())
+    elif value == "other":
+        await go(
+            turn, d, Position(S.OPENED_AT), "answer", chosen=t._("I opened it on another date")
+        )
+    elif value == "files":
+        assert turn.update.callback_query is not None
+        await turn.update.callback_query.answer()
+        await send_evidence(
+            turn.context, turn.chat_id, await turn.context.db.evidence.list(d.id or 0)
+        )
+    elif value == "later":
+        d = await persist(turn, d, None, "postponed")
+        await reply(turn, summary.postponed(t, d), chosen=t._("Later"))
+    else:
+        raise Stale
+
+
+async def opened_on(turn: Turn, text: str) -> None:
+    """The date the buyer opened the dispute on AliExpress, typed or "yesterday"."""
+    try:
+        when = parsing.parse_past_date(text, turn.now(), turn.tz)
+    except parsing.ParseError as error:
+        raise Stay(parse_error_text(turn.t, error)) from error
+    await mark_opened(turn, when)
+
+
+async def mark_opened(turn: Turn, when: datetime) -> None:
+    """The dispute is open on AliExpress: the seller's and the escalation timers start."""
+    d = turn.draft
+    transition = lifecycle.apply(
+        d, lifecycle.Action.OPENED_ON_ALIEXPRESS, turn.now(), turn.rules, when=when
+    )
+    opened = transition.dispute
+    await persist(turn, opened, None, transition.kind, transition.detail)
+    text = summary.opened_text(turn.t, opened, turn.tz, turn.now())
+    await reply(turn, text, chosen=turn.t.date(when, turn.tz), old="retire")
+
+
+async def cancel(turn: Turn) -> None:
+    """Leave the wizard. A draft is deleted; a confirmed case stays in /status."""
+    d = turn.draft
+    t = turn.t
+    if d.stage is Stage.DRAFT and d.id is not None:
+        # The draft is deleted before the buyer is told so.
+        await turn.context.db.disputes.delete(d.id, turn.user_id)
+        text = summary.left_text(t, d, deleted=bool(d.order_id))
+    else:
+        await persist(turn, d, None, "wizard_left")
+        text = summary.left_text(t, d, deleted=False)
+    await reply(turn, text, chosen=t._("Cancel"))

@@ -1,0 +1,265 @@
+"""A case as the buyer sees it: the card with every answer, the /status list, deadlines as
+countdowns with the local time, the history, and the buttons to record what happened."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import CalendarFile, CaseAction, OpenCard, ResumeCase, SendEvidence
+from bot.domain import draft, lifecycle
+from bot.domain.lifecycle import Action
+from bot.domain.models import Branch, Dispute, Event, Stage
+from bot.domain.rules import Rules
+from bot.domain.schedule import Deadline, active_deadlines
+from bot.i18n import Translator
+from bot.views.evidence import files_count
+from bot.views.keyboards import button, in_columns, keyboard
+from bot.views.labels import (
+    action_label,
+    branch_label,
+    deadline_label,
+    reason_label,
+    refund_label,
+    stage_text,
+)
+
+MESSAGE_BUDGET = 3_900  # characters of a list message, under Telegram's 4,096
+MAX_LISTED = 30  # a Telegram message holds about 4096 characters: enough for 30 short lines
+HISTORY_SHOWN = 8  # the latest moves; the whole log stays in the database
+DASH = "—"
+
+
+def _row(label: str, value: str) -> str:
+    return f"<b>{label}:</b> {value}"
+
+
+def _protection(t: Translator, d: Dispute, tz: ZoneInfo, now: datetime) -> str:
+    if d.protection_end is None:
+        return t._("unknown")
+    left = d.protection_end - now
+    when = t.datetime(d.protection_end, tz)
+    if left.total_seconds() > 0:
+        return t._("ends %(when)s, in %(left)s", when=when, left=t.duration(left))
+    return t._("ended %(when)s", when=when)
+
+
+def _receipt(t: Translator, d: Dispute, tz: ZoneInfo) -> str:
+    if d.receipt_confirmed and d.receipt_confirmed_at is not None:
+        return t._("confirmed on %(date)s", date=t.date(d.receipt_confirmed_at, tz))
+    if d.receipt_confirmed is False:
+        return t._("not confirmed")
+    return DASH
+
+
+def _refund(t: Translator, d: Dispute) -> str | None:
+    if d.refund_option is None:
+        return None
+    refund = refund_label(t, d.refund_option)
+    if d.refund_option.is_partial and d.refund_amount is not None:
+        refund += ": " + t.money(d.refund_amount)
+    return refund
+
+
+def dispute_card(
+    t: Translator, d: Dispute, tz: ZoneInfo, now: datetime, *, evidence_count: int
+) -> str:
+    """Every answer of a dispute, for the summary and the /status card."""
+    order = f"<code>{html.escape(d.order_id)}</code>" if d.order_id else DASH
+    lines = [
+        _row(t._("Order"), order),
+        _row(t._("Item"), html.escape(d.item_title) if d.item_title else DASH),
+        _row(t._("Paid"), t.money(d.amount_paid) if d.amount_paid else DASH),
+        _row(t._("Buyer protection"), _protection(t, d, tz, now)),
+        _row(t._("Received"), branch_label(t, d.branch) if d.branch else DASH),
+        _row(t._("Reason"), reason_label(t, d.reason) if d.reason else DASH),
+    ]
+    if d.branch is Branch.NOT_RECEIVED and d.shipped_at is not None:
+        lines.append(_row(t._("Shipped"), t.date(d.shipped_at, tz)))
+    if d.branch is Branch.RECEIVED:
+        lines.append(_row(t._("Receipt on AliExpress"), _receipt(t, d, tz)))
+    refund = _refund(t, d)
+    if refund is not None:
+        lines.append(_row(t._("Refund"), refund))
+    if d.description:
+        lines.append(_row(t._("Your description"), html.escape(d.description)))
+    lines.append(_row(t._("Evidence"), files_count(t, evidence_count)))
+    if d.stage is not Stage.DRAFT:
+        lines.append(_row(t._("Stage"), stage_text(t, d)))
+    return "\n".join(lines)
+
+
+# --- deadlines ------------------------------------------------------------------------------
+def upcoming_deadlines(d: Dispute, now: datetime, rules: Rules) -> list[Deadline]:
+    return [dl for dl in active_deadlines(d, rules) if dl.at > now]
+
+
+def next_deadline(d: Dispute, now: datetime, rules: Rules) -> Deadline | None:
+    """The nearest future deadline that matters in the case's stage (the schedule's own list)."""
+    return min(upcoming_deadlines(d, now, rules), key=lambda dl: dl.at, default=None)
+
+
+def deadline_line(t: Translator, dl: Deadline, tz: ZoneInfo, now: datetime) -> str:
+    return t._(
+        "%(what)s in %(left)s, %(when)s",
+        what=deadline_label(t, dl.family),
+        left=t.duration(dl.at - now),
+        when=t.datetime(dl.at, tz),
+    )
+
+
+# --- the /status list -------------------------------------------------------------------------
+def _list_line(t: Translator, d: Dispute, tz: ZoneInfo, now: datetime, rules: Rules) -> str:
+    title = f" · {html.escape(d.item_title)}" if d.item_title else ""
+    order = f"<code>{html.escape(d.order_id)}</code>" if d.order_id else DASH
+    line = f"{order}{title}\n   {stage_text(t, d)}"
+    upcoming = next_deadline(d, now, rules)
+    if upcoming is not None:
+        line += "\n   " + deadline_line(t, upcoming, tz, now)
+    return line
+
+
+def _list_button(d: Dispute) -> InlineKeyboardButton:
+    order = d.order_id[-8:] if d.order_id else DASH
+    title = f" · {d.item_title[:20]}" if d.item_title else ""
+    return button(f"📋 {order}{title}", OpenCard(d.id or 0))
+
+
+def order_list(
+    t: Translator, disputes: Sequence[Dispute], tz: ZoneInfo, now: datetime, rules: Rules
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """/status: active cases first, each with its stage and next deadline, within one message."""
+    if not disputes:
+        return t._(
+            "You have no orders with me yet. Send /new to open a dispute step by step."
+        ), None
+    ordered = [d for d in disputes if d.stage.is_active] + [
+        d for d in disputes if not d.stage.is_active
+    ]
+    lines = ["<b>" + t._("Your orders") + "</b>"]
+    shown: list[Dispute] = []
+    length = len(lines[0])
+    for d in ordered[:MAX_LISTED]:
+        line = _list_line(t, d, tz, now, rules)
+        # Telegram refuses a message over 4,096 characters; leave room for the "more" line.
+        if length + len(line) + 2 > MESSAGE_BUDGET:
+            break
+        lines.append(line)
+        shown.append(d)
+        length += len(line) + 2
+    if len(shown) < len(ordered):
+        lines.append(
+            t.ngettext(
+                "…and %(n)s more order: send /status ORDER to see it.",
+                "…and %(n)s more orders: send /status ORDER for any of them.",
+                len(ordered) - len(shown),
+            )
+        )
+    return "\n\n".join(lines), keyboard([_list_button(d)] for d in shown)
+
+
+# --- one case's card ------------------------------------------------------------------------
+def _history_entry(t: Translator, ev: Event) -> str | None:
+    simple = {
+        "created": t._("case created"),
+        "confirmed": t._("answers confirmed"),
+        lifecycle.EVENT_DEADLINE: t._("deadline corrected"),
+        "tracking": t._("watching the protection timer"),
+        "muted": t._("reminders turned off"),
+        "unmuted": t._("reminders turned on"),
+    }
+    if ev.kind == lifecycle.EVENT_ACTION:
+        try:
+            return action_label(t, Action(str(ev.detail.get("action"))))
+        except ValueError:
+            return None
+    return simple.get(ev.kind)
+
+
+def history_lines(t: Translator, events: Sequence[Event], tz: ZoneInfo) -> list[str]:
+    """The case's story in the buyer's words: creation, confirmation and every recorded move."""
+    lines = []
+    for ev in events:
+        what = _history_entry(t, ev)
+        if what is not None:
+            lines.append(f"• {t.date(ev.at, tz)}: {what}")
+    return lines[-HISTORY_SHOWN:]
+
+
+def claim_block(t: Translator, english: str) -> str:
+    return (
+        "<b>"
+        + t._("Text for AliExpress (English):")
+        + "</b>\n<code>"
+        + html.escape(english)
+        + "</code>"
+    )
+
+
+def action_buttons(t: Translator, d: Dispute) -> list[list[InlineKeyboardButton]]:
+    """The moves that make sense for this case now, two per row."""
+    # Drafts are confirmed and edited in the wizard itself, not from the card.
+    actions = [
+        a
+        for a in lifecycle.available_actions(d)
+        if a not in (Action.CONFIRM_DRAFT, Action.EDIT_DRAFT)
+    ]
+    return in_columns([button(action_label(t, a), CaseAction(d.id or 0, a)) for a in actions], 2)
+
+
+def case_card(
+    t: Translator,
+    d: Dispute,
+    tz: ZoneInfo,
+    now: datetime,
+    rules: Rules,
+    *,
+    evidence_count: int,
+    events: Sequence[Event],
+    headline: str | None = None,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One order's card: answers, deadlines, English text, history, and what to do next."""
+    parts = [headline] if headline else []
+    parts.append(dispute_card(t, d, tz, now, evidence_count=evidence_count))
+    upcoming = upcoming_deadlines(d, now, rules)
+    if upcoming:
+        parts.append("⏰ " + "\n⏰ ".join(deadline_line(t, dl, tz, now) for dl in upcoming))
+    if d.claim_text:
+        parts.append(claim_block(t, d.claim_text))
+    history = history_lines(t, events, tz)
+    if history:
+        parts.append("<b>" + t._("History") + "</b>\n" + "\n".join(history))
+    rows = []
+    if draft.resumable(d):
+        rows.append([button("▶️ " + t._("Continue it"), ResumeCase(d.id or 0))])
+    rows.extend(action_buttons(t, d))
+    extras = []
+    if evidence_count:
+        extras.append(button("🖼 " + t._("Evidence"), SendEvidence(d.id or 0)))
+    if upcoming:
+        extras.append(button("📅 " + t._("Calendar (.ics)"), CalendarFile(d.id or 0)))
+    rows.append(extras)
+    return "\n\n".join(parts), keyboard(rows)
+
+
+def calendar_events(
+    t: Translator, d: Dispute, upcoming: Sequence[Deadline]
+) -> list[tuple[str, str, datetime, str]]:
+    """The .ics events of a case's upcoming deadlines: (uid, title, instant, description)."""
+    title = t._("AliExpress order %(order)s", order=d.order_id)
+    return [
+        (
+            f"{d.id}-{dl.family.value}-{int(dl.at.timestamp())}@dispute-helper",
+            f"{title}: {deadline_label(t, dl.family)}",
+            dl.at,
+            t._(
+                "Dispute Helper reminder. Open /status %(order)s in Telegram for what to do.",
+                order=d.order_id,
+            ),
+        )
+        for dl in upcoming
+    ]

@@ -1,0 +1,245 @@
+"""The end of the wizard: the summary card, AliExpress's form step by step, "I have opened it",
+and the wizard's other messages (the offer to continue, a case that already exists, leaving)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup
+
+from bot.callbacks import OpenCard, ResumeCase
+from bot.domain import claim, draft
+from bot.domain.draft import StepId
+from bot.domain.eligibility import EligibilityWarning
+from bot.domain.models import Branch, Dispute
+from bot.domain.rules import Rules
+from bot.i18n import Translator
+from bot.views.cards import claim_block, dispute_card
+from bot.views.keyboards import button, keyboard
+from bot.views.labels import reason_label, stage_text
+from bot.views.warnings import eligibility_text
+from bot.views.wizard import choice, header
+
+S = StepId
+
+
+def claim_english(d: Dispute, evidence_count: int) -> str:
+    """The English text for AliExpress's form (what the buyer pastes)."""
+    english = Translator("en")
+    return claim.build_claim(
+        d, english.gettext_func(), english.money, evidence_count=evidence_count
+    )
+
+
+def summary_card(
+    t: Translator,
+    d: Dispute,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    evidence_count: int,
+    warnings: Sequence[EligibilityWarning],
+    rules: Rules,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Every answer, the English text (and what it says), the eligibility warnings, and
+    Confirm / Edit / Cancel."""
+    text = dispute_card(t, d, tz, now, evidence_count=evidence_count)
+    text += "\n\n" + claim_block(t, claim_english(d, evidence_count))
+    if t.language != "en":
+        local = claim.build_claim(d, t.gettext_func(), t.money, evidence_count=evidence_count)
+        text += "\n\n<b>" + t._("What it says:") + "</b>\n" + html.escape(local)
+    if warnings:
+        text += "\n\n" + "\n".join("⚠️ " + eligibility_text(t, w, rules) for w in warnings)
+    buttons = keyboard(
+        [
+            [choice(d, S.SUMMARY, "✅ " + t._("Confirm"), "confirm")],
+            [
+                choice(d, S.SUMMARY, "✏️ " + t._("Edit"), "edit"),
+                choice(d, S.SUMMARY, "✖️ " + t._("Cancel"), "cancel"),
+            ],
+        ]
+    )
+    return header(t, S.SUMMARY, d) + text, buttons
+
+
+def _refund_step(t: Translator, d: Dispute) -> str | None:
+    if d.refund_option is None:
+        return None
+    if d.refund_option.needs_return:
+        option = t._("<b>Return and refund</b> (you send the item back)")
+    else:
+        option = t._("<b>Refund only</b> (you keep the item)")
+    if d.refund_option.is_partial and d.refund_amount is not None:
+        amount = t._("a partial refund of <b>%(amount)s</b>", amount=t.money(d.refund_amount))
+    elif d.amount_paid is not None:
+        amount = t._("the full amount, <b>%(amount)s</b>", amount=t.money(d.amount_paid))
+    else:
+        amount = t._("the full amount")
+    return t._("Refund: choose %(option)s and enter %(amount)s.", option=option, amount=amount)
+
+
+def _form_steps(
+    t: Translator, d: Dispute, english: str, evidence_count: int, rules: Rules
+) -> list[str]:
+    steps = [
+        t._(
+            "In the AliExpress app: Account → Orders → order <code>%(order)s</code> → Open "
+            "dispute%(item)s.",
+            order=html.escape(d.order_id or ""),
+            item=(" (" + html.escape(d.item_title) + ")") if d.item_title else "",
+        ),
+    ]
+    if d.branch is Branch.NOT_RECEIVED:
+        steps.append(t._('"Did you receive the item?": choose <b>No</b>.'))
+    else:
+        steps.append(t._('"Did you receive the item?": choose <b>Yes</b>.'))
+    if d.reason is not None:
+        steps.append(
+            t._(
+                "Reason: choose the one closest to <b>%(reason)s</b>.",
+                reason=reason_label(t, d.reason),
+            )
+        )
+    refund = _refund_step(t, d)
+    if refund is not None:
+        steps.append(refund)
+    steps.append(
+        t._("Description: paste this text (the form accepts English only):")
+        + "\n<code>"
+        + html.escape(english)
+        + "</code>"
+    )
+    if evidence_count:
+        steps.append(
+            t.ngettext(
+                "Attach the %(n)s photo or video you sent me.",
+                "Attach the %(n)s photos and videos you sent me.",
+                evidence_count,
+            )
+        )
+    steps.append(
+        t._(
+            "Press <b>Submit</b>. The seller then has %(window)s to answer.",
+            window=t.duration(rules.seller_answer),
+        )
+    )
+    return steps
+
+
+def aliexpress_instructions(
+    t: Translator, d: Dispute, english: str, evidence_count: int, rules: Rules
+) -> str:
+    """Exactly what to pick and paste in AliExpress's own form (seeds 000 and 003)."""
+    steps = _form_steps(t, d, english, evidence_count, rules)
+    numbered = "\n".join(f"{i}. {s}" for i, s in enumerate(steps, 1))
+    return (
+        "<b>"
+        + t._("How to open it on AliExpress")
+        + "</b>\n"
+        + numbered
+        + "\n\n"
+        + t._(
+            "Before you submit, check the amount: you can't ask for more than you paid. "
+            "When it's open, tell me so I can track the seller's deadline."
+        )
+    )
+
+
+def instructions(
+    t: Translator, d: Dispute, evidence_count: int, rules: Rules
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The form step by step, then "I have opened it" (today, another date), or later."""
+    english = d.claim_text or claim_english(d, evidence_count)
+    rows = [
+        [choice(d, S.OPENED, "✅ " + t._("I have opened it on AliExpress today"), "today")],
+        [choice(d, S.OPENED, "📅 " + t._("I opened it on another date"), "other")],
+        [choice(d, S.OPENED, "⏳ " + t._("Later"), "later")],
+    ]
+    if evidence_count:
+        rows.append([choice(d, S.OPENED, "🖼 " + t._("Send my evidence back to me"), "files")])
+    return aliexpress_instructions(t, d, english, evidence_count, rules), keyboard(rows)
+
+
+def opened_text(t: Translator, d: Dispute, tz: ZoneInfo, now: datetime) -> str:
+    lines = [t._("Tracking order %(order)s.", order=html.escape(d.order_id or ""))]
+    if d.seller_deadline is not None:
+        lines.append(
+            t._(
+                "The seller must answer by %(when)s (in %(left)s); if they don't, the "
+                "dispute closes in your favour.",
+                when=t.datetime(d.seller_deadline, tz),
+                left=t.duration(d.seller_deadline - now),
+            )
+        )
+    if d.escalation_at is not None:
+        lines.append(
+            t._(
+                "Without an agreement it escalates to AliExpress around %(when)s.",
+                when=t.datetime(d.escalation_at, tz),
+            )
+        )
+    lines.append(t._("I'll remind you before each deadline. Record what happens from /status."))
+    return "\n".join(lines)
+
+
+def unfinished_offer(t: Translator, d: Dispute) -> tuple[str, InlineKeyboardMarkup]:
+    """/new while a draft is open: continue it, or start a new one (it stays in /status)."""
+    return t._(
+        "You have an unfinished dispute for order %(order)s. Continue where you left off, "
+        "or start a new one? (The unfinished one stays in /status.)",
+        order=d.order_id or "—",
+    ), keyboard(
+        [
+            [choice(d, S.EXISTING, "▶️ " + t._("Continue"), "continue")],
+            [choice(d, S.EXISTING, "🆕 " + t._("Start a new one"), "fresh")],
+        ]
+    )
+
+
+def existing_case(t: Translator, existing: Dispute) -> tuple[str, InlineKeyboardMarkup]:
+    """The order typed already has an active case: one per order, so that one goes on."""
+    text = t._(
+        "You already have a case for order %(order)s (%(stage)s). I keep one active dispute "
+        "per order, so let's continue that one.",
+        order=existing.order_id,
+        stage=stage_text(t, existing),
+    )
+    rows = []
+    if draft.resumable(existing):
+        rows.append([button("▶️ " + t._("Continue it"), ResumeCase(existing.id or 0))])
+    rows.append([button("📋 " + t._("Show its status"), OpenCard(existing.id or 0))])
+    return text, keyboard(rows)
+
+
+def watching(t: Translator, d: Dispute, tz: ZoneInfo) -> str:
+    """Not a problem yet: the order is kept with its protection reminders."""
+    assert d.protection_end is not None
+    return t._(
+        "I'll keep an eye on order %(order)s: buyer protection ends %(when)s, and I'll "
+        "remind you 7, 3 and 1 day before. If the parcel does not come, open the dispute "
+        'from /status %(order)s ("Open a dispute for it").',
+        order=d.order_id,
+        when=t.datetime(d.protection_end, tz),
+    )
+
+
+def postponed(t: Translator, d: Dispute) -> str:
+    return t._(
+        "All right. Your case for order %(order)s is saved: when you have opened it on "
+        "AliExpress, tell me from /status and I'll track the seller's deadlines.",
+        order=d.order_id,
+    )
+
+
+def left_text(t: Translator, d: Dispute | None, *, deleted: bool) -> str:
+    """/cancel or the Cancel button: a draft is deleted, a confirmed case stays."""
+    if deleted:
+        return t._(
+            "Cancelled. I've deleted this draft. Send /new whenever you want to start again."
+        )
+    if d is not None and d.order_id:
+        return t._("Stopped. Your case for order %(order)s stays in /status.", order=d.order_id)
+    return t._("Cancelled. Send /new whenever you want to start again.")

@@ -1,0 +1,302 @@
+"""The wizard's words: each step's question and buttons, what an answer of the wrong kind
+gets, and the notes said right after an answer. Keyed by the steps of bot/domain/draft.py.
+
+Every prompt shows where the buyer is ("Step 3 of 10"), offers Back and Cancel (or, while
+changing one answer from the summary, "Back to the summary" and Cancel). A button carries
+`WizardPress(dispute id, step, value)`: the wizard acts on it only while that draft is on that
+step, so an old button is "out of date", never acted on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import WizardPress
+from bot.domain import draft
+from bot.domain.draft import Notice, Position, StepId
+from bot.domain.eligibility import EligibilityWarning
+from bot.domain.models import Branch, Dispute, Reason, RefundOption
+from bot.domain.rules import Rules
+from bot.i18n import Translator, default_currency
+from bot.views.evidence import evidence_checklist, upload_rules
+from bot.views.keyboards import button, in_columns
+from bot.views.labels import Labels, Table, branch_label, reason_label, refund_label
+from bot.views.warnings import eligibility_text
+
+S = StepId
+Rows = list[list[InlineKeyboardButton]]
+
+
+def press(d: Dispute | None, step: StepId, value: str) -> WizardPress:
+    return WizardPress(d.id if d is not None and d.id else 0, step.value, value)
+
+
+def choice(d: Dispute | None, step: StepId, label: str, value: str) -> InlineKeyboardButton:
+    return button(label, press(d, step, value))
+
+
+def header(t: Translator, step: StepId, d: Dispute) -> str:
+    number = draft.step_number(step, d)
+    if number is None:
+        return ""
+    n, total = number
+    return "<i>" + t._("Step %(n)s of %(total)s", n=n, total=total) + "</i>\n"
+
+
+# --- the questions -------------------------------------------------------------------------------
+def _description(t: Translator, d: Dispute, rules: Rules) -> str:
+    body = t._(
+        "Describe the problem in your own words, in any language: what you ordered, what "
+        "you got (or what happened to the parcel), and what is wrong. Two or three "
+        "sentences are enough."
+    )
+    if d.branch is not Branch.NOT_RECEIVED:
+        return body
+    only_option = t._(
+        "For a parcel that did not arrive, AliExpress offers only one option: a full "
+        "refund, no return. I've chosen it for you."
+    )
+    return only_option + "\n\n" + body
+
+
+def _evidence(t: Translator, d: Dispute, rules: Rules) -> str:
+    items = "\n".join("• " + line for line in evidence_checklist(t, d.reason))
+    intro = t._(
+        "Now send the evidence: photos, videos, screenshots, as many as you need. "
+        "What helps most for this reason:"
+    )
+    return intro + "\n" + items + "\n\n" + upload_rules(t)
+
+
+_PROMPTS: Final[dict[StepId, Callable[[Translator, Dispute, Rules], str]]] = {
+    S.ORDER: lambda t, d, r: t._(
+        "Send the AliExpress order number. You'll find it on the order page (Orders → "
+        "the order → Order ID); you can paste it as it is, e.g. "
+        "<code>8123 4567 8901 2345</code>."
+    ),
+    S.ITEM: lambda t, d, r: t._(
+        "What is the item? A short title helps you tell your orders apart, e.g. "
+        "<i>Bluetooth headphones</i>. If there's only one item in the order, you can skip this."
+    ),
+    S.AMOUNT: lambda t, d, r: t._(
+        "How much did you actually pay for this item, shipping included, after all "
+        "discounts? It's on the order page.\n\nSend the amount, e.g. <code>12.50</code>. "
+        "I'll take it as %(currency)s unless you write another currency: "
+        "<code>11.73 USD</code>, <code>€9.99</code>, <code>1 234,56 ₽</code>.",
+        currency=default_currency(t.language),
+    ),
+    S.PROTECTION: lambda t, d, r: t._(
+        "How long is buyer protection still running? The order page shows a countdown "
+        "(AliExpress counts it in Pacific time, PST).\n\nSend the days left, e.g. "
+        "<code>23</code>, or the end date, e.g. <code>15.12.2026</code>."
+    ),
+    S.RECEIVED: lambda t, d, r: t._("Did you receive the item?"),
+    S.REASON: lambda t, d, r: t._(
+        "What is the problem? Pick the closest one; you'll describe the details later."
+    ),
+    S.SHIPPED: lambda t, d, r: t._(
+        "When did the seller ship the order? The order page shows the shipping date. Send "
+        "the date, e.g. <code>10.11.2026</code>, or <code>12 days ago</code>. If you "
+        "don't know, skip this."
+    ),
+    S.CONFIRMED: lambda t, d, r: t._(
+        'Did you confirm receipt of this order on AliExpress (the "Confirm receipt" '
+        "button)? After confirming, a dispute can be opened for about %(window)s more.",
+        window=t.duration(r.receipt_confirmation_window),
+    ),
+    S.CONFIRMED_AT: lambda t, d, r: t._(
+        "When did you confirm receipt? Send the date, e.g. <code>15.11.2026</code>, or "
+        "<code>3 days ago</code>."
+    ),
+    S.REFUND: lambda t, d, r: t._(
+        "What do you ask for?\n\nMost buyers keep the item: a return is shipped at your "
+        "own cost (to China often about $20, more than many items are worth) and has to "
+        "be posted within about %(window)s of the seller agreeing.",
+        window=t.duration(r.return_post_window),
+    ),
+    S.PARTIAL: lambda t, d, r: t._(
+        "How much do you ask back? It must be more than zero and less than the %(paid)s "
+        "you paid, e.g. <code>5</code>.",
+        paid=t.money(d.amount_paid) if d.amount_paid else "",
+    ),
+    S.DESCRIPTION: _description,
+    S.EVIDENCE: _evidence,
+    S.EDIT: lambda t, d, r: t._("What would you like to change?"),
+    S.OPENED_AT: lambda t, d, r: t._(
+        "When did you open it on AliExpress? Send the date, e.g. <code>20.11.2026</code>, "
+        "or <code>2 days ago</code>."
+    ),
+}
+
+# --- the buttons that answer -----------------------------------------------------------------
+_YES_NO: Labels[str] = Table(lambda _: {"yes": _("Yes, I confirmed"), "no": _("No, not yet")})
+_DAYS: Labels[str] = Table(lambda _: {"today": _("Today"), "yesterday": _("Yesterday")})
+_SKIP: Labels[str] = Table(lambda _: {"skip": _("Skip"), "unknown": _("I don't know")})
+
+
+def _track_label(t: Translator) -> str:
+    return t._("Not yet, just watch the protection timer")
+
+
+def choice_label(t: Translator, step: StepId, value: str) -> str:
+    """The words on a button that answers `step` with `value` ("✓ ..." once pressed)."""
+    if value in ("skip", "unknown"):
+        return _SKIP(t, value)
+    if step is S.RECEIVED:
+        return _track_label(t) if value == "track" else branch_label(t, Branch(value))
+    if step is S.REASON:
+        return reason_label(t, Reason(value))
+    if step is S.REFUND:
+        return refund_label(t, RefundOption(value))
+    if step is S.CONFIRMED:
+        return _YES_NO(t, value)
+    if step is S.PARTIAL:
+        return t._("Yes, a full refund")
+    return _DAYS(t, value)
+
+
+def _answers(t: Translator, d: Dispute, pos: Position) -> Rows:
+    """The buttons that answer the step itself, before Back and Cancel."""
+    step = pos.step
+    q = draft.question(step)
+    values = [str(v) for v in q.choices(d)] if q is not None else []
+    if step in (S.REASON, S.REFUND):  # long labels: one per row
+        return [[choice(d, step, choice_label(t, step, v), v)] for v in values]
+    if step is S.PARTIAL:  # "full" is offered only when the amount typed equals the price
+        values = []
+    if step is S.RECEIVED and d.protection_end is not None and not pos.editing:
+        # Not a problem yet: keep the order and its protection reminders, no dispute.
+        track = [choice(d, step, "⏰ " + _track_label(t), "track")]
+        return [[choice(d, step, choice_label(t, step, v), v) for v in values], track]
+    rows = [[choice(d, step, choice_label(t, step, v), v) for v in values]]
+    if q is not None and q.skip is not None:
+        rows.append([choice(d, step, choice_label(t, step, q.skip), q.skip)])
+    return rows
+
+
+def _evidence_buttons(t: Translator, d: Dispute) -> Rows:
+    done = choice(d, S.EVIDENCE, "✅ " + t._("Done"), "done")
+    if d.branch is Branch.NOT_RECEIVED:
+        return [[done, choice(d, S.EVIDENCE, t._("Skip, I have none"), "done")]]
+    return [[done]]
+
+
+# --- the summary's edit menu -----------------------------------------------------------------
+_FIELD: Labels[StepId] = Table(
+    lambda _: {
+        S.ORDER: _("Order number"),
+        S.ITEM: _("Item"),
+        S.AMOUNT: _("Amount paid"),
+        S.PROTECTION: _("Buyer protection"),
+        S.RECEIVED: _("Received or not"),
+        S.REASON: _("Reason"),
+        S.SHIPPED: _("Shipping date"),
+        S.CONFIRMED: _("Receipt confirmation"),
+        S.REFUND: _("Refund option"),
+        S.PARTIAL: _("Partial amount"),
+        S.DESCRIPTION: _("Description"),
+        S.EVIDENCE: _("Evidence"),
+    }
+)
+
+
+def _edit_menu(t: Translator, d: Dispute) -> Rows:
+    fields = [choice(d, S.EDIT, _FIELD(t, s), s.value) for s in draft.editable_steps(d)]
+    back = choice(d, S.EDIT, "⬅️ " + t._("Back to the summary"), "back")
+    return [*in_columns(fields, 2), [back]]
+
+
+def nav(t: Translator, d: Dispute, pos: Position) -> Rows:
+    """Back and Cancel; while editing one answer, "Back to the summary" and Cancel."""
+    cancel = choice(d, pos.step, "✖️ " + t._("Cancel"), "cancel")
+    if pos.editing:
+        return [[choice(d, pos.step, "⬅️ " + t._("Back to the summary"), "back")], [cancel]]
+    if pos.step is S.ORDER:
+        return [[cancel]]
+    return [[choice(d, pos.step, "⬅️ " + t._("Back"), "back"), cancel]]
+
+
+def prompt(
+    t: Translator, d: Dispute, pos: Position, rules: Rules
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The question for a step, with its buttons, Back and Cancel."""
+    step = pos.step
+    body = _PROMPTS[step](t, d, rules)
+    if step is S.EDIT:
+        rows = _edit_menu(t, d)
+    elif step is S.EVIDENCE:
+        rows = _evidence_buttons(t, d) + nav(t, d, pos)
+    elif step is S.OPENED_AT:
+        rows = [[choice(d, step, t._("Yesterday"), "yesterday")], *nav(t, d, pos)]
+    else:
+        rows = _answers(t, d, pos) + nav(t, d, pos)
+    return header(t, step, d) + body, InlineKeyboardMarkup([r for r in rows if r])
+
+
+# --- answers that do not fit ------------------------------------------------------------------
+_EXPECTS: Labels[StepId] = Table(
+    lambda _: {
+        S.ORDER: _("the order number"),
+        S.ITEM: _("a short title of the item, or press Skip"),
+        S.AMOUNT: _("the amount you paid, e.g. 12.50"),
+        S.PROTECTION: _("the days of protection left, or its end date"),
+        S.CONFIRMED_AT: _("the date you confirmed receipt"),
+        S.PARTIAL: _("the amount you ask back"),
+        S.DESCRIPTION: _("a description of the problem"),
+        S.OPENED_AT: _("the date you opened the dispute"),
+        S.SHIPPED: _("the date the seller shipped, or press Skip"),
+    }
+)
+
+
+def choose_a_button(t: Translator) -> str:
+    return t._("Please choose one of the buttons above, or send /cancel to stop.")
+
+
+def expects(t: Translator, step: StepId, *, text: bool, buttons: bool) -> str:
+    """What a step wants, for an answer of the wrong kind (a sticker, say). `text`: the step
+    takes a typed answer; `buttons`: it has buttons too."""
+    if not text:
+        return choose_a_button(t)
+    what = _EXPECTS.get(t, step, t._("an answer to the question above"))
+    if buttons:
+        return t._("Please send a text message or use the buttons: %(what)s", what=what)
+    return t._("Please answer with a text message: %(what)s", what=what)
+
+
+def edited_message(t: Translator) -> str:
+    return t._("I don't read edited messages: please send the answer again as a new message.")
+
+
+def equals_paid(t: Translator, d: Dispute) -> tuple[str, InlineKeyboardMarkup]:
+    """A partial amount equal to the price is a full refund: offer to switch."""
+    assert d.amount_paid is not None
+    return t._(
+        "%(amount)s is everything you paid, so that is a full refund. Switch to a full refund?",
+        amount=t.money(d.amount_paid),
+    ), InlineKeyboardMarkup(
+        [
+            [choice(d, S.PARTIAL, t._("Yes, a full refund"), "full")],
+            [choice(d, S.PARTIAL, t._("No, I'll enter a smaller amount"), "retry")],
+        ]
+    )
+
+
+# --- notes after an answer ---------------------------------------------------------------------
+def notice_text(
+    t: Translator, notice: Notice | EligibilityWarning, d: Dispute, rules: Rules, tz: str
+) -> str:
+    if isinstance(notice, EligibilityWarning):
+        return "⚠️ " + eligibility_text(t, notice, rules)
+    if notice is Notice.PROTECTION_NOTED:
+        assert d.protection_end is not None
+        return t._("Noted: protection ends %(when)s.", when=t.datetime(d.protection_end, tz))
+    if notice is Notice.PROTECTION_UNKNOWN:
+        return t._(
+            "Without the protection end date I can't remind you before it runs out. You can add "
+            "it later with Edit on the summary."
+        )
+    return t._("The partial amount no longer fits the new price; please enter it again.")
