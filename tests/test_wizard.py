@@ -69,7 +69,8 @@ async def test_not_received_branch_to_opened(bot: Harness, clock: FakeClock) -> 
     labels = [label for label, _ in replies[-1].buttons]
     assert "Held at customs" in labels and "Damaged in shipping" not in labels
     replies = await buyer.press("Held at customs")
-    assert "When did the seller ship" in replies[-1].text and "Step 6 of 10" in replies[-1].text
+    # The shipping date is a step of its own: 7, not a second 6 (issue 14).
+    assert "When did the seller ship" in replies[-1].text and "Step 7 of 10" in replies[-1].text
     replies = await buyer.say("20 days ago")
     assert "⚠️" not in replies[-1].text  # shipped long enough ago: no warning
     # Not received: only a full refund exists, the bot says so and moves on to the description.
@@ -186,15 +187,20 @@ async def test_received_branch_every_refund_option_in_russian(
 ) -> None:
     buyer = bot.buyer(2, language_code="ru")
     await to_received_step(buyer, item="Наушники", amount="1 234,56 ₽", protection="15.12.2026")
+    # The received branch has more steps than the other (receipt confirmed, and when), and
+    # each has its own number: no number twice (issue 14).
     replies = await buyer.press("Да, получил")
-    assert "Шаг 6 из 10" in replies[-1].text
-    await buyer.press("Повреждён при доставке")
+    assert "Шаг 6 из 11" in replies[-1].text
+    replies = await buyer.press("Повреждён при доставке")
+    assert "Шаг 7 из 11" in replies[-1].text
     replies = await buyer.press("Да, подтвердил")
+    assert "Шаг 8 из 12" in replies[-1].text
     replies = await buyer.say("вчера")
-    assert "Шаг 7 из 10" in replies[-1].text and "20" in replies[-1].text  # return cost warning
+    assert "Шаг 9 из 12" in replies[-1].text and "20" in replies[-1].text  # return cost warning
     replies = await buyer.press(label)
+    total = 13 if partial is not None else 12
     if partial is not None:
-        assert "Шаг 7 из 10" in replies[-1].text
+        assert "Шаг 10 из 13" in replies[-1].text
         await buyer.say(partial)
     await buyer.say("Коробка смята, корпус треснул, наушники не включаются.")
     replies = await buyer.press("Готово")
@@ -203,7 +209,7 @@ async def test_received_branch_every_refund_option_in_russian(
     await buyer.photo("p1")
     replies = await buyer.press("Готово")
     summary = replies[-1].text
-    assert "Шаг 10 из 10" in summary and "1 234,56" in summary.replace("\xa0", " ")
+    assert f"Шаг {total} из {total}" in summary and "1 234,56" in summary.replace("\xa0", " ")
     assert "Что там написано" in summary or "Что это значит" in summary or "\n\n" in summary
     d = await dispute_of(bot, buyer)
     assert d.refund_option is option and d.reason is Reason.DAMAGED
@@ -228,7 +234,7 @@ async def test_partial_equal_to_paid_offers_full_refund(bot: Harness) -> None:
     replies = await buyer.say("12.41")
     assert "full refund" in replies[-1].text
     replies = await buyer.press("Yes, a full refund")
-    assert "Step 8 of 10" in replies[-1].text
+    assert "Step 9 of 11" in replies[-1].text
     d = await dispute_of(bot, buyer)
     assert d.refund_option is RefundOption.KEEP_FULL and d.refund_amount is None
 
@@ -269,7 +275,7 @@ async def test_edit_from_summary_changes_one_field_and_returns(bot: Harness) -> 
     await buyer.press("Wrong item")
     await buyer.press("No, not yet")
     replies = await buyer.press("Return the item, full refund")
-    assert "Step 10 of 10" in replies[-1].text and "Wrong item" in replies[-1].text
+    assert "Step 11 of 11" in replies[-1].text and "Wrong item" in replies[-1].text
     d = await dispute_of(bot, buyer)
     assert d.branch is Branch.RECEIVED and d.refund_option is RefundOption.RETURN_FULL
 
@@ -476,14 +482,15 @@ async def test_every_reason_reaches_the_summary_with_its_checklist(
     else:
         assert "When did the seller ship" in replies[-1].text
         replies = await buyer.press("Skip")
-    assert "Step 8 of 10" in replies[-1].text
+    steps = 11 if received else 10
+    assert f"Step {steps - 2} of {steps}" in replies[-1].text
     replies = await buyer.say("Something is wrong with this order, details below.")
     for line in evidence_checklist(t, reason):
         assert line in replies[-1].text.replace("&#x27;", "'")
     await buyer.photo("e1")
     replies = await buyer.press("Done")
     summary = replies[-1].text
-    assert "Step 10 of 10" in summary and reason_label(t, reason) in summary
+    assert f"Step {steps} of {steps}" in summary and reason_label(t, reason) in summary
     d = await dispute_of(bot, buyer)
     assert d.reason is reason and d.claim_text is None  # the text is fixed on Confirm
 

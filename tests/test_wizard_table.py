@@ -131,3 +131,34 @@ def test_positions_round_trip_and_unknown_ones_read_as_the_summary() -> None:
             assert Position.parse(str(Position(step, editing))) == Position(step, editing)
     assert Position.parse("nonsense") == Position(S.SUMMARY)
     assert Position.parse(None) == Position(S.ORDER)
+
+
+def _scenarios() -> list[Dispute]:
+    drafts = []
+    for branch in Branch:
+        for confirmed in (True, False):
+            for option in RefundOption:
+                if branch is Branch.NOT_RECEIVED and option is not RefundOption.KEEP_FULL:
+                    continue
+                drafts.append(
+                    dispute(branch=branch, receipt_confirmed=confirmed, refund_option=option)
+                )
+    return drafts
+
+
+@pytest.mark.parametrize("d", _scenarios(), ids=lambda d: f"{d.branch}-{d.refund_option}")
+def test_step_numbers_count_every_step_once_on_every_path(d: Dispute) -> None:
+    """Issue 14: the received branch showed 6 twice and 7 twice, the other jumped 6 -> 8.
+    Numbers now count the steps this case goes through: 1, 2, 3... up to the summary's M."""
+    numbers = [draft.step_number(s, d) for s in draft.path(d)]
+    total = len(numbers)
+    assert numbers == [(n, total) for n in range(1, total + 1)]
+    assert draft.step_number(S.EDIT, d) == (total, total)  # the edit menu is the summary's
+
+
+def test_before_the_branch_is_known_the_count_is_the_shorter_branch() -> None:
+    d = dispute()
+    assert draft.step_number(S.ORDER, d) == (1, 10)
+    assert draft.step_number(S.RECEIVED, d) == (5, 10)
+    received = dispute(branch=Branch.RECEIVED)
+    assert draft.step_number(S.REASON, received) == (6, 11)

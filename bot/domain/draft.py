@@ -401,28 +401,18 @@ def previous_step(step: StepId, d: Dispute) -> StepId:
 
 
 def step_number(step: StepId, d: Dispute) -> tuple[int, int] | None:
-    """("Step N of M") for the prompts: a fixed number per step, out of 10."""
-    number = _NUMBERS.get(step)
-    return None if number is None else (number, 10)
+    """("Step N of M"): N counts the steps of this case's path up to `step`, M all of them.
 
-
-_NUMBERS: Final[dict[StepId, int]] = {
-    S.ORDER: 1,
-    S.ITEM: 2,
-    S.AMOUNT: 3,
-    S.PROTECTION: 4,
-    S.RECEIVED: 5,
-    S.REASON: 6,
-    S.SHIPPED: 6,
-    S.CONFIRMED: 6,
-    S.CONFIRMED_AT: 6,
-    S.REFUND: 7,
-    S.PARTIAL: 7,
-    S.DESCRIPTION: 8,
-    S.EVIDENCE: 9,
-    S.SUMMARY: 10,
-    S.EDIT: 10,
-}
+    Before the buyer has said whether the item arrived, M is the shorter branch's count; it
+    grows when an answer adds a step (the received branch's questions, a partial amount), so
+    no number is ever shown twice or skipped. The edit menu shares the summary's number.
+    """
+    shown = S.SUMMARY if step is S.EDIT else step
+    steps = path(d)
+    if shown not in steps:
+        return None
+    total = min(len(path(replace(d, branch=b))) for b in Branch) if d.branch is None else len(steps)
+    return steps.index(shown) + 1, total
 
 
 # --- completeness ----------------------------------------------------------------------------
