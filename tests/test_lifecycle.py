@@ -194,6 +194,18 @@ def test_confirming_an_incomplete_draft_is_refused_with_the_missing_step() -> No
     with pytest.raises(IncompleteDraft) as info:
         apply(case(Stage.DRAFT, **no_description), Action.CONFIRM_DRAFT, T0, R)
     assert info.value.missing is StepId.DESCRIPTION
+    # An item received needs the receipt question answered and at least one photo or video.
+    received = {
+        **ANSWERED,
+        "branch": Branch.RECEIVED,
+        "reason": Reason.DAMAGED,
+        "receipt_confirmed": False,
+    }
+    with pytest.raises(IncompleteDraft) as info:
+        apply(case(Stage.DRAFT, **received), Action.CONFIRM_DRAFT, T0, R)
+    assert info.value.missing is StepId.EVIDENCE
+    ready = apply(case(Stage.DRAFT, **received), Action.CONFIRM_DRAFT, T0, R, visual_evidence=1)
+    assert ready.dispute.stage is Stage.READY
 
 
 def test_buyer_set_deadline_survives_later_moves() -> None:

@@ -275,9 +275,41 @@ async def test_edit_from_summary_changes_one_field_and_returns(bot: Harness) -> 
     await buyer.press("Wrong item")
     await buyer.press("No, not yet")
     replies = await buyer.press("Return the item, full refund")
+    # An item received needs a photo or video, which the not-received case did not have.
+    assert "send the evidence" in replies[-1].text
+    await buyer.photo("e1")
+    replies = await buyer.press("Done")
     assert "Step 11 of 11" in replies[-1].text and "Wrong item" in replies[-1].text
     d = await dispute_of(bot, buyer)
     assert d.branch is Branch.RECEIVED and d.refund_option is RefundOption.RETURN_FULL
+
+
+async def test_a_case_changed_to_received_asks_for_a_photo_before_its_summary(
+    bot: Harness,
+) -> None:
+    """Bug: a not-received case without evidence, changed from the summary to "received",
+    went straight back to the summary, and Confirm made a received-branch case with no photo
+    or video (which AliExpress decides on). The domain now counts the evidence as part of a
+    complete draft: the edit leads to the evidence step, and Done there needs a photo."""
+    buyer = bot.buyer(12)
+    await to_summary(buyer)
+    await buyer.press("Edit")
+    await buyer.press("Received or not")
+    await buyer.press("Yes, I received it")
+    await buyer.press("Wrong item")
+    await buyer.press("No, not yet")
+    replies = await buyer.press("Keep the item, full refund")
+    assert "send the evidence" in replies[-1].text
+    assert "Back to the summary" in [label.split(" ", 1)[-1] for label, _ in replies[-1].buttons]
+    replies = await buyer.press("Done")
+    assert "at least one" in replies[-1].text
+    await buyer.photo("w1")
+    replies = await buyer.press("Done")
+    assert "Step 11 of 11" in replies[-1].text and "1 file" in replies[-1].text
+    replies = await buyer.press("Confirm")
+    assert "How to open it on AliExpress" in texts(replies)[-1]
+    d = await dispute_of(bot, buyer)
+    assert d.stage is Stage.READY and d.branch is Branch.RECEIVED
 
 
 async def test_resume_after_restart_and_continue(db_path: Path, clock: FakeClock) -> None:

@@ -112,17 +112,23 @@ def test_editing_returns_to_the_summary_or_to_what_the_answer_made_necessary() -
         refund_option=RefundOption.KEEP_FULL,
         description="The box was crushed and the case cracked.",
     )
-    assert draft.after_answer(S.ITEM, d, editing=True) == Position(S.SUMMARY)
+    assert draft.after_answer(S.ITEM, d, editing=True, visual_evidence=1) == Position(S.SUMMARY)
+    # An item received needs a photo or video: without one, the edit goes there first.
+    assert draft.after_answer(S.ITEM, d, editing=True, visual_evidence=0) == Position(
+        S.EVIDENCE, editing=True
+    )
     confirmed = draft.BY_STEP[S.CONFIRMED].change(d, True)
-    assert draft.after_answer(S.CONFIRMED, confirmed, editing=True) == Position(
+    assert draft.after_answer(S.CONFIRMED, confirmed, editing=True, visual_evidence=1) == Position(
         S.CONFIRMED_AT, editing=True
     )
     partial = draft.BY_STEP[S.REFUND].change(d, RefundOption.KEEP_PARTIAL)
-    assert draft.after_answer(S.REFUND, partial, editing=True) == Position(S.PARTIAL, editing=True)
-    other_branch = draft.BY_STEP[S.RECEIVED].change(d, Branch.NOT_RECEIVED)
-    assert draft.after_answer(S.RECEIVED, other_branch, editing=True) == Position(
-        S.REASON, editing=True
+    assert draft.after_answer(S.REFUND, partial, editing=True, visual_evidence=1) == Position(
+        S.PARTIAL, editing=True
     )
+    other_branch = draft.BY_STEP[S.RECEIVED].change(d, Branch.NOT_RECEIVED)
+    assert draft.after_answer(
+        S.RECEIVED, other_branch, editing=True, visual_evidence=1
+    ) == Position(S.REASON, editing=True)
 
 
 def test_positions_round_trip_and_unknown_ones_read_as_the_summary() -> None:

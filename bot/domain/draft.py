@@ -422,19 +422,24 @@ def needs_visual_evidence(d: Dispute) -> bool:
     return d.branch is Branch.RECEIVED
 
 
-def missing_step(d: Dispute) -> StepId | None:
-    """The first step of this case's path whose required answer is missing, or None."""
+def missing_step(d: Dispute, visual_evidence: int) -> StepId | None:
+    """The first step of this case's path whose required answer is missing, or None.
+
+    `visual_evidence`: how many photos and videos the case has.
+    """
     for q in QUESTIONS:
         if q.required and q.applies(d) and not q.answered(d):
             return q.step
+    if needs_visual_evidence(d) and visual_evidence < 1:
+        return S.EVIDENCE
     return None
 
 
-def is_complete(d: Dispute) -> bool:
-    return missing_step(d) is None
+def is_complete(d: Dispute, visual_evidence: int) -> bool:
+    return missing_step(d, visual_evidence) is None
 
 
-def after_answer(step: StepId, d: Dispute, *, editing: bool) -> Position:
+def after_answer(step: StepId, d: Dispute, *, editing: bool, visual_evidence: int) -> Position:
     """Where an accepted answer leads: on along the path, or, when editing, to what the
     answer made necessary (`then`, then any required answer now missing), else the summary."""
     q = BY_STEP.get(step)
@@ -443,7 +448,7 @@ def after_answer(step: StepId, d: Dispute, *, editing: bool) -> Position:
         return Position(follow, editing=editing)
     if not editing:
         return Position(next_step(step, d))
-    missing = missing_step(d)
+    missing = missing_step(d, visual_evidence)
     return Position(missing, editing=True) if missing is not None else Position(S.SUMMARY)
 
 
@@ -452,13 +457,13 @@ def resumable(d: Dispute) -> bool:
     return d.stage in (Stage.DRAFT, Stage.READY)
 
 
-def resume_position(d: Dispute) -> Position:
+def resume_position(d: Dispute, visual_evidence: int) -> Position:
     """Where to pick a case up: its saved step, or, for a parked one, the first gap."""
     if d.wizard_step is not None:
         return Position.parse(d.wizard_step)
     if d.stage is Stage.READY:
         return Position(S.OPENED)
-    return Position(missing_step(d) or S.SUMMARY)
+    return Position(missing_step(d, visual_evidence) or S.SUMMARY)
 
 
 # --- what to say right after an answer --------------------------------------------------------

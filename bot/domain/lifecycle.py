@@ -165,8 +165,8 @@ class InvalidTransition(ValueError):
 
 
 class IncompleteDraft(InvalidTransition):
-    """Confirming a draft that lacks a required answer: ``missing`` is the step that asks
-    for it."""
+    """Confirming a draft that lacks a required answer (or, for an item received, a photo or
+    video): ``missing`` is the step that asks for it."""
 
     def __init__(self, stage: Stage, missing: draft.StepId) -> None:
         super().__init__(stage, Action.CONFIRM_DRAFT)
@@ -273,14 +273,15 @@ def apply(
     rules: Rules,
     *,
     when: datetime | None = None,
+    visual_evidence: int = 0,
 ) -> Transition:
     """Record ``action``: new stage, outcome and deadlines, plus the event-log entry.
 
     ``at`` is when the buyer recorded it; ``when`` when it happened, if earlier. Deadlines run
     from ``when`` (AliExpress's timers started then). Raises InvalidTransition for a move the
     stage (or the case's data) does not allow and EventTimeError for an impossible ``when``.
-    Confirming a draft needs it complete (bot/domain/draft.py): IncompleteDraft names the
-    step that is missing.
+    Confirming a draft needs it complete (bot/domain/draft.py), with ``visual_evidence``
+    photos and videos: IncompleteDraft names the step that is missing.
     """
     _require_aware("at", at)
     if when is not None:
@@ -290,7 +291,7 @@ def apply(
     if action not in available_actions(d):
         raise InvalidTransition(d.stage, action)
     if action is Action.CONFIRM_DRAFT:
-        missing = draft.missing_step(d)
+        missing = draft.missing_step(d, visual_evidence)
         if missing is not None:
             raise IncompleteDraft(d.stage, missing)
     t = when or at

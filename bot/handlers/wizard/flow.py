@@ -82,7 +82,8 @@ async def answer(
     for one."""
     before = turn.draft
     after = q.change(before, value)
-    pos = draft.after_answer(q.step, after, editing=turn.pos.editing)
+    count = await turn.evidence_count() if turn.pos.editing else 0
+    pos = draft.after_answer(q.step, after, editing=turn.pos.editing, visual_evidence=count)
     notes = draft.notices(q.step, before, after, turn.now(), turn.rules)
     notice = "\n".join(wizard.notice_text(turn.t, n, after, turn.rules, turn.zone) for n in notes)
     detail = {"field": q.logged_as, "skipped": True} if skipped else _recorded(q, value)
@@ -149,6 +150,6 @@ async def evidence_done(turn: Turn) -> None:
     evidence = await turn.context.db.evidence.list(d.id or 0)
     if draft.needs_visual_evidence(d) and not evidence:
         raise Stay(need_visual_text(turn.t))
-    pos = draft.after_answer(S.EVIDENCE, d, editing=turn.pos.editing)
+    pos = draft.after_answer(S.EVIDENCE, d, editing=turn.pos.editing, visual_evidence=len(evidence))
     detail: dict[str, object] = {"field": "evidence", "count": len(evidence)}
     await go(turn, d, pos, "answer", detail, chosen=files_count(turn.t, len(evidence)))

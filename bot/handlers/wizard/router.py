@@ -296,7 +296,8 @@ async def resume(update: Update, context: BotContext, data: ResumeCase) -> None:
             await persist(
                 Turn(update, context, current, Position(S.ORDER)), current, None, "parked"
             )
-    turn = Turn(update, context, d, draft.resume_position(d))
+    count = await context.db.evidence.count(d.id or 0)
+    turn = Turn(update, context, d, draft.resume_position(d, count))
     d = await persist(turn, d, turn.pos, "resumed")
     text, keyboard = await render(turn, d, turn.pos)
     await reply(turn, text, keyboard, chosen=context.t._("Continue it"), old="keep")

@@ -95,7 +95,9 @@ async def summary_pressed(turn: Turn, value: str) -> None:
     d = replace(d, claim_text=summary.claim_english(d, count))
     if d.stage is Stage.DRAFT:
         try:
-            transition = lifecycle.apply(d, lifecycle.Action.CONFIRM_DRAFT, turn.now(), turn.rules)
+            transition = lifecycle.apply(
+                d, lifecycle.Action.CONFIRM_DRAFT, turn.now(), turn.rules, visual_evidence=count
+            )
         except lifecycle.IncompleteDraft as incomplete:
             # A summary is shown only when nothing is missing; if something is, ask it.
             await go(turn, turn.draft, Position(incomplete.missing, editing=True), "answer")
