@@ -312,6 +312,20 @@ async def test_a_case_changed_to_received_asks_for_a_photo_before_its_summary(
     assert d.stage is Stage.READY and d.branch is Branch.RECEIVED
 
 
+async def test_back_from_the_opening_date_returns_to_the_instructions(bot: Harness) -> None:
+    """Bug: Back on "When did you open it on AliExpress?" led to the evidence step of a case
+    already confirmed, instead of the instructions the question came from."""
+    buyer = bot.buyer(13)
+    await to_summary(buyer)
+    await buyer.press("Confirm")
+    replies = await buyer.press("I opened it on another date")
+    assert "When did you open it" in replies[-1].text
+    replies = await buyer.press("Back")
+    assert "How to open it on AliExpress" in texts(replies)[-1]
+    replies = await buyer.press("I have opened it on AliExpress today")
+    assert "The seller must answer by" in texts(replies)[-1]
+
+
 async def test_resume_after_restart_and_continue(db_path: Path, clock: FakeClock) -> None:
     harness = Harness(db_path, clock=clock)
     await harness.start()

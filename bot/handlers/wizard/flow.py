@@ -121,6 +121,8 @@ async def back(turn: Turn) -> None:
         target = Position(S.SUMMARY)
     elif pos.step is S.ORDER:
         raise Stale  # step 1 has no Back
+    elif pos.step is S.OPENED_AT:
+        target = Position(S.OPENED)  # "when did you open it?" comes from the instructions
     else:
         target = Position(draft.previous_step(pos.step, d))
     await go(turn, d, target, "back", chosen=turn.t._("Back"))
