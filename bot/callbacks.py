@@ -88,7 +88,13 @@ def _wire(value: object) -> str:
 class CallbackData:
     """Base of every namespace: `pack()` for a button, `parse()` for a press."""
 
-    prefix: ClassVar[str]
+    prefix: ClassVar[str] = ""
+
+    def __init_subclass__(cls, prefix: str | None = None) -> None:
+        """`class OpenCard(CaseData, prefix="st")`: the namespace's word on the wire. (No
+        `super()` here: a slots dataclass is rebuilt, and its `super()` cell goes stale.)"""
+        if prefix is not None:
+            cls.prefix = prefix
 
     def pack(self) -> str:
         """The wire form; refuses what Telegram would reject or `parse` could not read back."""
@@ -112,7 +118,7 @@ class CallbackData:
         if not isinstance(data, str) or len(data.encode()) > MAX_CALLBACK_BYTES:
             return None
         prefix, _, rest = data.partition(SEPARATOR)
-        if prefix != cls.prefix:
+        if not cls.prefix or prefix != cls.prefix:  # a base class is no namespace
             return None
         parts = rest.split(SEPARATOR) if rest else []
         shape = _shape(cls)
@@ -152,92 +158,83 @@ def _shape(cls: type[CallbackData]) -> tuple[tuple[str, Any, bool], ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class WizardPress(CallbackData):
+class CaseData(CallbackData, prefix=""):
+    """A press about one case, named by its id (handled by `CasePress`, which looks it up
+    scoped by the presser). Its namespaces differ only in their prefix."""
+
+    dispute_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class WizardPress(CallbackData, prefix="w"):
     """A button of the wizard's current prompt: answered only when `dispute_id` is the
     presser's draft and `step` the step it is on (bot/handlers/wizard/)."""
 
-    prefix: ClassVar[str] = "w"
     dispute_id: int
     step: str
     value: str
 
 
 @dataclass(frozen=True, slots=True)
-class ResumeCase(CallbackData):
+class ResumeCase(CaseData, prefix="wx"):
     """ "Continue it" on a case card or the duplicate-order offer (bot/handlers/wizard/)."""
 
-    prefix: ClassVar[str] = "wx"
-    dispute_id: int
     action: Literal["continue"] = "continue"
 
 
-@dataclass(frozen=True, slots=True)
-class OpenCard(CallbackData):
+class OpenCard(CaseData, prefix="st"):
     """Show one case's card (bot/handlers/status.py)."""
 
-    prefix: ClassVar[str] = "st"
-    dispute_id: int
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
-class SendEvidence(CallbackData):
+class SendEvidence(CaseData, prefix="sf"):
     """Send a case's evidence back as albums (bot/handlers/status.py)."""
 
-    prefix: ClassVar[str] = "sf"
-    dispute_id: int
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
-class CalendarFile(CallbackData):
+class CalendarFile(CaseData, prefix="ics"):
     """A case's deadlines as an .ics file (bot/handlers/status.py)."""
 
-    prefix: ClassVar[str] = "ics"
-    dispute_id: int
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
-class CaseAction(CallbackData):
+class CaseAction(CaseData, prefix="lc"):
     """Record a lifecycle move; `confirmed` once the buyer read its warnings
     (bot/handlers/case_actions.py)."""
 
-    prefix: ClassVar[str] = "lc"
-    dispute_id: int
     action: Action
     confirmed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Mute(CallbackData):
+class Mute(CaseData, prefix="mute"):
     """Silence one case's reminders (bot/handlers/reminder_buttons.py)."""
 
-    prefix: ClassVar[str] = "mute"
-    dispute_id: int
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Unmute(CallbackData):
+class Unmute(CaseData, prefix="unmute"):
     """Bring one case's reminders back (bot/handlers/reminder_buttons.py)."""
 
-    prefix: ClassVar[str] = "unmute"
-    dispute_id: int
+    __slots__ = ()
 
 
 MenuItem = Literal["new", "status", "lang", "help"]
 
 
 @dataclass(frozen=True, slots=True)
-class Menu(CallbackData):
+class Menu(CallbackData, prefix="menu"):
     """The main menu under /start (new: the wizard; status; lang, help: bot/handlers/common.py)."""
 
-    prefix: ClassVar[str] = "menu"
     item: MenuItem
 
 
 @dataclass(frozen=True, slots=True)
-class ChooseLanguage(CallbackData):
+class ChooseLanguage(CallbackData, prefix="lang"):
     """A language picked in /language (bot/handlers/common.py)."""
 
-    prefix: ClassVar[str] = "lang"
     language: str
 
     def valid(self) -> bool:
@@ -245,10 +242,9 @@ class ChooseLanguage(CallbackData):
 
 
 @dataclass(frozen=True, slots=True)
-class ChooseZone(CallbackData):
+class ChooseZone(CallbackData, prefix="tz"):
     """A time zone picked in /timezone; "/" travels as "." (bot/handlers/settings.py)."""
 
-    prefix: ClassVar[str] = "tz"
     zone: str
 
     @classmethod
@@ -264,10 +260,9 @@ class ChooseZone(CallbackData):
 
 
 @dataclass(frozen=True, slots=True)
-class ChooseHours(CallbackData):
+class ChooseHours(CallbackData, prefix="hrs"):
     """Waking hours picked in /timezone (bot/handlers/settings.py)."""
 
-    prefix: ClassVar[str] = "hrs"
     start: int
     end: int
 
@@ -276,10 +271,9 @@ class ChooseHours(CallbackData):
 
 
 @dataclass(frozen=True, slots=True)
-class DeleteData(CallbackData):
+class DeleteData(CallbackData, prefix="del"):
     """The answer to /deletedata's question (bot/handlers/settings.py)."""
 
-    prefix: ClassVar[str] = "del"
     answer: Literal["yes", "no"]
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from bot.domain import parsing
@@ -240,6 +240,18 @@ def _yes_no(value: str, d: Dispute, a: Answering) -> bool:
     return value == "yes"
 
 
+def optional(step: StepId, field_name: str, *, logged_as: str = "", **row: Any) -> Question:
+    """A question a case may leave unanswered: a typed answer sets `field_name` on the draft,
+    the Skip button (`skip`, default "skip") leaves it empty. `row`: the rest of its row."""
+    row.setdefault("skip", "skip")
+    change, answered = _setter(field_name), _always_answered
+    return Question(step, logged_as or field_name, change, answered, required=False, **row)
+
+
+def _always_answered(d: Dispute) -> bool:
+    return True
+
+
 E = EligibilityWarning
 
 #: The wizard's questions, in the order a buyer meets them (PRODUCT.md, steps 1 to 9).
@@ -251,14 +263,11 @@ QUESTIONS: Final[tuple[Question, ...]] = (
         answered=lambda d: bool(d.order_id),
         parse=lambda text, d, a: parsing.parse_order_id(text),
     ),
-    Question(
+    optional(
         S.ITEM,
-        "item",
-        _setter("item_title"),
-        answered=lambda d: True,
-        required=False,
+        "item_title",
         parse=lambda text, d, a: parsing.parse_item_title(text),
-        skip="skip",
+        logged_as="item",
         private=True,
     ),
     Question(
@@ -268,14 +277,11 @@ QUESTIONS: Final[tuple[Question, ...]] = (
         _has("amount_paid"),
         parse=lambda text, d, a: parsing.parse_amount(text, a.currency),
     ),
-    Question(
+    optional(
         S.PROTECTION,
         "protection_end",
-        _setter("protection_end"),
-        answered=lambda d: True,
-        required=False,
         parse=lambda text, d, a: parsing.parse_protection(text, a.now, a.tz),
-        skip="unknown",
+        skip="unknown",  # "I don't know"
         warns=frozenset({E.PROTECTION_OVER, E.PROTECTION_ENDING}),
     ),
     Question(
@@ -294,15 +300,11 @@ QUESTIONS: Final[tuple[Question, ...]] = (
         choices=lambda d: reasons_for(d.branch) if d.branch else (),
         choose=lambda value, d, a: Reason(value),
     ),
-    Question(
+    optional(
         S.SHIPPED,
         "shipped_at",
-        _setter("shipped_at"),
-        answered=lambda d: True,
-        applies=NOT_RECEIVED,
-        required=False,
         parse=_past_date,
-        skip="skip",
+        applies=NOT_RECEIVED,
         warns=frozenset({E.SHIPPED_TOO_RECENTLY}),
     ),
     Question(

@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application, BaseHandler
 
 from bot.callbacks import CallbackData
 from bot.context import BotContext
@@ -47,7 +47,26 @@ async def answer_stale(update: object, context: BotContext) -> None:
         log.debug("could not answer stale callback query", exc_info=True)
 
 
-class Press(CallbackQueryHandler[BotContext, None], Generic[D]):
+class OwnHandler(BaseHandler[Update, BotContext, None]):
+    """A handler class of ours: whatever `check_update` returns is handed to `run`."""
+
+    def __init__(self) -> None:
+        super().__init__(answer_stale)  # PTB's own callback slot; `run` is the entry
+
+    async def handle_update(
+        self,
+        update: Update,
+        application: Application[Any, BotContext, Any, Any, Any, Any],
+        check_result: object,
+        context: BotContext,
+    ) -> None:
+        await self.run(update, context, check_result)
+
+    async def run(self, update: Update, context: BotContext, checked: object) -> None:
+        raise NotImplementedError
+
+
+class Press(OwnHandler, Generic[D]):
     """The presses of one namespace: `callback(update, context, data)`, data already typed."""
 
     def __init__(
@@ -57,7 +76,7 @@ class Press(CallbackQueryHandler[BotContext, None], Generic[D]):
         *,
         only: Callable[[D], bool] | None = None,
     ) -> None:
-        super().__init__(answer_stale)  # PTB's own callback slot; never called directly
+        super().__init__()
         self.data_type = data_type
         self.pressed = callback
         self.only = only  # the presses of this namespace this handler takes (default: all)
@@ -70,16 +89,10 @@ class Press(CallbackQueryHandler[BotContext, None], Generic[D]):
             return None
         return data
 
-    async def handle_update(
-        self,
-        update: Update,
-        application: Application[Any, BotContext, Any, Any, Any, Any],
-        check_result: object,
-        context: BotContext,
-    ) -> None:
-        assert isinstance(check_result, self.data_type)
+    async def run(self, update: Update, context: BotContext, checked: object) -> None:
+        assert isinstance(checked, self.data_type)
         try:
-            await self.pressed(update, context, check_result)
+            await self.pressed(update, context, checked)
         except Stale:
             await answer_stale(update, context)
 

@@ -3,10 +3,12 @@ the wizard acknowledges files (one acknowledgement per album)."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from bot.domain.models import Evidence, EvidenceKind, Reason
 from bot.domain.rules import UPLOAD_LIMITS, UploadLimits
 from bot.i18n import Translator
-from bot.views.labels import Gettext, Table
+from bot.views.labels import Gettext, Labels, Table
 
 
 def megabytes(t: Translator, size: int) -> str:
@@ -76,44 +78,67 @@ def _extension(name: str | None) -> str:
     return name.rsplit(".", 1)[-1].lower() if name and "." in name else ""
 
 
+class FileProblem(StrEnum):
+    """Why AliExpress's form would refuse a file the buyer sent (the bot keeps it anyway)."""
+
+    VIDEO_FORMAT = "video_format"
+    VIDEO_TOO_LARGE = "video_size"
+    PHOTO_FORMAT = "photo_format"
+    PHOTO_TOO_LARGE = "photo_size"
+
+
+def file_problem(e: Evidence, limits: UploadLimits = UPLOAD_LIMITS) -> FileProblem | None:
+    mime = (e.mime_type or "").lower()
+    size = e.file_size or 0
+    document = e.kind is EvidenceKind.DOCUMENT
+    if e.kind is EvidenceKind.VIDEO or mime.startswith("video/"):
+        ext = _extension(e.file_name) or mime.rsplit("/", 1)[-1]
+        if document and ext not in limits.video_extensions:
+            return FileProblem.VIDEO_FORMAT
+        return FileProblem.VIDEO_TOO_LARGE if size > limits.video_max_bytes else None
+    if e.kind is EvidenceKind.ANIMATION:
+        return None
+    ext = _extension(e.file_name)
+    if document and mime not in limits.photo_types and ext not in limits.photo_extensions:
+        return FileProblem.PHOTO_FORMAT
+    return FileProblem.PHOTO_TOO_LARGE if size > limits.photo_max_bytes else None
+
+
+_PROBLEMS: Labels[FileProblem] = Table(
+    lambda _: {
+        FileProblem.VIDEO_FORMAT: _(
+            "AliExpress may not accept this video format; MP4 or MOV is safest."
+        ),
+        FileProblem.VIDEO_TOO_LARGE: _(
+            "This video is %(size)s; AliExpress takes videos up to %(max)s. Trim it "
+            "before uploading."
+        ),
+        FileProblem.PHOTO_FORMAT: _(
+            "AliExpress accepts photos only as JPG, PNG, BMP or GIF; convert this one or "
+            "take a screenshot of it before uploading."
+        ),
+        FileProblem.PHOTO_TOO_LARGE: _(
+            "This photo is %(size)s; AliExpress takes photos up to %(max)s each. Compress "
+            "it or take a screenshot of it before uploading."
+        ),
+    }
+)
+
+
 def evidence_warning(
     t: Translator, e: Evidence, limits: UploadLimits = UPLOAD_LIMITS
 ) -> str | None:
     """Warn where AliExpress's form would refuse the file; the file is kept either way."""
-    mime = (e.mime_type or "").lower()
-    size = e.file_size or 0
-    if e.kind is EvidenceKind.VIDEO or mime.startswith("video/"):
-        ext = _extension(e.file_name) or mime.rsplit("/", 1)[-1]
-        if e.kind is EvidenceKind.DOCUMENT and ext not in limits.video_extensions:
-            return t._("AliExpress may not accept this video format; MP4 or MOV is safest.")
-        if size > limits.video_max_bytes:
-            return t._(
-                "This video is %(size)s; AliExpress takes videos up to %(max)s. Trim it "
-                "before uploading.",
-                size=megabytes(t, size),
-                max=megabytes(t, limits.video_max_bytes),
-            )
+    problem = file_problem(e, limits)
+    if problem is None:
         return None
-    if e.kind is EvidenceKind.ANIMATION:
-        return None
-    ext = _extension(e.file_name)
-    if (
-        e.kind is EvidenceKind.DOCUMENT
-        and mime not in limits.photo_types
-        and ext not in limits.photo_extensions
-    ):
-        return t._(
-            "AliExpress accepts photos only as JPG, PNG, BMP or GIF; convert this one or "
-            "take a screenshot of it before uploading."
-        )
-    if size > limits.photo_max_bytes:
-        return t._(
-            "This photo is %(size)s; AliExpress takes photos up to %(max)s each. Compress "
-            "it or take a screenshot of it before uploading.",
-            size=megabytes(t, size),
-            max=megabytes(t, limits.photo_max_bytes),
-        )
-    return None
+    limit = (
+        limits.video_max_bytes if problem is FileProblem.VIDEO_TOO_LARGE else limits.photo_max_bytes
+    )
+    return _PROBLEMS(t, problem) % {
+        "size": megabytes(t, e.file_size or 0),
+        "max": megabytes(t, limit),
+    }
 
 
 def saved_text(

@@ -71,65 +71,85 @@ def _evidence(t: Translator, d: Dispute, rules: Rules) -> str:
     return intro + "\n" + items + "\n\n" + upload_rules(t)
 
 
-_PROMPTS: Final[dict[StepId, Callable[[Translator, Dispute, Rules], str]]] = {
-    S.ORDER: lambda t, d, r: t._(
-        "Send the AliExpress order number. You'll find it on the order page (Orders → "
-        "the order → Order ID); you can paste it as it is, e.g. "
-        "<code>8123 4567 8901 2345</code>."
-    ),
-    S.ITEM: lambda t, d, r: t._(
-        "What is the item? A short title helps you tell your orders apart, e.g. "
-        "<i>Bluetooth headphones</i>. If there's only one item in the order, you can skip this."
-    ),
-    S.AMOUNT: lambda t, d, r: t._(
-        "How much did you actually pay for this item, shipping included, after all "
-        "discounts? It's on the order page.\n\nSend the amount, e.g. <code>12.50</code>. "
-        "I'll take it as %(currency)s unless you write another currency: "
-        "<code>11.73 USD</code>, <code>€9.99</code>, <code>1 234,56 ₽</code>.",
-        currency=default_currency(t.language),
-    ),
-    S.PROTECTION: lambda t, d, r: t._(
-        "How long is buyer protection still running? The order page shows a countdown "
-        "(AliExpress counts it in Pacific time, PST).\n\nSend the days left, e.g. "
-        "<code>23</code>, or the end date, e.g. <code>15.12.2026</code>."
-    ),
-    S.RECEIVED: lambda t, d, r: t._("Did you receive the item?"),
-    S.REASON: lambda t, d, r: t._(
-        "What is the problem? Pick the closest one; you'll describe the details later."
-    ),
-    S.SHIPPED: lambda t, d, r: t._(
-        "When did the seller ship the order? The order page shows the shipping date. Send "
-        "the date, e.g. <code>10.11.2026</code>, or <code>12 days ago</code>. If you "
-        "don't know, skip this."
-    ),
-    S.CONFIRMED: lambda t, d, r: t._(
-        'Did you confirm receipt of this order on AliExpress (the "Confirm receipt" '
-        "button)? After confirming, a dispute can be opened for about %(window)s more.",
-        window=t.duration(r.receipt_confirmation_window),
-    ),
-    S.CONFIRMED_AT: lambda t, d, r: t._(
-        "When did you confirm receipt? Send the date, e.g. <code>15.11.2026</code>, or "
-        "<code>3 days ago</code>."
-    ),
-    S.REFUND: lambda t, d, r: t._(
-        "What do you ask for?\n\nMost buyers keep the item: a return is shipped at your "
-        "own cost (to China often about $20, more than many items are worth) and has to "
-        "be posted within about %(window)s of the seller agreeing.",
-        window=t.duration(r.return_post_window),
-    ),
-    S.PARTIAL: lambda t, d, r: t._(
-        "How much do you ask back? It must be more than zero and less than the %(paid)s "
-        "you paid, e.g. <code>5</code>.",
-        paid=t.money(d.amount_paid) if d.amount_paid else "",
-    ),
+_PROMPTS: Labels[StepId] = Table(
+    lambda _: {
+        S.ORDER: _(
+            "Send the AliExpress order number. You'll find it on the order page (Orders → "
+            "the order → Order ID); you can paste it as it is, e.g. "
+            "<code>8123 4567 8901 2345</code>."
+        ),
+        S.ITEM: _(
+            "What is the item? A short title helps you tell your orders apart, e.g. "
+            "<i>Bluetooth headphones</i>. If there's only one item in the order, you can skip "
+            "this."
+        ),
+        S.AMOUNT: _(
+            "How much did you actually pay for this item, shipping included, after all "
+            "discounts? It's on the order page.\n\nSend the amount, e.g. <code>12.50</code>. "
+            "I'll take it as %(currency)s unless you write another currency: "
+            "<code>11.73 USD</code>, <code>€9.99</code>, <code>1 234,56 ₽</code>."
+        ),
+        S.PROTECTION: _(
+            "How long is buyer protection still running? The order page shows a countdown "
+            "(AliExpress counts it in Pacific time, PST).\n\nSend the days left, e.g. "
+            "<code>23</code>, or the end date, e.g. <code>15.12.2026</code>."
+        ),
+        S.RECEIVED: _("Did you receive the item?"),
+        S.REASON: _(
+            "What is the problem? Pick the closest one; you'll describe the details later."
+        ),
+        S.SHIPPED: _(
+            "When did the seller ship the order? The order page shows the shipping date. Send "
+            "the date, e.g. <code>10.11.2026</code>, or <code>12 days ago</code>. If you "
+            "don't know, skip this."
+        ),
+        S.CONFIRMED: _(
+            'Did you confirm receipt of this order on AliExpress (the "Confirm receipt" '
+            "button)? After confirming, a dispute can be opened for about %(window)s more."
+        ),
+        S.CONFIRMED_AT: _(
+            "When did you confirm receipt? Send the date, e.g. <code>15.11.2026</code>, or "
+            "<code>3 days ago</code>."
+        ),
+        S.REFUND: _(
+            "What do you ask for?\n\nMost buyers keep the item: a return is shipped at your "
+            "own cost (to China often about $20, more than many items are worth) and has to "
+            "be posted within about %(window)s of the seller agreeing."
+        ),
+        S.PARTIAL: _(
+            "How much do you ask back? It must be more than zero and less than the %(paid)s "
+            "you paid, e.g. <code>5</code>."
+        ),
+        S.EDIT: _("What would you like to change?"),
+        S.OPENED_AT: _(
+            "When did you open it on AliExpress? Send the date, e.g. <code>20.11.2026</code>, "
+            "or <code>2 days ago</code>."
+        ),
+    }
+)
+
+# The values a prompt names, for the prompts that name any.
+_PARAMS: Final[dict[StepId, Callable[[Translator, Dispute, Rules], dict[str, str]]]] = {
+    S.AMOUNT: lambda t, d, r: {"currency": default_currency(t.language)},
+    S.CONFIRMED: lambda t, d, r: {"window": t.duration(r.receipt_confirmation_window)},
+    S.REFUND: lambda t, d, r: {"window": t.duration(r.return_post_window)},
+    S.PARTIAL: lambda t, d, r: {"paid": t.money(d.amount_paid) if d.amount_paid else ""},
+}
+# Steps whose words depend on the case more than a value: a function each.
+_BODIES: Final[dict[StepId, Callable[[Translator, Dispute, Rules], str]]] = {
     S.DESCRIPTION: _description,
     S.EVIDENCE: _evidence,
-    S.EDIT: lambda t, d, r: t._("What would you like to change?"),
-    S.OPENED_AT: lambda t, d, r: t._(
-        "When did you open it on AliExpress? Send the date, e.g. <code>20.11.2026</code>, "
-        "or <code>2 days ago</code>."
-    ),
 }
+
+
+def question_text(t: Translator, d: Dispute, step: StepId, rules: Rules) -> str:
+    body = _BODIES.get(step)
+    if body is not None:
+        return body(t, d, rules)
+    params = _PARAMS.get(step)
+    text = _PROMPTS(t, step)
+    return text % params(t, d, rules) if params else text
+
 
 # --- the buttons that answer -----------------------------------------------------------------
 _YES_NO: Labels[str] = Table(lambda _: {"yes": _("Yes, I confirmed"), "no": _("No, not yet")})
@@ -224,7 +244,7 @@ def prompt(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The question for a step, with its buttons, Back and Cancel."""
     step = pos.step
-    body = _PROMPTS[step](t, d, rules)
+    body = question_text(t, d, step, rules)
     if step is S.EDIT:
         rows = _edit_menu(t, d)
     elif step is S.EVIDENCE:

@@ -15,24 +15,19 @@ grow with buyers mid-wizard.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Final
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import (
-    Application,
-    ApplicationHandlerStop,
-    BaseHandler,
-    CommandHandler,
-    filters,
-)
+from telegram.ext import ApplicationHandlerStop, CommandHandler, filters
 
 from bot.callbacks import Menu, ResumeCase, WizardPress
 from bot.context import BotContext
 from bot.domain import draft
 from bot.domain.draft import Position, StepId
 from bot.domain.models import Dispute, Event
-from bot.handlers.dispatch import Stale, answer_stale
+from bot.handlers.dispatch import OwnHandler, Stale, answer_stale
 from bot.handlers.wizard.flow import (
     answer,
     back,
@@ -76,12 +71,12 @@ async def current_draft(context: BotContext, user_id: int) -> Dispute | None:
     return max(candidates, key=lambda d: d.updated_at or d.created_at or datetime.min, default=None)
 
 
-class WizardRouter(BaseHandler[Update, BotContext, None]):
+class WizardRouter(OwnHandler):
     """The wizard's one handler (see the module's docstring)."""
 
     def __init__(self) -> None:
-        super().__init__(answer_stale)  # PTB's callback slot; `handle_update` is the entry
-        self._new = CommandHandler("new", answer_stale)
+        super().__init__()
+        self._new = CommandHandler("new", answer_stale)  # used to match /new, /new@bot
         self._cancel = CommandHandler("cancel", answer_stale)
 
     def check_update(self, update: object) -> Route | None:
@@ -105,16 +100,10 @@ class WizardRouter(BaseHandler[Update, BotContext, None]):
             return TEXT
         return FILE if MEDIA.check_update(update) else OTHER
 
-    async def handle_update(
-        self,
-        update: Update,
-        application: Application[Any, BotContext, Any, Any, Any, Any],
-        check_result: object,
-        context: BotContext,
-    ) -> None:
-        assert isinstance(check_result, str | WizardPress | ResumeCase)
+    async def run(self, update: Update, context: BotContext, checked: object) -> None:
+        assert isinstance(checked, str | WizardPress | ResumeCase)
         try:
-            taken = await route(update, context, check_result)
+            taken = await route(update, context, checked)
         except Stale:
             await answer_stale(update, context)
             taken = True
@@ -122,7 +111,7 @@ class WizardRouter(BaseHandler[Update, BotContext, None]):
             # The update was the wizard's: after an error it must not reach the main group
             # too (which would answer a typed answer with "I'm not waiting for anything").
             # PTB would go on to the next group, so the error handler is called from here.
-            await application.process_error(update=update, error=error)
+            await context.application.process_error(update=update, error=error)
             taken = True
         if taken:
             raise ApplicationHandlerStop
@@ -180,19 +169,29 @@ def _expects(turn: Turn) -> str:
     return wizard.expects(turn.t, step, text=text, buttons=buttons)
 
 
+# The wizard's own steps, beside the questions of the step table: what a typed answer and
+# a button of each do.
+TYPED_AT: Final[dict[StepId, Callable[[Turn, str], Awaitable[None]]]] = {
+    S.ORDER: order_number,  # one active case per order
+    S.EVIDENCE: evidence_text,  # "done", or "send a photo"
+    S.OPENED_AT: opened_on,
+}
+PRESSED_AT: Final[dict[StepId, Callable[[Turn, str], Awaitable[None]]]] = {
+    S.SUMMARY: summary_pressed,
+    S.EDIT: edit_menu,
+    S.OPENED: opened_pressed,
+}
+
+
 async def typed(turn: Turn, text: str) -> None:
-    step = turn.pos.step
-    if step is S.ORDER:
-        await order_number(turn, text)
-    elif step is S.EVIDENCE:
-        await evidence_text(turn, text)
-    elif step is S.OPENED_AT:
-        await opened_on(turn, text)
-    else:
-        q = draft.question(step)
-        if q is None or q.parse is None:
-            raise Stay(wizard.choose_a_button(turn.t))
-        await answer(turn, q, read_text(turn, q, text))
+    own = TYPED_AT.get(turn.pos.step)
+    if own is not None:
+        await own(turn, text)
+        return
+    q = draft.question(turn.pos.step)
+    if q is None or q.parse is None:
+        raise Stay(wizard.choose_a_button(turn.t))
+    await answer(turn, q, read_text(turn, q, text))
 
 
 async def pressed(turn: Turn, data: WizardPress) -> None:
@@ -200,18 +199,15 @@ async def pressed(turn: Turn, data: WizardPress) -> None:
     if data.dispute_id != turn.draft.id or data.step not in (turn.pos.step, S.EXISTING):
         raise Stale
     step, value = StepId(data.step), data.value
-    if value == "cancel":
-        await cancel(turn)
-    elif value == "back" and step is not S.EXISTING:
-        await back(turn)
-    elif step is S.EXISTING:
+    own = PRESSED_AT.get(step)
+    if step is S.EXISTING:
         await existing_pressed(turn, value)
-    elif step is S.SUMMARY:
-        await summary_pressed(turn, value)
-    elif step is S.EDIT:
-        await edit_menu(turn, value)
-    elif step is S.OPENED:
-        await opened_pressed(turn, value)
+    elif value == "cancel":
+        await cancel(turn)
+    elif value == "back":
+        await back(turn)
+    elif own is not None:
+        await own(turn, value)
     else:
         await _answer_pressed(turn, step, value)
 
