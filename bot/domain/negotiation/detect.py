@@ -87,6 +87,7 @@ class _Words:
     negated: list[bool]
     positions: dict[Concept, list[int]]
     sentence_concepts: list[frozenset[Concept]]
+    sentence_words: list[int]
 
 
 def _words(tokens: list[Token], tags: list[frozenset[Concept]]) -> _Words:
@@ -112,8 +113,17 @@ def _words(tokens: list[Token], tags: list[frozenset[Concept]]) -> _Words:
             positions[concept].append(i)
         per_sentence[sentence[i]] |= concepts
     negated = _negation(word_tags, sentence, clause)
+    lengths = [0] * (s + 1)
+    for i in sentence:
+        lengths[i] += 1
     return _Words(
-        words, word_tags, sentence, negated, positions, [frozenset(x) for x in per_sentence]
+        words,
+        word_tags,
+        sentence,
+        negated,
+        positions,
+        [frozenset(x) for x in per_sentence],
+        lengths,
     )
 
 
@@ -168,6 +178,8 @@ def _guarded(w: _Words, rule: Rule, a: int) -> bool:
         return True
     before = rule.not_before
     if before.concepts and _near_any(w, before.concepts, a - before.within, a - 1, s):
+        return True
+    if rule.max_words is not None and w.sentence_words[s] > rule.max_words:
         return True
     here = w.sentence_concepts[s]
     return bool(rule.not_in_sentence & here) and not (rule.unless & here)

@@ -37,6 +37,11 @@ class Concept(StrEnum):
     SEND = "send"
     NEW = "new"
     AGAIN = "again"
+    CEASE = "cease"
+    SOLVE = "solve"
+    OPEN = "open"
+    REOPEN = "reopen"
+    COMPLETE = "complete"
     # grammar
     IT = "it"
     IF = "if"
@@ -47,6 +52,7 @@ class Concept(StrEnum):
     YOU = "you"
     ME = "me"
     OUR = "our"
+    YOUR = "your"
     WILL = "will"
     WHEN = "when"
     THAN = "than"
@@ -63,6 +69,7 @@ class Concept(StrEnum):
     PAID = "paid"
     AUTO = "auto"
     SAME = "same"
+    EXPENSE = "expense"
     AUTHORITY = "authority"
     # coupons
     COUPON = "coupon"
@@ -73,13 +80,18 @@ class Concept(StrEnum):
     NEXT = "next"
     ORDER = "order"
     GIFT = "gift"
+    FREE = "free"
     # waiting
     WAIT = "wait"
     PATIENCE = "patience"
     THANKS = "thanks"
     MORE = "more"
     TIME = "time"
+    DAYS = "days"
+    AGO = "ago"
     PROCESS = "process"
+    HOLD = "hold"
+    ON = "on"
     # receipt and delivery
     CONFIRM = "confirm"
     RECEIPT = "receipt"
@@ -96,8 +108,11 @@ class Concept(StrEnum):
     FULL = "full"
     RETURN = "return"
     BACK = "back"
+    SEND_BACK = "send_back"
     ITEM = "item"
     REFUND = "refund"
+    SHIPPING = "shipping"
+    EXCLUDING = "excluding"
     HALF = "half"
     PERCENT = "percent"
     # reviews and reasons
@@ -108,10 +123,14 @@ class Concept(StrEnum):
     REASON = "reason"
     # repair
     REPAIR = "repair"
+    BRING = "bring"
+    SERVICE = "service"
     REPLACE = "replace"
     YOURSELF = "yourself"
     PART = "part"
     SPARE = "spare"
+    ENGINEER = "engineer"
+    HELP = "help"
     # evidence
     UNBOXING = "unboxing"
     VIDEO = "video"
@@ -122,6 +141,12 @@ class Concept(StrEnum):
     PAPER = "paper"
     WRITTEN = "written"
     CERTIFICATE = "certificate"
+    OFFICIAL = "official"
+    DOCUMENT = "document"
+    AGENCY = "agency"
+    WITNESS = "witness"
+    CONTINUOUS = "continuous"
+    WEIGH = "weigh"
     # pressure
     REPORT = "report"
     BLOCK = "block"
@@ -134,6 +159,8 @@ class Concept(StrEnum):
     FAVOUR = "favour"
     LOSE = "lose"
     EVERYTHING = "everything"
+    INFORM = "inform"
+    REGRET = "regret"
     BEG = "beg"
     FIRE = "fire"
     FAMILY = "family"
@@ -164,8 +191,14 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
         "close", "=closr", "cancel", "cancle", "cansel", "cancell", "withdraw", "withdrow",
         "finish", "закро+йте|й|ете|ешь|ите", "закры+ть|вайте|вай|вать",
         "отмен+ите|и|ить|ять|яйте|яй|ишь|ете", "сним+ите|и|ешь|ете", "=снять",
-        "отзов+ите|и", "отозв+ать|ите", "прекрат+ите|ить|и", "заверш+ите|ить|и",
+        "отзов+ите|и", "отозв+ать|ите", "заверш+ите|ить|и",
     ),
+    # "stop"/"end" are about the dispute only when it is named: a separate concept.
+    C.CEASE: ("=end", "=stop", "прекрат+ите|ить|и"),
+    C.OPEN: ("=open", "=opened", "=opening", "откр+ыть|оете|ойте|ой"),
+    C.REOPEN: ("reopen", "=re-open"),
+    C.COMPLETE: ("complete", "completed"),
+    C.SOLVE: ("=solve", "resolve", "settle", "=реш+им|ить|ать|аем", "улад+им|ить"),
     C.CLOSED: (
         "closed", "cancelled", "canceled", "withdrawn", "=отмен+ен|ена|ено", "=закрыт+|а|о",
         "=снят",
@@ -173,7 +206,7 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     C.REMOVE: ("remove", "delete", "убер+ите|и", "=убрать", "удал+ите|и|ить"),
     C.DISPUTE: (
         "dispute", "disputes", "disput", "=claim", "=case", "complaint", "=issue",
-        "=спор+|а|е|у|ом|ы|ов", "диспут*", "претензи*",
+        "=ticket", "=спор+|а|е|у|ом|ы|ов", "диспут*", "претензи*",
     ),
     C.ESCALATE: ("escalate", "escalated", "escalation", "эскал*", "обостр*"),
     C.BETWEEN: ("between", "=между"),
@@ -186,7 +219,7 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
         "=send", "=ship", "отправ+им|лю|ить|ляем", "вышл+ем|ю|им", "выслать", "пришл+ем|ю",
     ),
     C.NEW: ("=new", "another", "=нов+ый|ую|ое|ого|ые|ых|ым|ой|ая"),
-    C.AGAIN: ("again", "повторн*", "=заново", "=снова"),
+    C.AGAIN: ("again", "повторн*", "=заново", "=снова", "=раз"),
     C.IT: ("=it", "=его", "=него"),
     C.IF: ("=if", "unless", "otherwise", "=если", "=иначе"),
     C.NEG: (
@@ -205,8 +238,9 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     # "можем вернуть" (we can refund): the verb's person names the seller.
     C.SELLER: ("=we", "=i", "=мы", "=я", "=можем", "=могу", "=готовы"),
     C.YOU: ("=you", "=u", "=вы", "=вас", "=ты", "=вам"),
-    C.ME: ("=me", "=меня"),
+    C.ME: ("=me", "=my", "=меня", "=мо+ю|й|ей|его"),
     C.OUR: ("=our", "=наш+|у|ей|а|его|и|ем"),
+    C.YOUR: ("=your", "=own", "=ваш+|у|ей|а|его|и|ем", "=сво+й|и|ей|его|ем|ю"),
     C.WILL: ("=will", "=would", "=should", "=будет"),
     C.WHEN: ("=when", "=after", "=once", "=когда", "=после"),
     C.THAN: ("=than", "=чем"),
@@ -218,7 +252,7 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     ),
     C.PAY_1P: (
         "верн+ем|у", "перевед+ем|у", "перечисл+им|ю", "компенсир+уем|ую", "возмест+им",
-        "заплат+им|ю", "оплат+им", "выплат+им",
+        "заплат+им|ю", "оплат+им", "выплат+им", "=кин+у|ем", "=скин+у|ем",
     ),
     C.MONEY: (
         "money", "=cash", "=funds", "dollar", "dollars", "=usd", "=eur", "=euro", "=rub",
@@ -229,6 +263,8 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
         "paypal", "paypall", "paypl", "пейпал*", "пэйпал*", "пайпал*", "=card", "=cards",
         "карт+а|у|е|ы|ой|очку|очка", "=bank", "=banks", "банк*", "western", "вестерн*",
         "=wire", "=iban", "swift", "alipay", "wechat", "=вичат", "=qiwi", "=киви", "yoomoney",
+        "payoneer", "=wise", "transferwise", "revolut", "skrill", "=zelle", "=venmo",
+        "moneygram", "=visa", "mastercard", "=сбп", "юнистрим*",
         "=юmoney", "юмани", "webmoney", "вебмани", "сбер*", "тиньк*", "=втб", "crypto",
         "=usdt", "bitcoin", "биткоин*", "крипт*", "wallet", "кошел*", "=сч+ет|ета|ету|етом",
     ),
@@ -236,7 +272,10 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
         "email", "=mail", "account", "=iban", "number", "реквизит*", "=номер+|а|у",
         "телефон*",
     ),
-    C.DIRECT: ("directly", "=direct", "напрямую", "=минуя", "bypass", "outside", "=вне"),
+    C.DIRECT: (
+        "directly", "=direct", "напрямую", "=минуя", "bypass", "outside", "=вне", "offline",
+        "privately", "=private", "=лично", "=личк+у|е",
+    ),
     C.FASTER: ("faster", "quicker", "быстре+е|й"),
     C.SLOW: ("=slow", "slowly", "=долго", "медлен*"),
     C.PAID: (
@@ -244,6 +283,7 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     ),
     C.AUTO: ("automatically", "automatic", "автоматическ*"),
     C.SAME: ("=same", "original", "=тот", "=ту", "=тем", "=той", "исходн*"),
+    C.EXPENSE: ("expense", "=cost"),
     C.AUTHORITY: (
         "aliexpress", "aliexpres", "=ali", "alibaba", "platform", "=system", "administration",
         "=admin", "mediator", "moderator", "алиэкспресс*", "алиекспресс*", "=али", "=алик",
@@ -251,7 +291,8 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     ),
     C.COUPON: (
         "coupon", "coupons", "=cupon", "=kupon", "voucher", "vouchers", "promocode", "=promo",
-        "купон*", "промокод*", "ваучер*", "бонус*", "=балл+ы|ов|ами", "=points",
+        "купон*", "промокод*", "ваучер*", "бонус*", "=балл+ы|ов|ами", "=points", "cashback",
+        "кэшбэк*", "кешбэк*", "кешбек*", "кэшбек*", "=coins",
     ),
     C.CREDIT: ("credit",),
     C.STORE: ("=store", "=shop", "магазин*"),
@@ -260,22 +301,30 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     C.NEXT: ("=next", "future", "следующ*", "будущ*"),
     C.ORDER: ("=order", "=orders", "purchase", "purchases", "заказ*", "покупк*"),
     C.GIFT: ("=gift", "=gifts", "present", "подар*"),
+    C.FREE: ("=free", "бесплатн*"),
     C.WAIT: (
         "=wait", "waiting", "подожд+ите|ать|и|ете", "=ждите", "=жди", "=ждать",
         "ожида+йте|ть|й", "потерп+ите|и|еть", "дожд+итесь|ись|аться",
     ),
     C.PATIENCE: ("patient", "patience", "patiently", "терпени+е|я", "терпелив*"),
     C.THANKS: ("thank", "thanks", "=thx", "appreciat*", "спасибо", "благодар*"),
+    C.HOLD: ("=hold",),
+    C.ON: ("=on",),
     C.MORE: (
         "=more", "longer", "another", "=extra", "=еще", "=ещо", "=ищо", "дополнительн*",
     ),
     C.TIME: ("=time", "=времени", "=время"),
+    C.DAYS: (
+        "=day", "=days", "=week", "=weeks", "=month", "=months", "=дн+я|ей|и", "=день",
+        "недел*", "месяц*",
+    ),
+    C.AGO: ("=ago", "=назад"),
     C.PROCESS: ("process", "processed", "processing", "обработ*"),
     C.CONFIRM: ("confirm", "confrim", "подтверд+ите|и|ить|ишь"),
     C.RECEIPT: (
         "receipt", "reciept", "delivery", "получени+е|я|и", "вручени+е|я", "доставк+у|и",
     ),
-    C.RECEIVED: ("received", "recieved", "recived", "=получил+и|а|"),
+    C.RECEIVED: ("received", "recieved", "recived", "=got", "=получил+и|а|"),
     C.MARK: (
         "=mark", "=click", "=press", "=tap", "нажм+ите|и", "кликн+ите|и", "отмет+ьте|ите",
         "=жмите", "=нажать",
@@ -292,7 +341,7 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     C.GET: ("=get", "receive", "arrive", "arrives", "получит+е|", "получишь", "=прид+ет"),
     C.CHANGE: (
         "change", "changed", "modify", "modified", "=edit", "edited", "update", "updated",
-        "adjust", "adjusted", "измен+или|ил|ите|ить|им", "помен+яли|ял|яйте|ять|яем",
+        "adjust", "adjusted", "=switch", "измен+или|ил|ите|ить|им", "помен+яли|ял|яйте|ять|яем",
         "смен+ите|ить|или|ил", "исправ+или|им", "отредактир*", "скорректир*",
     ),
     C.CHOOSE: (
@@ -303,14 +352,19 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
         "услови+я|е|й", "предложени+е|я|ем", "сумм+у|а|ы",
     ),
     C.ONLY: ("=only", "maximum", "=max", "=только", "=лишь", "максимум"),
+    C.SHIPPING: ("shipping", "postage", "freight", "доставк*", "пересылк*"),
+    C.EXCLUDING: ("excluding", "except", "=minus", "вычет+ом|а", "=кроме"),
     C.FULL: ("=full", "entire", "=whole", "полн+ую|ая|ый|ой|остью", "=всю"),
     C.RETURN: ("return", "returning", "возврат+|е|а|ом", "верн+уть|ите|и"),
     C.BACK: ("=back", "обратно"),
+    C.SEND_BACK: ("=send", "=ship", "=post", "отправ+ьте|ите", "вышл+ите|и"),
     C.ITEM: ("=item", "=items", "=goods", "product", "products", "товар*"),
     C.REFUND: ("refund", "refunds", "возврат+|е|а|ом", "компенсац*"),
     C.HALF: ("=half", "половин*"),
     C.PERCENT: ("percent", "процент*"),
-    C.FEEDBACK: ("feedback", "review", "reviews", "rating", "отзыв+|а|ы|у|ом", "оценк+у|а|и"),
+    C.FEEDBACK: (
+        "feedback", "review", "reviews", "rating", "comment", "отзыв+|а|ы|у|ом", "оценк+у|а|и",
+    ),
     C.STARS: ("=star", "=stars", "звезд*"),
     C.POSITIVE: (
         "positive", "=good", "=great", "=nice", "excellent", "хорош+ий|ую|ее|ие|ого",
@@ -319,9 +373,13 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     C.NEGATIVE: ("negative", "=bad", "плох+ой|ого|ую|ие", "негатив*", "отрицательн*"),
     C.REASON: ("reason", "reasons", "причин*"),
     C.REPAIR: (
-        "repair", "repairs", "repaired", "=fix", "technician", "ремонт*", "почин*", "отремонт*",
-        "мастерск*", "=мастер",
+        "repair", "repairs", "repaired", "=fix", "technician", "reflash", "firmware", "ремонт*",
+        "почин*", "отремонт*", "мастерск*", "=мастер", "прошивк*", "перепрош*",
     ),
+    C.ENGINEER: ("engineer", "engineers", "technician", "инженер*", "техник+|и|а"),
+    C.BRING: ("=take", "=bring", "отнес+ите|ти", "=сходите"),
+    C.SERVICE: ("service", "сервис*"),
+    C.HELP: ("=help", "assist", "guide", "помож+ет|ем|ут", "=помочь"),
     C.REPLACE: ("replace", "замен+ите|ить|и"),
     C.YOURSELF: ("yourself", "=сами", "самостоятельно"),
     C.PART: (
@@ -341,28 +399,43 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     C.PAPER: ("paper", "бумаг*"),
     C.WRITTEN: ("written", "написан*"),
     C.CERTIFICATE: (
-        "certificate", "laboratory", "=lab", "справк+у|а|и", "экспертиз*", "заключени+е|я",
-        "лаборатор*", "протокол*",
+        "certificate", "laboratory", "=lab", "statement", "notarized", "notary", "справк+у|а|и",
+        "экспертиз*", "заключени+е|я", "лаборатор*", "протокол*", "=акт+|а|ом", "нотариал*",
     ),
-    C.REPORT: (
-        "report", "complain", "жалоб*", "пожалу+емся|юсь", "жалов+аться", "=сообщ+им|ить",
+    C.OFFICIAL: ("official", "officially", "официальн*"),
+    C.DOCUMENT: (
+        "document", "documents", "=letter", "confirmation", "proof", "документ*", "письм+о|а",
+        "подтверждени+е|я",
     ),
-    C.BLOCK: ("=block", "blocked", "=ban", "banned", "blacklist", "заблок*", "забан*", "блокир*"),
+    C.AGENCY: (
+        "=post", "=office", "customs", "police", "почт*", "таможн*", "полици*", "=court",
+    ),
+    C.WITNESS: ("witness", "witnesses", "=staff", "employee", "свидетел*", "присутстви*"),
+    C.CONTINUOUS: ("continuous", "uninterrupted", "непрерывн*"),
+    C.WEIGH: ("=weigh", "weight", "=scale", "=scales", "взвес*", "=вес+|ы|ами|ах", "=весов"),
+    C.REPORT: ("report", "complain", "жалоб*", "пожалу+емся|юсь", "жалов+аться"),
+    C.BLOCK: (
+        "=block", "blocked", "=ban", "banned", "blacklist", "suspend*", "restrict*", "заблок*",
+        "забан*", "блокир*",
+    ),
     C.ACCOUNT: ("account", "аккаунт*"),
     C.FRAUD: (
-        "fraud", "fraudulent", "=scam", "scammer", "=cheat", "cheating", "=liar", "мошен*",
-        "обман*", "аферист*",
+        "fraud", "fraudulent", "=scam", "scammer", "=cheat", "cheating", "=liar", "=lying",
+        "illegal", "extortion", "мошен*", "обман*", "аферист*", "незаконн*", "вымога*",
+        "=вр+ете|ешь", "=лж+ете|ешь",
     ),
-    C.LEGAL: ("=court", "lawyer", "=legal", "police", "=суд+|е|а|ом", "полици*", "юрист*",
-              "адвокат*", "прокурат*"),
+    C.LEGAL: ("=court", "lawyer", "=legal", "police", "=sue", "=суд+|е|а|ом", "полици*",
+              "юрист*", "адвокат*", "прокурат*"),
     C.LAST: ("=last", "=final", "последн*"),
     C.WARNING: ("chance", "warning", "шанс*", "предупреждени*"),
     C.NOTHING: ("nothing", "=ничего"),
     C.FAVOUR: ("favour", "favor", "=польз+у|ой"),
     C.LOSE: ("=lose", "потеря+ете|ешь"),
     C.EVERYTHING: ("everything", "=всё", "=все"),
+    C.INFORM: ("inform", "notify", "сообщ+им|ить", "уведом+им|ить"),
+    C.REGRET: ("regret", "пожале+ете|ешь"),
     C.BEG: ("=beg", "begging", "умоля*", "пожалейте"),
-    C.FIRE: ("=fire", "увол+ят|ит|ен"),
+    C.FIRE: ("=fire", "salary", "увол+ят|ит|ен", "зарплат*"),
     C.FAMILY: ("family", "=семь+я|ю|и"),
     C.PUNISH: ("punish", "punished", "punishment", "penalty", "penalized", "накаж*", "наказ*",
                "оштраф*", "штраф*"),
@@ -370,7 +443,7 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
         "agree", "agreed", "accept", "accepted", "approve", "approved", "соглас*", "одобр*",
         "прин+яли|ял|имаем|или",
     ),
-    C.REQUEST: ("request", "запрос*"),
+    C.REQUEST: ("request", "application", "запрос*", "заявк*", "заявлени+е|я"),
     C.ASK_FOR: (
         "=send", "provide", "=take", "=show", "=make", "=attach", "пришл+ите|и",
         "сдела+йте|й", "покаж+ите|и", "сним+ите", "прикреп+ите|и",

@@ -208,7 +208,16 @@ def tag(tokens: Sequence[Token]) -> tuple[list[Token], list[frozenset[Concept]]]
             tags.append(frozenset())
     _via_platform(merged, tags)
     _on_arrival(tags)
+    _own_expense(merged, tags)
     return merged, tags
+
+
+def _own_expense(tokens: Sequence[Token], tags: list[frozenset[Concept]]) -> None:
+    """Tag "за свой счёт" ("at your own expense"): that счёт is a cost, not a bank account."""
+    for i in range(1, len(tags)):
+        own = Concept.YOUR in tags[i - 1] and tokens[i].text.startswith("сч")
+        if own and Concept.CHANNEL in tags[i]:
+            tags[i] = (tags[i] - {Concept.CHANNEL}) | {Concept.EXPENSE}
 
 
 def _on_arrival(tags: list[frozenset[Concept]]) -> None:

@@ -51,6 +51,7 @@ class Rule:
     not_after: Slot
     not_in_sentence: frozenset[Concept]
     unless: frozenset[Concept]
+    max_words: int | None  # fires only in a sentence this short ("paypal?")
 
 
 def _set(concepts: Concepts) -> frozenset[Concept]:
@@ -74,6 +75,7 @@ def rule(
     not_after: Concepts | Slot = (),
     not_in_sentence: Concepts = (),
     unless: Concepts = (),
+    max_words: int | None = None,
 ) -> Rule:
     """A rule: `others` within `within` words of the anchor unless given as `near(...)`."""
     slots = tuple(o if isinstance(o, Slot) else Slot(_set(o), within) for o in others)
@@ -88,6 +90,7 @@ def rule(
         not_after if isinstance(not_after, Slot) else Slot(_set(not_after), AFTER_SPAN),
         _set(not_in_sentence),
         _set(unless),
+        max_words,
     )
 
 
@@ -100,7 +103,9 @@ _OFF_PATH = (C.DIRECT, C.FASTER, C.SLOW)
 
 RULES: Final[tuple[Rule, ...]] = (
     # --- close the dispute for a promise --------------------------------------------------------
-    rule(T.CLOSE_FOR_PROMISE, (C.CLOSE, C.REMOVE), C.DISPUTE, not_before=(C.AUTHORITY, C.WILL)),
+    rule(T.CLOSE_FOR_PROMISE, (C.CLOSE, C.REMOVE), (C.DISPUTE, C.REQUEST, C.REFUND),
+         not_before=(C.AUTHORITY, C.WILL)),
+    rule(T.CLOSE_FOR_PROMISE, C.CEASE, C.DISPUTE, within=3, not_before=(C.AUTHORITY, C.WILL)),
     rule(T.CLOSE_FOR_PROMISE, C.IF, C.NEG, (C.CLOSE, C.CLOSED), within=6, ordered=True,
          affirmative=False),
     rule(T.CLOSE_FOR_PROMISE, C.CLOSE, near(C.IT, 1), near(C.DISPUTE, 12), cross=True),
@@ -110,6 +115,8 @@ RULES: Final[tuple[Rule, ...]] = (
     rule(T.CLOSE_FOR_PROMISE, C.SEND, C.AGAIN, within=3),
     rule(T.CLOSE_FOR_PROMISE, C.NEG, C.ESCALATE, within=3, ordered=True, affirmative=False),
     rule(T.CLOSE_FOR_PROMISE, C.BETWEEN, C.US, within=1, ordered=True),
+    rule(T.CLOSE_FOR_PROMISE, C.SOLVE, C.DIRECT),
+    rule(T.CLOSE_FOR_PROMISE, C.SOLVE, near(C.NEG, 4), near(C.DISPUTE, 5)),
     # --- a refund outside AliExpress ------------------------------------------------------------
     rule(T.OUTSIDE_PAYMENT, C.CHANNEL, C.PAY_1P, within=6,
          not_in_sentence=_FAIR_PATH, unless=_OFF_PATH),
@@ -118,26 +125,38 @@ RULES: Final[tuple[Rule, ...]] = (
     rule(T.OUTSIDE_PAYMENT, C.CHANNEL, C.DETAILS, within=3,
          not_in_sentence=_FAIR_PATH, unless=_OFF_PATH),
     rule(T.OUTSIDE_PAYMENT, C.DIRECT, (C.PAY, C.PAY_1P, C.MONEY, C.CHANNEL), within=5),
+    rule(T.OUTSIDE_PAYMENT, C.CHANNEL, max_words=2),
     # --- coupon or store credit instead of money ------------------------------------------------
     rule(T.COUPON, C.COUPON),
     rule(T.COUPON, C.STORE, C.CREDIT, within=1, ordered=True),
     rule(T.COUPON, C.DISCOUNT, (C.NEXT, C.CODE, C.ORDER, C.STORE, C.PERCENT, C.PART_PERCENT)),
     rule(T.COUPON, C.GIFT, (C.NEXT, C.ORDER, C.SEND, C.PAY_1P), within=5),
+    rule(T.COUPON, C.FREE, C.NEXT, within=4),
+    rule(T.COUPON, C.NEXT, near(C.ORDER, 2), near((C.PAY, C.PAY_1P, C.MONEY), 8)),
     # --- wait a bit longer ----------------------------------------------------------------------
     rule(T.WAIT_LONGER, C.WAIT, not_after=(C.PROCESS, C.REFUND, C.AUTHORITY, C.MONEY)),
     rule(T.WAIT_LONGER, C.PATIENCE, not_before=near(C.THANKS, 4)),
     rule(T.WAIT_LONGER, C.MORE, C.TIME, within=3, ordered=True),
+    rule(T.WAIT_LONGER, C.HOLD, C.ON, within=1, ordered=True),
+    rule(T.WAIT_LONGER, C.MORE, C.DAYS, within=3, not_after=C.AGO,
+         not_in_sentence=(C.REFUND, C.PROCESS, C.MONEY, C.PAY)),
+    rule(T.WAIT_LONGER, C.REOPEN),
+    rule(T.WAIT_LONGER, C.OPEN, C.AGAIN, within=3),
     # --- confirm receipt early ------------------------------------------------------------------
     rule(T.CONFIRM_RECEIPT, C.CONFIRM, (C.RECEIPT, C.RECEIVED, C.ORDER, C.DELIVERED),
          ordered=True, not_before=C.SOURCE, not_after=C.ON_ARRIVAL),
     rule(T.CONFIRM_RECEIPT, C.MARK, (C.RECEIVED, C.DELIVERED, C.CONFIRM), ordered=True),
+    rule(T.CONFIRM_RECEIPT, C.COMPLETE, C.ORDER, within=3),
     # --- terms quietly changed ------------------------------------------------------------------
     rule(T.TERMS_CHANGED, C.CHANGE, (C.SOLUTION, C.REFUND),
          not_in_sentence=(C.REASON, C.FEEDBACK)),
     rule(T.TERMS_CHANGED, C.ONLY, (C.PAY, C.PAY_1P, C.REFUND, C.PART_PERCENT, C.HALF, C.MONEY)),
     rule(T.TERMS_CHANGED, C.RETURN, (C.ITEM, C.IT), within=2, ordered=True),
-    rule(T.TERMS_CHANGED, C.SEND, (C.ITEM, C.IT), C.BACK),
+    rule(T.TERMS_CHANGED, C.SEND_BACK, (C.ITEM, C.IT), C.BACK),
+    rule(T.TERMS_CHANGED, C.EXPENSE, near(C.YOUR, 2),
+         near((C.RETURN, C.SEND_BACK, C.BACK, C.ITEM), 10)),
     rule(T.TERMS_CHANGED, C.ZERO, (C.REFUND, C.PAY, C.MONEY), within=3),
+    rule(T.TERMS_CHANGED, C.EXCLUDING, C.SHIPPING, within=3),
     rule(T.TERMS_CHANGED, (C.PART_PERCENT, C.HALF), (C.PAY, C.PAY_1P, C.REFUND),
          not_in_sentence=(C.DISCOUNT, C.COUPON)),
     rule(T.TERMS_CHANGED, C.NEG, (C.PAY, C.PAY_1P, C.REFUND), C.FULL, within=5,
@@ -149,11 +168,14 @@ RULES: Final[tuple[Rule, ...]] = (
          cross=True),
     # --- change the reason ----------------------------------------------------------------------
     rule(T.CHANGE_REASON, (C.CHANGE, C.CHOOSE), C.REASON, within=6),
+    rule(T.CHANGE_REASON, (C.CHANGE, C.CHOOSE), near(C.IT, 1), near(C.REASON, 10), cross=True),
     # --- repair instead of refund ---------------------------------------------------------------
     rule(T.REPAIR, C.REPAIR),
     rule(T.REPAIR, C.SPARE),
     rule(T.REPAIR, C.SEND, C.SELLER, C.PART, within=5),
     rule(T.REPAIR, C.REPLACE, C.YOURSELF),
+    rule(T.REPAIR, C.ENGINEER, C.HELP),
+    rule(T.REPAIR, C.BRING, C.SERVICE, within=4, ordered=True),
     # --- "tracking shows delivered" -------------------------------------------------------------
     rule(T.TRACKING_DELIVERED, C.DELIVERED, C.SOURCE, within=8, not_before=C.WILL),
     rule(T.TRACKING_DELIVERED, C.YOU, near(C.RECEIVED, 2), near(C.SOURCE, 8)),
@@ -163,11 +185,20 @@ RULES: Final[tuple[Rule, ...]] = (
     rule(T.IMPOSSIBLE_EVIDENCE, C.ONE, C.SHOT, within=1, ordered=True),
     rule(T.IMPOSSIBLE_EVIDENCE, C.CERTIFICATE),
     rule(T.IMPOSSIBLE_EVIDENCE, C.WRITTEN, C.PAPER, within=3),
+    rule(T.IMPOSSIBLE_EVIDENCE, C.VIDEO, C.OPEN, within=6),
+    rule(T.IMPOSSIBLE_EVIDENCE, C.VIDEO, (C.CONTINUOUS, C.WEIGH), within=6),
+    rule(T.IMPOSSIBLE_EVIDENCE, C.WITNESS),
+    rule(T.IMPOSSIBLE_EVIDENCE, C.OFFICIAL, C.DOCUMENT, within=3),
+    rule(T.IMPOSSIBLE_EVIDENCE, C.DOCUMENT, C.AGENCY),
+    rule(T.IMPOSSIBLE_EVIDENCE, C.AGENCY, C.REPORT, within=1, ordered=True),
     # --- pressure or threats --------------------------------------------------------------------
     rule(T.PRESSURE, C.REPORT, (C.YOU, C.ACCOUNT, C.AUTHORITY), within=6),
     rule(T.PRESSURE, C.BLOCK, (C.ACCOUNT, C.YOU), within=5),
     rule(T.PRESSURE, C.FRAUD),
-    rule(T.PRESSURE, C.LEGAL),
+    rule(T.PRESSURE, C.LEGAL, (C.SELLER, C.WILL), within=5,
+         not_after=near((C.DOCUMENT, C.CERTIFICATE, C.REPORT), 1)),
+    rule(T.PRESSURE, C.INFORM, C.AUTHORITY, within=6),
+    rule(T.PRESSURE, C.REGRET),
     rule(T.PRESSURE, C.LAST, C.WARNING, within=2, ordered=True),
     rule(T.PRESSURE, C.NOTHING, C.GET, within=2),
     rule(T.PRESSURE, C.LOSE, (C.MONEY, C.EVERYTHING, C.STORE), within=3),
