@@ -19,7 +19,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
-__all__ = ["COMPOUNDS", "LEXICON", "Concept"]
+__all__ = ["COMPOUNDS", "LEXICON", "NOT_TYPOS", "Concept"]
 
 
 class Concept(StrEnum):
@@ -40,6 +40,7 @@ class Concept(StrEnum):
     CEASE = "cease"
     SOLVE = "solve"
     OPEN = "open"
+    LATER = "later"
     REOPEN = "reopen"
     COMPLETE = "complete"
     # grammar
@@ -69,6 +70,7 @@ class Concept(StrEnum):
     PAID = "paid"
     AUTO = "auto"
     SAME = "same"
+    METHOD = "method"
     EXPENSE = "expense"
     AUTHORITY = "authority"
     # coupons
@@ -114,6 +116,8 @@ class Concept(StrEnum):
     SHIPPING = "shipping"
     EXCLUDING = "excluding"
     HALF = "half"
+    PORTION = "portion"
+    PRICE = "price"
     PERCENT = "percent"
     # reviews and reasons
     FEEDBACK = "feedback"
@@ -165,6 +169,7 @@ class Concept(StrEnum):
     FIRE = "fire"
     FAMILY = "family"
     PUNISH = "punish"
+    SHUT = "shut"
     # fair signs
     AGREE = "agree"
     REQUEST = "request"
@@ -176,10 +181,22 @@ class Concept(StrEnum):
     FIVE = "five"
     PART_PERCENT = "part_percent"
     VIA_PLATFORM = "via_platform"
+    SAME_PATH = "same_path"
     ON_ARRIVAL = "on_arrival"
 
 
 C = Concept
+
+#: Real English words one typo away from a form above that mean something else: never read
+#: as that typo ("policy" is not "police", "shopping" is not "shipping").
+NOT_TYPOS: Final = frozenset(
+    {
+        "writing", "chose", "season", "repaid", "charged", "scanner", "polite", "policy",
+        "layer", "flavor", "flavour", "shopping", "eight", "height", "recent", "though",
+        "conform", "prevent", "master", "patent", "eating", "dating", "uniform", "banner",
+        "custom", "carried", "warming", "mount", "tracing", "deliver", "preview", "resort",
+    }
+)  # fmt: skip
 
 #: Two tokens that make one word when written together ("pay pal", "e-mail", "can not").
 COMPOUNDS: Final = frozenset(
@@ -195,7 +212,8 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     ),
     # "stop"/"end" are about the dispute only when it is named: a separate concept.
     C.CEASE: ("=end", "=stop", "прекрат+ите|ить|и"),
-    C.OPEN: ("=open", "=opened", "=opening", "откр+ыть|оете|ойте|ой"),
+    C.OPEN: ("=open", "=opened", "=opening", "откр+ыть|оете|ойте|ой|ывайте|ывать"),
+    C.LATER: ("=later", "=позже", "=потом"),
     C.REOPEN: ("reopen", "=re-open"),
     C.COMPLETE: ("complete", "completed"),
     C.SOLVE: ("=solve", "resolve", "settle", "=реш+им|ить|ать|аем", "улад+им|ить"),
@@ -210,9 +228,9 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     ),
     C.ESCALATE: ("escalate", "escalated", "escalation", "эскал*", "обостр*"),
     C.BETWEEN: ("between", "=между"),
-    C.US: ("=us", "=нами", "=собой"),
+    C.US: ("=us", "=нами", "=нас", "=собой"),
     C.RESEND: (
-        "resend", "reship", "resent", "reshipment", "replacement", "переотправ*",
+        "resend", "reship", "reshipment", "replacement", "переотправ*",
         "перешл+ем|ю|им", "переслать", "дошл+ем|ю|им",
     ),
     C.SEND: (
@@ -283,6 +301,7 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     ),
     C.AUTO: ("automatically", "automatic", "автоматическ*"),
     C.SAME: ("=same", "original", "=тот", "=ту", "=тем", "=той", "исходн*"),
+    C.METHOD: ("method", "=way", "способ*"),
     C.EXPENSE: ("expense", "=cost"),
     C.AUTHORITY: (
         "aliexpress", "aliexpres", "=ali", "alibaba", "platform", "=system", "administration",
@@ -292,7 +311,7 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     C.COUPON: (
         "coupon", "coupons", "=cupon", "=kupon", "voucher", "vouchers", "promocode", "=promo",
         "купон*", "промокод*", "ваучер*", "бонус*", "=балл+ы|ов|ами", "=points", "cashback",
-        "кэшбэк*", "кешбэк*", "кешбек*", "кэшбек*", "=coins",
+        "кэшбэк*", "кешбэк*", "кешбек*", "кэшбек*", "=coins", "сертификат*",
     ),
     C.CREDIT: ("credit",),
     C.STORE: ("=store", "=shop", "магазин*"),
@@ -300,7 +319,7 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     C.CODE: ("=code", "=codes", "=код+|а|ы"),
     C.NEXT: ("=next", "future", "следующ*", "будущ*"),
     C.ORDER: ("=order", "=orders", "purchase", "purchases", "заказ*", "покупк*"),
-    C.GIFT: ("=gift", "=gifts", "present", "подар*"),
+    C.GIFT: ("=gift", "=gifts", "подар*"),
     C.FREE: ("=free", "бесплатн*"),
     C.WAIT: (
         "=wait", "waiting", "подожд+ите|ать|и|ете", "=ждите", "=жди", "=ждать",
@@ -361,6 +380,8 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     C.ITEM: ("=item", "=items", "=goods", "product", "products", "товар*"),
     C.REFUND: ("refund", "refunds", "возврат+|е|а|ом", "компенсац*"),
     C.HALF: ("=half", "половин*"),
+    C.PORTION: ("=part", "=portion", "=часть", "=части"),
+    C.PRICE: ("=price", "=cost", "стоимост*", "=цен+а|у|ы"),
     C.PERCENT: ("percent", "процент*"),
     C.FEEDBACK: (
         "feedback", "review", "reviews", "rating", "comment", "отзыв+|а|ы|у|ом", "оценк+у|а|и",
@@ -383,8 +404,10 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     C.REPLACE: ("replace", "замен+ите|ить|и"),
     C.YOURSELF: ("yourself", "=сами", "самостоятельно"),
     C.PART: (
-        "=part", "=parts", "=board", "battery", "charger", "=cable", "adapter", "детал*",
-        "=плат+у|а|ы|ой", "=блок+|и|а", "аккумулятор*", "батаре*", "зарядк*", "кабел*",
+        "=part", "=parts", "=board", "battery", "charger", "=cable", "adapter", "=button",
+        "=screw", "=strap", "=lens", "детал*", "=плат+у|а|ы|ой", "=блок+|и|а", "аккумулятор*",
+        "батаре*", "зарядк*", "кабел*", "кнопк*", "=винт+|ы|ик", "ремеш*", "пульт*", "линз*",
+        "инструкци*",
     ),
     C.SPARE: ("=spare", "запасн*", "запчаст*"),
     C.UNBOXING: ("unboxing", "unpacking", "=unpack", "распаковк*", "вскрыти*"),
@@ -437,6 +460,7 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     C.BEG: ("=beg", "begging", "умоля*", "пожалейте"),
     C.FIRE: ("=fire", "salary", "увол+ят|ит|ен", "зарплат*"),
     C.FAMILY: ("family", "=семь+я|ю|и"),
+    C.SHUT: ("=shut", "=закро+ют|ет"),
     C.PUNISH: ("punish", "punished", "punishment", "penalty", "penalized", "накаж*", "наказ*",
                "оштраф*", "штраф*"),
     C.AGREE: (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
-from bot.domain.negotiation.lexicon import COMPOUNDS, LEXICON, Concept
+from bot.domain.negotiation.lexicon import COMPOUNDS, LEXICON, NOT_TYPOS, Concept
 from bot.domain.negotiation.text import Token, TokenKind
 
 __all__ = ["concepts_of", "loose", "tag"]
@@ -120,7 +120,7 @@ class _Index:
             for form in self.stems.get(key[:k], ()):
                 if form.endings is None or key[k:] in form.endings:
                     found.add(form.concept)
-        if not found and len(key) <= _FUZZY_MAX_LEN:
+        if not found and len(key) <= _FUZZY_MAX_LEN and key not in NOT_TYPOS:
             found = self._typos(key)
         return frozenset(found)
 
@@ -207,6 +207,7 @@ def tag(tokens: Sequence[Token]) -> tuple[list[Token], list[frozenset[Concept]]]
         else:
             tags.append(frozenset())
     _via_platform(merged, tags)
+    _same_path(tags)
     _on_arrival(tags)
     _own_expense(merged, tags)
     return merged, tags
@@ -218,6 +219,15 @@ def _own_expense(tokens: Sequence[Token], tags: list[frozenset[Concept]]) -> Non
         own = Concept.YOUR in tags[i - 1] and tokens[i].text.startswith("сч")
         if own and Concept.CHANNEL in tags[i]:
             tags[i] = (tags[i] - {Concept.CHANNEL}) | {Concept.EXPENSE}
+
+
+def _same_path(tags: list[frozenset[Concept]]) -> None:
+    """Tag "the same card", "тем же способом", "original payment method": how the buyer paid."""
+    for i, concepts in enumerate(tags):
+        if Concept.SAME in concepts and any(
+            Concept.CHANNEL in t or Concept.METHOD in t for t in tags[i + 1 : i + 4]
+        ):
+            tags[i] = concepts | {Concept.SAME_PATH}
 
 
 def _on_arrival(tags: list[frozenset[Concept]]) -> None:

@@ -98,7 +98,7 @@ C = Concept
 T = Trick
 _MONEY = (C.PAY, C.PAY_1P, C.MONEY, C.REFUND, C.GIFT)
 # How the money normally comes back (the fair PayPal message) and what says otherwise.
-_FAIR_PATH = (C.PAID, C.AUTO, C.SAME, C.VIA_PLATFORM)
+_FAIR_PATH = (C.PAID, C.AUTO, C.SAME_PATH, C.VIA_PLATFORM)
 _OFF_PATH = (C.DIRECT, C.FASTER, C.SLOW)
 
 RULES: Final[tuple[Rule, ...]] = (
@@ -109,11 +109,15 @@ RULES: Final[tuple[Rule, ...]] = (
     rule(T.CLOSE_FOR_PROMISE, C.IF, C.NEG, (C.CLOSE, C.CLOSED), within=6, ordered=True,
          affirmative=False),
     rule(T.CLOSE_FOR_PROMISE, C.CLOSE, near(C.IT, 1), near(C.DISPUTE, 12), cross=True),
+    rule(T.CLOSE_FOR_PROMISE, C.CLOSE, near(C.IT, 1), ordered=True,
+         not_before=(C.AUTHORITY, C.WILL, C.SELLER)),
     rule(T.CLOSE_FOR_PROMISE, C.RESEND),
     rule(T.CLOSE_FOR_PROMISE, C.SEND, C.NEW, within=3, ordered=True,
-         not_after=(C.PART, C.SPARE, C.SOURCE)),
+         not_after=(C.PART, C.SPARE, C.SOURCE), not_in_sentence=(C.REPAIR, C.YOURSELF)),
     rule(T.CLOSE_FOR_PROMISE, C.SEND, C.AGAIN, within=3),
     rule(T.CLOSE_FOR_PROMISE, C.NEG, C.ESCALATE, within=3, ordered=True, affirmative=False),
+    rule(T.CLOSE_FOR_PROMISE, C.NEG, near(C.OPEN, 2), near(C.DISPUTE, 3), ordered=True,
+         affirmative=False),
     rule(T.CLOSE_FOR_PROMISE, C.BETWEEN, C.US, within=1, ordered=True),
     rule(T.CLOSE_FOR_PROMISE, C.SOLVE, C.DIRECT),
     rule(T.CLOSE_FOR_PROMISE, C.SOLVE, near(C.NEG, 4), near(C.DISPUTE, 5)),
@@ -126,12 +130,15 @@ RULES: Final[tuple[Rule, ...]] = (
          not_in_sentence=_FAIR_PATH, unless=_OFF_PATH),
     rule(T.OUTSIDE_PAYMENT, C.DIRECT, (C.PAY, C.PAY_1P, C.MONEY, C.CHANNEL), within=5),
     rule(T.OUTSIDE_PAYMENT, C.CHANNEL, max_words=2),
+    rule(T.OUTSIDE_PAYMENT, C.PAY, C.THROUGH, C.CHANNEL, within=3, ordered=True,
+         not_before=(C.YOUR, C.PAID), not_in_sentence=_FAIR_PATH, unless=_OFF_PATH),
     # --- coupon or store credit instead of money ------------------------------------------------
     rule(T.COUPON, C.COUPON),
     rule(T.COUPON, C.STORE, C.CREDIT, within=1, ordered=True),
     rule(T.COUPON, C.DISCOUNT, (C.NEXT, C.CODE, C.ORDER, C.STORE, C.PERCENT, C.PART_PERCENT)),
     rule(T.COUPON, C.GIFT, (C.NEXT, C.ORDER, C.SEND, C.PAY_1P), within=5),
     rule(T.COUPON, C.FREE, C.NEXT, within=4),
+    rule(T.COUPON, C.GIFT, (C.CHANNEL, C.CERTIFICATE), within=1, ordered=True),
     rule(T.COUPON, C.NEXT, near(C.ORDER, 2), near((C.PAY, C.PAY_1P, C.MONEY), 8)),
     # --- wait a bit longer ----------------------------------------------------------------------
     rule(T.WAIT_LONGER, C.WAIT, not_after=(C.PROCESS, C.REFUND, C.AUTHORITY, C.MONEY)),
@@ -141,7 +148,7 @@ RULES: Final[tuple[Rule, ...]] = (
     rule(T.WAIT_LONGER, C.MORE, C.DAYS, within=3, not_after=C.AGO,
          not_in_sentence=(C.REFUND, C.PROCESS, C.MONEY, C.PAY)),
     rule(T.WAIT_LONGER, C.REOPEN),
-    rule(T.WAIT_LONGER, C.OPEN, C.AGAIN, within=3),
+    rule(T.WAIT_LONGER, C.OPEN, (C.AGAIN, C.NEW, C.LATER), within=3),
     # --- confirm receipt early ------------------------------------------------------------------
     rule(T.CONFIRM_RECEIPT, C.CONFIRM, (C.RECEIPT, C.RECEIVED, C.ORDER, C.DELIVERED),
          ordered=True, not_before=C.SOURCE, not_after=C.ON_ARRIVAL),
@@ -152,13 +159,17 @@ RULES: Final[tuple[Rule, ...]] = (
          not_in_sentence=(C.REASON, C.FEEDBACK)),
     rule(T.TERMS_CHANGED, C.ONLY, (C.PAY, C.PAY_1P, C.REFUND, C.PART_PERCENT, C.HALF, C.MONEY)),
     rule(T.TERMS_CHANGED, C.RETURN, (C.ITEM, C.IT), within=2, ordered=True),
-    rule(T.TERMS_CHANGED, C.SEND_BACK, (C.ITEM, C.IT), C.BACK),
+    rule(T.TERMS_CHANGED, C.SEND_BACK, (C.ITEM, C.IT), C.BACK, not_before=C.AUTHORITY),
     rule(T.TERMS_CHANGED, C.EXPENSE, near(C.YOUR, 2),
          near((C.RETURN, C.SEND_BACK, C.BACK, C.ITEM), 10)),
     rule(T.TERMS_CHANGED, C.ZERO, (C.REFUND, C.PAY, C.MONEY), within=3),
     rule(T.TERMS_CHANGED, C.EXCLUDING, C.SHIPPING, within=3),
-    rule(T.TERMS_CHANGED, (C.PART_PERCENT, C.HALF), (C.PAY, C.PAY_1P, C.REFUND),
+    rule(T.TERMS_CHANGED, (C.PART_PERCENT, C.HALF),
+         (C.PAY, C.PAY_1P, C.REFUND, C.MONEY, C.PRICE, C.SOLUTION),
          not_in_sentence=(C.DISCOUNT, C.COUPON)),
+    rule(T.TERMS_CHANGED, C.PORTION, (C.MONEY, C.PAY, C.REFUND, C.PRICE), within=3),
+    rule(T.TERMS_CHANGED, C.SELLER, near(C.NEG, 2), near((C.PAY, C.PAY_1P, C.REFUND), 3),
+         ordered=True, not_after=(C.CHANNEL, C.DIRECT, C.THROUGH)),
     rule(T.TERMS_CHANGED, C.NEG, (C.PAY, C.PAY_1P, C.REFUND), C.FULL, within=5,
          affirmative=False),
     # --- a refund for a good review -------------------------------------------------------------
@@ -183,7 +194,7 @@ RULES: Final[tuple[Rule, ...]] = (
     rule(T.IMPOSSIBLE_EVIDENCE, C.VIDEO, C.UNBOXING, within=3),
     rule(T.IMPOSSIBLE_EVIDENCE, C.NEG, C.UNCUT, within=3, ordered=True, affirmative=False),
     rule(T.IMPOSSIBLE_EVIDENCE, C.ONE, C.SHOT, within=1, ordered=True),
-    rule(T.IMPOSSIBLE_EVIDENCE, C.CERTIFICATE),
+    rule(T.IMPOSSIBLE_EVIDENCE, C.CERTIFICATE, not_before=near(C.GIFT, 1)),
     rule(T.IMPOSSIBLE_EVIDENCE, C.WRITTEN, C.PAPER, within=3),
     rule(T.IMPOSSIBLE_EVIDENCE, C.VIDEO, C.OPEN, within=6),
     rule(T.IMPOSSIBLE_EVIDENCE, C.VIDEO, (C.CONTINUOUS, C.WEIGH), within=6),
@@ -206,6 +217,8 @@ RULES: Final[tuple[Rule, ...]] = (
     rule(T.PRESSURE, C.BEG),
     rule(T.PRESSURE, C.FIRE, C.ME, within=2),
     rule(T.PRESSURE, C.PUNISH, (C.OUR, C.US, C.STORE, C.SELLER)),
+    rule(T.PRESSURE, (C.CLOSE, C.SHUT), near(C.OUR, 1), near(C.STORE, 3), ordered=True),
+    rule(T.PRESSURE, C.SHUT, (C.STORE, C.US), within=2),
 )  # fmt: skip
 
 F = FairSignal
