@@ -14,6 +14,14 @@ No Telegram, no storage, no network: rules and patterns only (rules.py, lexicon.
 from __future__ import annotations
 
 from bot.domain.negotiation.detect import QUOTE_MAX_CHARS, Finding, Reading, read_message
+from bot.domain.negotiation.drafts import (
+    REPLY_MAX_CHARS,
+    STATEMENT_MAX_CHARS,
+    counter_offer,
+    plain_money,
+    reply_to_seller,
+    statement_for_aliexpress,
+)
 from bot.domain.negotiation.offer import (
     OfferChange,
     OfferCheck,
@@ -36,12 +44,25 @@ from bot.domain.negotiation.vocabulary import (
     Trick,
     Verdict,
 )
+from bot.domain.negotiation.wording import (
+    accept_note,
+    cancel_note,
+    change_text,
+    fair_note,
+    no_trick_note,
+    offer_lines,
+    trick_name,
+    trick_why,
+    verdict_label,
+)
 
 __all__ = [
     "ENGLISH",
     "FAIR_SIGNALS",
     "MAX_CHARS",
     "QUOTE_MAX_CHARS",
+    "REPLY_MAX_CHARS",
+    "STATEMENT_MAX_CHARS",
     "TRICKS",
     "VERDICT",
     "Catalog",
@@ -55,9 +76,22 @@ __all__ = [
     "Terms",
     "Trick",
     "Verdict",
+    "accept_note",
+    "cancel_note",
+    "change_text",
     "check_dispute_offer",
     "check_offer",
+    "counter_offer",
+    "fair_note",
+    "no_trick_note",
+    "offer_lines",
+    "plain_money",
     "read_message",
     "reopen_after_cancel",
+    "reply_to_seller",
+    "statement_for_aliexpress",
     "terms",
+    "trick_name",
+    "trick_why",
+    "verdict_label",
 ]
