@@ -1,14 +1,14 @@
 """The negotiation corpus (negotiation_corpus.toml) and how detection is scored on it.
 
 Shared by tests/test_negotiation_corpus.py (which asserts the goals) and bench/negotiation.py
-(which prints the table). Scoring is per trick over messages: a true positive is a message
-labelled with the trick and detected with it.
+(which prints the tables). Scoring is per trick over messages: a true positive is a message
+labelled with the trick and detected with it; a fair message is one labelled with none.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -16,7 +16,13 @@ from typing import Final
 from bot.domain.negotiation import TRICKS, Reading, Trick, Verdict, read_message
 
 CORPUS_PATH: Final = Path(__file__).with_name("negotiation_corpus.toml")
-SPLITS: Final = ("tune", "held_out")
+#: Splits the rules were adjusted on (fresh1 and fresh2 after their blind first runs).
+TUNED: Final = ("tune", "fresh1", "fresh2")
+#: Read while the rules were first designed, never tuned on message by message.
+HELD_OUT: Final = ("held_out",)
+#: Written against the final rules, never tuned on: the honest estimate.
+BLIND: Final = ("fresh3",)
+SPLITS: Final = TUNED + HELD_OUT + BLIND
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,20 +111,3 @@ def score(samples: Iterable[Sample], readings: dict[str, Reading] | None = None)
             elif trick in sample.tricks:
                 c.fn += 1
     return result
-
-
-def table(scores: Sequence[tuple[str, Score]]) -> str:
-    """A Markdown table: per trick, support, recall and precision for each named score."""
-    head = "| trick | " + " | ".join(f"{name} n | recall | precision" for name, _ in scores)
-    rule = "|---|" + "---|---|---|" * len(scores)
-    lines = [head + " |", rule]
-
-    def cells(c: Counts) -> str:
-        return f"{c.support} | {c.recall:.0%} | {c.precision:.0%}"
-
-    for trick in TRICKS:
-        row = " | ".join(cells(s.per_trick[trick]) for _, s in scores)
-        lines.append(f"| {trick.value} | {row} |")
-    overall = " | ".join(cells(s.overall) for _, s in scores)
-    lines.append(f"| **all** | {overall} |")
-    return "\n".join(lines)

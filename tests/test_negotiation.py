@@ -164,6 +164,46 @@ def test_meaning_in_context(text: str, expected: set[Trick]) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "We regret the inconvenience caused.",
+        "AliExpress will inform you when the refund is processed.",
+        "Your order is complete, thank you.",
+        "Could you confirm your order number?",
+        "Our staff will check the photos today.",
+        "It may take more time for the refund to arrive.",
+        "We will fix the problem with the next batch, sorry.",
+        "We take our service very seriously.",
+        "You don't need to open a new dispute, we accepted this one.",
+        "If the tracking shows delivered but you did not get it, tell us.",
+        "Once the tracking shows delivered, please check your mailbox.",
+        "Thank you for shopping with us, we follow the AliExpress policy.",
+        "We are not scammers, we will refund you in the dispute.",
+    ],
+)
+def test_common_fair_phrasings_stay_fair(text: str) -> None:
+    """Words that also appear in tricks, in the sentences fair sellers use them in."""
+    assert tricks(text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "trick"),
+    [
+        ("You will regret this.", T.PRESSURE),
+        ("Вы пожалеете.", T.PRESSURE),
+        ("Take it to a service center, we pay for the repair.", T.REPAIR),
+        ("Отнесите в сервис, мы оплатим.", T.REPAIR),
+        ("You can fix it yourself easily.", T.REPAIR),
+        ("Please confirm the order.", T.CONFIRM_RECEIPT),
+        ("Please complete the order first.", T.CONFIRM_RECEIPT),
+        ("pls confirm receiving the goods", T.CONFIRM_RECEIPT),
+    ],
+)
+def test_the_same_words_as_tricks(text: str, trick: Trick) -> None:
+    assert trick in tricks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Since you paid with PayPal, the refund goes back to your PayPal through AliExpress.",
         "Вы оплачивали через PayPal, деньги вернутся на ваш PayPal автоматически.",
         "The money will return to the same card you paid with.",

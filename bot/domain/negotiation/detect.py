@@ -176,8 +176,7 @@ def _guarded(w: _Words, rule: Rule, a: int) -> bool:
     s = w.sentence[a]
     if rule.affirmative and w.negated[a]:
         return True
-    before = rule.not_before
-    if before.concepts and _near_any(w, before.concepts, a - before.within, a - 1, s):
+    if any(_near_any(w, g.concepts, a - g.within, a - 1, s) for g in rule.not_before):
         return True
     if rule.max_words is not None and w.sentence_words[s] > rule.max_words:
         return True
@@ -188,7 +187,6 @@ def _guarded(w: _Words, rule: Rule, a: int) -> bool:
 def _match(w: _Words, rule: Rule) -> list[int] | None:
     """The words of the rule's first match, anchor first; None if it does not fire."""
     anchors = sorted({p for c in rule.anchor for p in w.positions.get(c, [])})
-    after = rule.not_after
     for a in anchors:
         if _guarded(w, rule, a):
             continue
@@ -201,8 +199,8 @@ def _match(w: _Words, rule: Rule) -> list[int] | None:
         else:
             last = max(picks)
             s = w.sentence[last]
-            if not (
-                after.concepts and _near_any(w, after.concepts, last + 1, last + after.within, s)
+            if not any(
+                _near_any(w, g.concepts, last + 1, last + g.within, s) for g in rule.not_after
             ):
                 return picks
     return None

@@ -129,6 +129,11 @@ class Concept(StrEnum):
     REPAIR = "repair"
     BRING = "bring"
     SERVICE = "service"
+    SERVICE_RU = "service_ru"
+    CENTER = "center"
+    FIX = "fix"
+    EASY = "easy"
+    HOME = "home"
     REPLACE = "replace"
     YOURSELF = "yourself"
     PART = "part"
@@ -149,6 +154,8 @@ class Concept(StrEnum):
     DOCUMENT = "document"
     AGENCY = "agency"
     WITNESS = "witness"
+    FRONT = "front"
+    STAFF = "staff"
     CONTINUOUS = "continuous"
     WEIGH = "weigh"
     # pressure
@@ -165,6 +172,7 @@ class Concept(StrEnum):
     EVERYTHING = "everything"
     INFORM = "inform"
     REGRET = "regret"
+    REGRET_2P = "regret_2p"
     BEG = "beg"
     FIRE = "fire"
     FAMILY = "family"
@@ -215,7 +223,7 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     C.OPEN: ("=open", "=opened", "=opening", "откр+ыть|оете|ойте|ой|ывайте|ывать"),
     C.LATER: ("=later", "=позже", "=потом"),
     C.REOPEN: ("reopen", "=re-open"),
-    C.COMPLETE: ("complete", "completed"),
+    C.COMPLETE: ("complete",),
     C.SOLVE: ("=solve", "resolve", "settle", "=реш+им|ить|ать|аем", "улад+им|ить"),
     C.CLOSED: (
         "closed", "cancelled", "canceled", "withdrawn", "=отмен+ен|ена|ено", "=закрыт+|а|о",
@@ -341,7 +349,8 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     C.PROCESS: ("process", "processed", "processing", "обработ*"),
     C.CONFIRM: ("confirm", "confrim", "подтверд+ите|и|ить|ишь"),
     C.RECEIPT: (
-        "receipt", "reciept", "delivery", "получени+е|я|и", "вручени+е|я", "доставк+у|и",
+        "receipt", "reciept", "receiving", "delivery", "получени+е|я|и", "вручени+е|я",
+        "доставк+у|и",
     ),
     C.RECEIVED: ("received", "recieved", "recived", "=got", "=получил+и|а|"),
     C.MARK: (
@@ -394,12 +403,17 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     C.NEGATIVE: ("negative", "=bad", "плох+ой|ого|ую|ие", "негатив*", "отрицательн*"),
     C.REASON: ("reason", "reasons", "причин*"),
     C.REPAIR: (
-        "repair", "repairs", "repaired", "=fix", "technician", "reflash", "firmware", "ремонт*",
+        "repair", "repairs", "repaired", "technician", "reflash", "firmware", "ремонт*",
         "почин*", "отремонт*", "мастерск*", "=мастер", "прошивк*", "перепрош*",
     ),
     C.ENGINEER: ("engineer", "engineers", "technician", "инженер*", "техник+|и|а"),
     C.BRING: ("=take", "=bring", "отнес+ите|ти", "=сходите"),
-    C.SERVICE: ("service", "сервис*"),
+    C.SERVICE: ("service",),
+    C.SERVICE_RU: ("сервис*",),
+    C.CENTER: ("center", "centre", "центр*"),
+    C.FIX: ("=fix", "исправ+ить|ите|им"),
+    C.EASY: ("=easy", "easily", "=simple", "=легко", "=просто"),
+    C.HOME: ("=home", "=дома"),
     C.HELP: ("=help", "assist", "guide", "помож+ет|ем|ут", "=помочь"),
     C.REPLACE: ("replace", "замен+ите|ить|и"),
     C.YOURSELF: ("yourself", "=сами", "самостоятельно"),
@@ -433,7 +447,9 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     C.AGENCY: (
         "=post", "=office", "customs", "police", "почт*", "таможн*", "полици*", "=court",
     ),
-    C.WITNESS: ("witness", "witnesses", "=staff", "employee", "свидетел*", "присутстви*"),
+    C.WITNESS: ("witness", "witnesses", "свидетел*", "присутстви*"),
+    C.FRONT: ("=front",),
+    C.STAFF: ("=staff", "employee", "employees", "сотрудник*"),
     C.CONTINUOUS: ("continuous", "uninterrupted", "непрерывн*"),
     C.WEIGH: ("=weigh", "weight", "=scale", "=scales", "взвес*", "=вес+|ы|ами|ах", "=весов"),
     C.REPORT: ("report", "complain", "жалоб*", "пожалу+емся|юсь", "жалов+аться"),
@@ -456,7 +472,8 @@ LEXICON: Final[dict[Concept, tuple[str, ...]]] = {
     C.LOSE: ("=lose", "потеря+ете|ешь"),
     C.EVERYTHING: ("everything", "=всё", "=все"),
     C.INFORM: ("inform", "notify", "сообщ+им|ить", "уведом+им|ить"),
-    C.REGRET: ("regret", "пожале+ете|ешь"),
+    C.REGRET: ("regret",),
+    C.REGRET_2P: ("пожале+ете|ешь",),
     C.BEG: ("=beg", "begging", "умоля*", "пожалейте"),
     C.FIRE: ("=fire", "salary", "увол+ят|ит|ен", "зарплат*"),
     C.FAMILY: ("family", "=семь+я|ю|и"),

@@ -47,8 +47,8 @@ class Rule:
     ordered: bool
     cross: bool
     affirmative: bool
-    not_before: Slot
-    not_after: Slot
+    not_before: tuple[Slot, ...]
+    not_after: tuple[Slot, ...]
     not_in_sentence: frozenset[Concept]
     unless: frozenset[Concept]
     max_words: int | None  # fires only in a sentence this short ("paypal?")
@@ -56,6 +56,17 @@ class Rule:
 
 def _set(concepts: Concepts) -> frozenset[Concept]:
     return frozenset(concepts if isinstance(concepts, tuple) else (concepts,))
+
+
+def _guards(value: Concepts | Slot | tuple[Slot, ...], span: int) -> tuple[Slot, ...]:
+    """Guards as slots: given as slots (each with its span), or as concepts (`span` words)."""
+    if isinstance(value, Slot):
+        return (value,)
+    slots = tuple(v for v in value if isinstance(v, Slot)) if isinstance(value, tuple) else ()
+    if slots:
+        return slots
+    concepts = _set(value)  # type: ignore[arg-type]
+    return (Slot(concepts, span),) if concepts else ()
 
 
 def near(concepts: Concepts, within: int) -> Slot:
@@ -71,8 +82,8 @@ def rule(
     ordered: bool = False,
     cross: bool = False,
     affirmative: bool = True,
-    not_before: Concepts | Slot = (),
-    not_after: Concepts | Slot = (),
+    not_before: Concepts | Slot | tuple[Slot, ...] = (),
+    not_after: Concepts | Slot | tuple[Slot, ...] = (),
     not_in_sentence: Concepts = (),
     unless: Concepts = (),
     max_words: int | None = None,
@@ -86,8 +97,8 @@ def rule(
         ordered,
         cross,
         affirmative,
-        not_before if isinstance(not_before, Slot) else Slot(_set(not_before), BEFORE_SPAN),
-        not_after if isinstance(not_after, Slot) else Slot(_set(not_after), AFTER_SPAN),
+        _guards(not_before, BEFORE_SPAN),
+        _guards(not_after, AFTER_SPAN),
         _set(not_in_sentence),
         _set(unless),
         max_words,
@@ -116,7 +127,7 @@ RULES: Final[tuple[Rule, ...]] = (
          not_after=(C.PART, C.SPARE, C.SOURCE), not_in_sentence=(C.REPAIR, C.YOURSELF)),
     rule(T.CLOSE_FOR_PROMISE, C.SEND, C.AGAIN, within=3),
     rule(T.CLOSE_FOR_PROMISE, C.NEG, C.ESCALATE, within=3, ordered=True, affirmative=False),
-    rule(T.CLOSE_FOR_PROMISE, C.NEG, near(C.OPEN, 2), near(C.DISPUTE, 3), ordered=True,
+    rule(T.CLOSE_FOR_PROMISE, C.NEG, near(C.OPEN, 1), near(C.DISPUTE, 3), ordered=True,
          affirmative=False),
     rule(T.CLOSE_FOR_PROMISE, C.BETWEEN, C.US, within=1, ordered=True),
     rule(T.CLOSE_FOR_PROMISE, C.SOLVE, C.DIRECT),
@@ -143,17 +154,20 @@ RULES: Final[tuple[Rule, ...]] = (
     # --- wait a bit longer ----------------------------------------------------------------------
     rule(T.WAIT_LONGER, C.WAIT, not_after=(C.PROCESS, C.REFUND, C.AUTHORITY, C.MONEY)),
     rule(T.WAIT_LONGER, C.PATIENCE, not_before=near(C.THANKS, 4)),
-    rule(T.WAIT_LONGER, C.MORE, C.TIME, within=3, ordered=True),
+    rule(T.WAIT_LONGER, C.MORE, C.TIME, within=3, ordered=True,
+         not_in_sentence=(C.REFUND, C.PROCESS, C.MONEY, C.PAY)),
     rule(T.WAIT_LONGER, C.HOLD, C.ON, within=1, ordered=True),
     rule(T.WAIT_LONGER, C.MORE, C.DAYS, within=3, not_after=C.AGO,
          not_in_sentence=(C.REFUND, C.PROCESS, C.MONEY, C.PAY)),
     rule(T.WAIT_LONGER, C.REOPEN),
     rule(T.WAIT_LONGER, C.OPEN, (C.AGAIN, C.NEW, C.LATER), within=3),
     # --- confirm receipt early ------------------------------------------------------------------
-    rule(T.CONFIRM_RECEIPT, C.CONFIRM, (C.RECEIPT, C.RECEIVED, C.ORDER, C.DELIVERED),
-         ordered=True, not_before=C.SOURCE, not_after=C.ON_ARRIVAL),
+    rule(T.CONFIRM_RECEIPT, C.CONFIRM, (C.RECEIPT, C.RECEIVED, C.DELIVERED), ordered=True,
+         not_before=C.SOURCE, not_after=C.ON_ARRIVAL),
+    rule(T.CONFIRM_RECEIPT, C.CONFIRM, C.ORDER, within=2, ordered=True, not_before=C.SOURCE,
+         not_after=(C.ON_ARRIVAL, C.DETAILS)),
     rule(T.CONFIRM_RECEIPT, C.MARK, (C.RECEIVED, C.DELIVERED, C.CONFIRM), ordered=True),
-    rule(T.CONFIRM_RECEIPT, C.COMPLETE, C.ORDER, within=3),
+    rule(T.CONFIRM_RECEIPT, C.COMPLETE, C.ORDER, within=3, ordered=True),
     # --- terms quietly changed ------------------------------------------------------------------
     rule(T.TERMS_CHANGED, C.CHANGE, (C.SOLUTION, C.REFUND),
          not_in_sentence=(C.REASON, C.FEEDBACK)),
@@ -184,11 +198,14 @@ RULES: Final[tuple[Rule, ...]] = (
     rule(T.REPAIR, C.REPAIR),
     rule(T.REPAIR, C.SPARE),
     rule(T.REPAIR, C.SEND, C.SELLER, C.PART, within=5),
-    rule(T.REPAIR, C.REPLACE, C.YOURSELF),
+    rule(T.REPAIR, (C.REPLACE, C.CHANGE, C.FIX), C.YOURSELF),
+    rule(T.REPAIR, C.FIX, (C.EASY, C.HOME, C.IT)),
     rule(T.REPAIR, C.ENGINEER, C.HELP),
-    rule(T.REPAIR, C.BRING, C.SERVICE, within=4, ordered=True),
+    rule(T.REPAIR, C.BRING, near(C.SERVICE, 4), near(C.CENTER, 5), ordered=True),
+    rule(T.REPAIR, C.BRING, C.SERVICE_RU, within=3, ordered=True),
     # --- "tracking shows delivered" -------------------------------------------------------------
-    rule(T.TRACKING_DELIVERED, C.DELIVERED, C.SOURCE, within=8, not_before=C.WILL),
+    rule(T.TRACKING_DELIVERED, C.DELIVERED, C.SOURCE, within=8,
+         not_before=(near(C.WILL, 2), near((C.IF, C.WHEN), 6))),
     rule(T.TRACKING_DELIVERED, C.YOU, near(C.RECEIVED, 2), near(C.SOURCE, 8)),
     # --- evidence the buyer cannot produce ------------------------------------------------------
     rule(T.IMPOSSIBLE_EVIDENCE, C.VIDEO, C.UNBOXING, within=3),
@@ -199,6 +216,7 @@ RULES: Final[tuple[Rule, ...]] = (
     rule(T.IMPOSSIBLE_EVIDENCE, C.VIDEO, C.OPEN, within=6),
     rule(T.IMPOSSIBLE_EVIDENCE, C.VIDEO, (C.CONTINUOUS, C.WEIGH), within=6),
     rule(T.IMPOSSIBLE_EVIDENCE, C.WITNESS),
+    rule(T.IMPOSSIBLE_EVIDENCE, C.FRONT, (C.STAFF, C.AGENCY)),
     rule(T.IMPOSSIBLE_EVIDENCE, C.OFFICIAL, C.DOCUMENT, within=3),
     rule(T.IMPOSSIBLE_EVIDENCE, C.DOCUMENT, C.AGENCY),
     rule(T.IMPOSSIBLE_EVIDENCE, C.AGENCY, C.REPORT, within=1, ordered=True),
@@ -208,8 +226,9 @@ RULES: Final[tuple[Rule, ...]] = (
     rule(T.PRESSURE, C.FRAUD),
     rule(T.PRESSURE, C.LEGAL, (C.SELLER, C.WILL), within=5,
          not_after=near((C.DOCUMENT, C.CERTIFICATE, C.REPORT), 1)),
-    rule(T.PRESSURE, C.INFORM, C.AUTHORITY, within=6),
-    rule(T.PRESSURE, C.REGRET),
+    rule(T.PRESSURE, C.INFORM, C.AUTHORITY, within=6, ordered=True),
+    rule(T.PRESSURE, C.YOU, near(C.REGRET, 3), ordered=True),
+    rule(T.PRESSURE, C.REGRET_2P),
     rule(T.PRESSURE, C.LAST, C.WARNING, within=2, ordered=True),
     rule(T.PRESSURE, C.NOTHING, C.GET, within=2),
     rule(T.PRESSURE, C.LOSE, (C.MONEY, C.EVERYTHING, C.STORE), within=3),
