@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
 
+from bot.app import build_application
+from bot.config import ConfigError, load_settings
 from bot.ratelimit import (
     CHAT_BURST,
     FREE,
@@ -27,6 +32,7 @@ from bot.ratelimit import (
     cost_of,
     reminder_in_flight,
 )
+from tests.harness import make_settings
 
 
 class Clock:
@@ -90,7 +96,7 @@ def busiest(instants: list[float], window: float = 1.0) -> int:
 
 
 @pytest.fixture
-def clock() -> Clock:  # type: ignore[override]
+def clock() -> Clock:
     return Clock()
 
 
@@ -413,3 +419,57 @@ async def test_chat_memory_is_bounded(clock: Clock) -> None:
     clock.now += CHAT_BURST  # every bucket full again: forgotten on the next grant
     await limiter.acquire(5_000)
     assert len(limiter._chats) == 1
+
+
+# --- settings and wiring ----------------------------------------------------------------------
+
+TOKEN_ENV = {"TELEGRAM_BOT_TOKEN": "123456789:AAHtest-token_for-offline-tests-0123456789"}
+
+
+def test_rate_settings_default_and_parse() -> None:
+    settings = load_settings(TOKEN_ENV, dotenv=None)
+    assert (settings.outgoing_rate_limit, settings.reminder_rate_limit) == (30, 0)
+    settings = load_settings(
+        {**TOKEN_ENV, "OUTGOING_RATE_LIMIT": "100", "REMINDER_RATE_LIMIT": "20"}, dotenv=None
+    )
+    assert (settings.outgoing_rate_limit, settings.reminder_rate_limit) == (100, 20)
+    unlimited = load_settings({**TOKEN_ENV, "OUTGOING_RATE_LIMIT": "0"}, dotenv=None)
+    assert unlimited.outgoing_rate_limit == 0
+    # The old meaning of REMINDER_RATE_LIMIT=30 (Telegram's bulk limit) still reads the same.
+    assert load_settings({**TOKEN_ENV, "REMINDER_RATE_LIMIT": "30"}, dotenv=None)
+
+
+@pytest.mark.parametrize(
+    ("env", "variable", "phrase"),
+    [
+        ({"OUTGOING_RATE_LIMIT": "fast"}, "OUTGOING_RATE_LIMIT", "whole number"),
+        ({"OUTGOING_RATE_LIMIT": "-1"}, "OUTGOING_RATE_LIMIT", "whole number"),
+        ({"REMINDER_RATE_LIMIT": "2.5"}, "REMINDER_RATE_LIMIT", "whole number"),
+        ({"REMINDER_RATE_LIMIT": "100"}, "REMINDER_RATE_LIMIT", "raise OUTGOING_RATE_LIMIT"),
+    ],
+)
+def test_bad_rate_settings_name_the_variable(
+    env: dict[str, str], variable: str, phrase: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings({**TOKEN_ENV, **env}, dotenv=None)
+    assert raised.value.variable == variable
+    assert phrase in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_both_bots_share_one_budget_in_their_own_lanes(db_path: Path) -> None:
+    settings = replace(make_settings(db_path), outgoing_rate_limit=50, reminder_rate_limit=20)
+    app = build_application(settings)
+    limiter = app.bot.rate_limiter
+    assert isinstance(limiter, OutgoingLimiter)
+    assert limiter.rate == 50 and limiter.reminder_rate == 20
+    reminder_bot = app.services.reminder_bot
+    assert reminder_bot is not None
+    lane = reminder_bot.rate_limiter
+    assert isinstance(lane, BaseRateLimiter) and getattr(lane, "core", None) is limiter
+    assert getattr(lane, "lane", None) is Lane.REMINDER
+    # Tests and benchmarks can still build the bot without Telegram's limits.
+    bare = build_application(settings, rate_limit=False)
+    assert bare.bot.rate_limiter is None
+    assert bare.services.reminder_bot is not None
+    assert bare.services.reminder_bot.rate_limiter is None
