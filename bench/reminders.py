@@ -23,7 +23,8 @@
    'sending' at the kill, how many of them had already reached the stand-in (each is sent
    again after the restart: a duplicate), the most duplicates for one buyer; over the run:
    reminders lost (never delivered) and duplicates counted from what the stand-in received,
-   which must equal the sum of the per-kill figures.
+   which must equal the sum of the per-kill figures. --kill-rate 0 runs them unlimited
+   (OUTGOING_RATE_LIMIT=0, the stand-in not enforcing).
 
     .venv/bin/python -m bench.reminders                      # 100,000 reminders, about 3 min
     .venv/bin/python -m bench.reminders --reminders 20000 --window 60 --delay 80
@@ -276,7 +277,7 @@ async def one_kill(
     """Start, let it dispatch for 1-2 s, kill -9; what the kill leaves to be sent twice."""
     ready = await proc.start(within=120)
     before = len(api.sends)
-    while len(api.sends) < before + 30:  # at least a second of dispatch
+    while len(api.sends) < before + 30:  # at least 30 sent (a second at 30/s)
         if time.monotonic() - proc.ready_at > 60:
             raise RuntimeError("no dispatch after the restart")
         await asyncio.sleep(0.01)
@@ -312,11 +313,13 @@ async def kill_mode(
     shutil.copy(seeded, db)
     orders = [order for (order,) in _sqlite(db, "SELECT order_id FROM disputes")]
     orders = [o for o in orders if ORDER_RE.fullmatch(o)]
-    api = LimitedApi(delay=delay_ms / 1000, limit=30)
+    limited = args.kill_rate != 0
+    api = LimitedApi(delay=delay_ms / 1000, limit=30 if limited else None)
     rng = random.Random(delay_ms)
     kills = []
     async with StandinServer(api) as server:
-        proc = BotProcess(server, workdir)  # production settings: the budget at 30/s
+        env = {"OUTGOING_RATE_LIMIT": str(args.kill_rate)}  # production: 30
+        proc = BotProcess(server, workdir, env=env)
         try:
             for _ in range(args.kills):
                 kills.append(await one_kill(proc, api, db, rng, delay_ms / 1000))
@@ -336,6 +339,7 @@ async def kill_mode(
     counts = [api.delivered[o] for o in orders]
     return {
         "delay_ms": delay_ms,
+        "outgoing_rate_limit": args.kill_rate,
         "reminders": len(orders),
         "buyers": args.kill_buyers,
         "kills": kills,
@@ -410,7 +414,8 @@ def report_kills(runs: list[dict[str, Any]]) -> None:
                 r["http_429"],
             ]
         )
-    print("\nkill -9 during dispatch (production budget, 30/s), then a run to the end\n")
+    rate = runs[0]["outgoing_rate_limit"]
+    print(f"\nkill -9 during dispatch (OUTGOING_RATE_LIMIT={rate}), then a run to the end\n")
     headers = [
         "delay ms",
         "reminders",
@@ -485,6 +490,9 @@ def main() -> None:
     p.add_argument("--kill-delays", default="0,80", help="round trips for the kills, ms (0,80)")
     p.add_argument("--kill-buyers", type=int, default=300, help="buyers in the kill runs (300)")
     p.add_argument("--kill-cases", type=int, default=3, help="due reminders per buyer (3)")
+    p.add_argument(
+        "--kill-rate", type=int, default=30, help="OUTGOING_RATE_LIMIT for the kills (30; 0 = none)"
+    )
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-reminders-") as tmp:
         result = asyncio.run(run(args, Path(tmp)))
