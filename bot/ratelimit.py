@@ -8,19 +8,24 @@ per minute. Beyond that every call may get 429 with ``retry_after``.
 `OutgoingLimiter` is python-telegram-bot's `BaseRateLimiter` for the main bot (replies) and,
 through `for_reminders()`, for the reminder dispatcher's own bot: one budget, two lanes.
 
-- **Overall**: at most `rate` messages (OUTGOING_RATE_LIMIT, 30) in any window of
-  ``1 s + WINDOW_SLACK``: a sliding window of grant instants, so 30 buyers writing at once are
-  all answered at once, and no second, however it is cut, holds more than 30 even when the
-  requests reach Telegram a few milliseconds apart from when they were granted.
+- **Overall**: at most `rate` messages (OUTGOING_RATE_LIMIT, 30) in any second, however it
+  is cut, *as Telegram receives them*. A message counts from the moment it is granted until
+  one second after its answer came back; Telegram received it somewhere in between, so when
+  the last message of any one-second window at Telegram was granted, every other message of
+  that window was still counted. No assumption about the jitter between us and Telegram (a
+  window of grant instants broke under a loaded machine: 31 in a second, 429s). 30 buyers
+  writing at once are still all answered at once; sustained, the rate is
+  ``rate / (1 s + round trip)``: 29.9/s at 0 ms, 27.8/s at 80 ms.
 - **Per chat**: a token bucket of `CHAT_BURST` messages refilled at `CHAT_RATE` per second: a
   normal step (a reply plus an edit, or an edit plus a new message) goes out at once, a
   sustained stream at one a second. Groups (negative ids, @usernames) refill at 20 a minute.
 - **Lanes**: replies are served before reminders. A waiter that only the overall budget holds
   back keeps every later waiter (and every reminder) from taking an overall slot before it,
   so replies are first in line and FIFO among themselves; one that waits for its own chat
-  holds back nobody. Reminders are also paced one every ``window / rate`` s, never in a burst:
-  their sends in flight are then no more than ``rate x round trip + 1`` (bot/reminders.py's
-  duplicate bound), and a reply never finds the window filled by a burst of reminders.
+  holds back nobody. Reminders are also paced, about one every 1/rate s (on a schedule that
+  absorbs a few ms of timer lateness), never in a burst: their sends in flight
+  are then no more than ``rate x round trip + 1`` (bot/reminders.py's duplicate bound), and a
+  reply never finds the window filled by a burst of reminders.
 - **429**: Telegram's ``retry_after`` pauses every call of both bots; a reply is retried after
   it (up to `REPLY_RETRIES` times), a reminder's 429 goes back to the dispatcher, which
   releases the row.
@@ -60,11 +65,13 @@ from telegram.warnings import PTBDeprecationWarning
 log = logging.getLogger(__name__)
 
 OVERALL_RATE: Final = 30  # messages per second, Telegram's documented bulk limit
-WINDOW_SLACK: Final = 0.025  # s added to the 1 s window: jitter between grant and arrival
 CHAT_RATE: Final = 1.0  # messages per second per private chat, sustained
 CHAT_BURST: Final = 3.0  # messages a private chat may get at once (a step: reply + edit, + 1)
 GROUP_RATE: Final = 20 / 60  # Telegram: 20 messages per minute in a group
 GROUP_BURST: Final = 3.0
+#: How early a reminder may go against its schedule: absorbs timer lateness (about 1-2 ms),
+#: so the pace does not drift below the rate (the overall window still holds exactly).
+PACE_TOLERANCE: Final = 0.005
 REPLY_RETRIES: Final = 3  # a reply that got 429 is retried after the pause this many times
 MAX_CHATS: Final = 100_000  # chat buckets kept at most (a full bucket is forgotten anyway)
 #: A slow but healthy Telegram round trip: the reminder lane never has more sends in flight
@@ -149,13 +156,17 @@ def reminder_in_flight(rate: float) -> int:
 @dataclass(slots=True)
 class Permit:
     """A granted slot. Pass it as ``rate_limit_args`` to send without waiting again (the
-    reminder dispatcher claims its row only once it holds one)."""
+    reminder dispatcher claims its row only once it holds one). It counts against the
+    overall budget until `OutgoingLimiter.complete` (``send`` calls it when the answer came)
+    or, if it was never used, `OutgoingLimiter.release`."""
 
     lane: Lane
     chat: Hashable | None
     cost: Cost
     granted_at: float
-    used: bool = False
+    counted: int = 0  # messages it holds in the overall budget while in flight
+    used: bool = False  # handed to a call
+    settled: bool = False  # completed or released
 
 
 @dataclass(slots=True)
@@ -212,21 +223,28 @@ class OutgoingLimiter(BaseRateLimiter[RateLimitArgs]):
         """`rate`: messages per second overall, 0 = unlimited. `reminder_rate`: an extra cap
         for reminders inside it (REMINDER_RATE_LIMIT), 0 = none beyond `rate`."""
         self.rate = max(0, int(rate))
-        self.window = 1.0 + WINDOW_SLACK
+        self.window = 1.0
         reminder = min((r for r in (rate, reminder_rate) if r > 0), default=0.0)
         self.reminder_rate = float(reminder)
-        self.reminder_interval = self.window / reminder if reminder > 0 else 0.0
+        # One every (1 s + tolerance) / rate: with the schedule's tolerance, rate + 1 of them
+        # still span a whole second.
+        self.reminder_interval = (1.0 + PACE_TOLERANCE) / reminder if reminder > 0 else 0.0
         self.chat_rate, self.chat_burst = chat_rate, chat_burst
         self.group_rate, self.group_burst = group_rate, group_burst
         self.retries = retries
         self.max_chats = max_chats
         self.clock = clock
         self.stats = LimiterStats()
-        self._stamps: deque[float] = deque()  # one per counted message, in grant order
+        self._flying = 0  # counted messages granted and not answered yet
+        self._answered: deque[float] = deque()  # when each counted one was answered, in order
         self._chats: OrderedDict[Hashable, _Bucket] = OrderedDict()
         self._queues: tuple[deque[_Waiter], deque[_Waiter]] = (deque(), deque())
         self._paused_until = -math.inf
-        self._last_reminder = -math.inf
+        # The reminders' schedule (GCRA): the next one is due one interval after the last one
+        # was due, and may go up to `_pace_tolerance` early, so a timer firing a little late
+        # does not push back every later reminder (the pace would drift below the rate).
+        self._next_reminder = -math.inf
+        self._pace_tolerance = min(self.reminder_interval / 4, PACE_TOLERANCE)
         self._seq = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = math.inf
@@ -285,6 +303,8 @@ class OutgoingLimiter(BaseRateLimiter[RateLimitArgs]):
                 log.warning(
                     "Telegram answered 429 to %s: every send waits %.1f s", endpoint, seconds
                 )
+            finally:
+                self.complete(permit)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def acquire(
@@ -305,18 +325,34 @@ class OutgoingLimiter(BaseRateLimiter[RateLimitArgs]):
         self._pump()
         return await future
 
-    def release(self, permit: Permit) -> None:
-        """Give back a permit that was not used (the row it was for went away)."""
-        if permit.used:
+    def complete(self, permit: Permit) -> None:
+        """Its call is over (answered, refused or failed): it counts for one more second."""
+        if permit.settled:
             return
-        permit.used = True
-        for _ in range(permit.cost.overall):
-            with contextlib.suppress(ValueError):
-                self._stamps.remove(permit.granted_at)
+        permit.settled = True
+        if permit.counted:
+            self._flying -= permit.counted
+            self._answered.extend(itertools.repeat(self.clock(), permit.counted))
+            self._pump()
+
+    def release(self, permit: Permit) -> None:
+        """Give back a permit that was never used (the row it was for went away); a no-op
+        for one that was."""
+        if permit.settled or permit.used:
+            return
+        permit.settled = True
+        self._flying -= permit.counted
         if permit.chat is not None and permit.cost.chat and permit.chat in self._chats:
             bucket = self._chats[permit.chat]
             bucket.tokens = min(self._burst(permit.chat), bucket.tokens + permit.cost.chat)
         self._pump()
+
+    def counted(self) -> int:
+        """Messages the overall budget holds now: in flight, or answered within a second."""
+        now = self.clock()
+        while self._answered and self._answered[0] <= now - self.window:
+            self._answered.popleft()
+        return self._flying + len(self._answered)
 
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nothing goes out for `seconds`, from either lane."""
@@ -343,7 +379,7 @@ class OutgoingLimiter(BaseRateLimiter[RateLimitArgs]):
         chat_wait = self._chat_wait(key, cost.chat, now)
         pace_wait = 0.0
         if lane is Lane.REMINDER and self.reminder_interval:
-            pace_wait = max(0.0, self._last_reminder + self.reminder_interval - now)
+            pace_wait = max(0.0, self._next_reminder - self._pace_tolerance - now)
         overall_wait = 0.0
         if cost.overall and self.rate:
             overall_wait = math.inf if overall_blocked else self._overall_wait(cost.overall, now)
@@ -352,13 +388,15 @@ class OutgoingLimiter(BaseRateLimiter[RateLimitArgs]):
         return _Verdict(wait, bound)
 
     def _overall_wait(self, cost: int, now: float) -> float:
-        stamps = self._stamps
-        while stamps and stamps[0] <= now - self.window:
-            stamps.popleft()
-        excess = len(stamps) + cost - self.rate
+        answered = self._answered
+        while answered and answered[0] <= now - self.window:
+            answered.popleft()
+        excess = self._flying + len(answered) + cost - self.rate
         if excess <= 0:
             return 0.0
-        return stamps[excess - 1] + self.window - now
+        if excess > len(answered):
+            return math.inf  # waits for answers to come back: `complete` pumps the queue
+        return answered[excess - 1] + self.window - now
 
     def _burst(self, key: Hashable) -> float:
         return self.group_burst if _is_group(key) else self.chat_burst
@@ -389,12 +427,12 @@ class OutgoingLimiter(BaseRateLimiter[RateLimitArgs]):
             bucket.tokens -= cost.chat
             self._chats.move_to_end(key)
             self._evict(now)
-        if self.rate:
-            self._stamps.extend(itertools.repeat(now, cost.overall))
+        counted = cost.overall if self.rate else 0
+        self._flying += counted
         if lane is Lane.REMINDER:
-            self._last_reminder = now
+            self._next_reminder = max(self._next_reminder, now) + self.reminder_interval
         self.stats.granted[lane] += 1
-        return Permit(lane, key, cost, now)
+        return Permit(lane, key, cost, now, counted)
 
     def _evict(self, now: float) -> None:
         """Forget buckets that are full again (a new one would be the same), oldest first."""

@@ -380,13 +380,14 @@ class ReminderService:
             return
         budget = self.budget
         permit = None if budget is None else await budget.acquire(r.user_id, ONE, Lane.REMINDER)
-        if self.paused() or self._stopping or not await repo.claim(r.id):
-            # Paused meanwhile, stopping, or the row was cancelled or muted while it waited.
+        try:
+            if self.paused() or self._stopping or not await repo.claim(r.id):
+                return  # paused or stopping meanwhile, or the row was cancelled or muted
+            r.attempts += 1  # what claim wrote
+            await self.delivery.send(r, text, markup, permit)
+        finally:
             if budget is not None and permit is not None:
-                budget.release(permit)
-            return
-        r.attempts += 1  # what claim wrote
-        await self.delivery.send(r, text, markup, permit)
+                budget.release(permit)  # unless the send used it: the slot goes back
 
     # --- re-planning ------------------------------------------------------------------------
 
