@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.ratelimit import cost_of
+from bot.limits import cost_of
 from tests.standin import FakeBotApi, Sent, StandinServer, busiest_second
 
 ROOT = Path(__file__).resolve().parent.parent

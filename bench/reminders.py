@@ -55,7 +55,7 @@ from bench.common import (
     write_results,
 )
 from bench.wizard import wizard_script
-from bot.ratelimit import cost_of
+from bot.limits import cost_of
 from bot.storage.db import to_db_time
 from tests.harness import Harness
 from tests.standin import Fault, Sent, StandinServer, busiest_second

@@ -28,7 +28,8 @@ from bot.flood import FloodGuard
 from bot.handlers import common, lifecycle, settings, status, wizard
 from bot.handlers import reminders as reminders_handlers
 from bot.http import AiohttpRequest
-from bot.ratelimit import OutgoingLimiter, reminder_in_flight
+from bot.limits import reminder_in_flight
+from bot.ratelimit import OutgoingLimiter
 from bot.reminders import ReminderService
 from bot.storage.persistence import SqlitePersistence
 
@@ -71,18 +72,12 @@ def build_application(
     `rate_limit` is, so production has both and the test harness, whose buyers type faster
     than any person, has neither unless a test passes one.
     `reminder_request`: the HTTP path of the reminder dispatcher's own bot (see `_reminder_bot`).
-    `rate_limit`: one outgoing budget for both bots (bot/ratelimit.py: OUTGOING_RATE_LIMIT
-    overall, about 1/s per chat, replies before reminders, 429 waited out); False only for
-    tests and benchmarks that measure the bot without Telegram's limits.
+    `rate_limit`: Telegram's limits kept (`_budget`); False only for tests and benchmarks.
     """
     services = Services(
         settings=settings, clock=clock, rules=rules_from_overrides(dict(settings.rule_overrides))
     )
-    limiter = (
-        OutgoingLimiter(settings.outgoing_rate_limit, reminder_rate=settings.reminder_rate_limit)
-        if rate_limit
-        else None
-    )
+    limiter = _budget(settings) if rate_limit else None
     services.reminder_bot = _reminder_bot(settings, reminder_request, limiter)
     persistence = SqlitePersistence(settings.database_path, clock=clock)
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
@@ -120,6 +115,13 @@ def build_application(
     if flood_guard is not None:
         application.add_handler(TypeHandler(Update, flood_guard), group=GROUP_FLOOD)
     return application
+
+
+def _budget(settings: Settings) -> OutgoingLimiter:
+    """One outgoing budget for both bots (bot/ratelimit.py): OUTGOING_RATE_LIMIT messages/s
+    overall (REMINDER_RATE_LIMIT at most for reminders), about 1/s per chat, replies before
+    reminders, a 429 waited out by everything."""
+    return OutgoingLimiter(settings.outgoing_rate_limit, reminder_rate=settings.reminder_rate_limit)
 
 
 def _reminder_bot(

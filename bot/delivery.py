@@ -28,7 +28,8 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot import metrics
 from bot.domain.models import Dispute, Reminder, UserSettings
-from bot.ratelimit import Permit, retry_after_seconds
+from bot.limits import retry_after_seconds
+from bot.ratelimit import Permit
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)

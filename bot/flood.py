@@ -47,7 +47,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import metrics
 from bot.concurrency import CURRENT_UPDATE
 from bot.context import BotContext
-from bot.ratelimit import CHAT_RATE
+from bot.limits import CHAT_RATE
 
 log = logging.getLogger(__name__)
 

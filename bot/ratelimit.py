@@ -1,9 +1,6 @@
-"""One outgoing budget for the whole bot: Telegram's limits, replies before reminders.
+"""One outgoing budget for the whole bot: Telegram's limits kept, replies before reminders.
 
-What Telegram documents (Bots FAQ, "My bot is hitting limits, how do I avoid this?"): in one
-chat, avoid more than one message per second (short bursts pass, sustained ones get 429); to
-many users, no more than about 30 messages per second; in a group, no more than 20 messages
-per minute. Beyond that every call may get 429 with ``retry_after``.
+Telegram's limits, and which calls count against them: bot/limits.py.
 
 `OutgoingLimiter` is python-telegram-bot's `BaseRateLimiter` for the main bot (replies) and,
 through `for_reminders()`, for the reminder dispatcher's own bot: one budget, two lanes.
@@ -30,14 +27,7 @@ through `for_reminders()`, for the reminder dispatcher's own bot: one budget, tw
   it (up to `REPLY_RETRIES` times), a reminder's 429 goes back to the dispatcher, which
   releases the row.
 
-What counts: every call that puts or changes a message in a chat (``send*`` but
-sendChatAction, ``editMessage*``, ``copyMessage(s)``, ``forwardMessage(s)``, ``stopPoll``,
-``stopMessageLiveLocation``). An album (sendMediaGroup) is one action in its chat and as many
-messages as it has items overall. Not counted: answerCallbackQuery (not a message, has no
-chat, and the button spins until it is answered: it expires after about 15 s; it is bounded
-by the buyer's own presses, which bot/flood.py limits), sendChatAction, deleteMessage,
-getMe, setMyCommands and the like. getUpdates never reaches a rate limiter. Uncounted calls
-still wait out a 429 pause.
+Uncounted calls (bot/limits.py's `cost_of`) still wait out a 429 pause.
 
 The decisions are synchronous and take the clock as a parameter, so tests drive them with a
 fake clock; a single timer wakes the queue when the next waiter can go.
@@ -46,111 +36,40 @@ fake clock; a single timer wakes the queue when the next waiter can go.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import math
 import time
-import warnings
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Coroutine, Hashable, Mapping
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any, Final
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
-from telegram.warnings import PTBDeprecationWarning
+
+from bot.limits import (
+    CHAT_BURST,
+    CHAT_RATE,
+    GROUP_BURST,
+    GROUP_RATE,
+    ONE,
+    OVERALL_RATE,
+    Cost,
+    Lane,
+    chat_key,
+    cost_of,
+    is_group,
+    retry_after_seconds,
+)
 
 log = logging.getLogger(__name__)
 
-OVERALL_RATE: Final = 30  # messages per second, Telegram's documented bulk limit
-CHAT_RATE: Final = 1.0  # messages per second per private chat, sustained
-CHAT_BURST: Final = 3.0  # messages a private chat may get at once (a step: reply + edit, + 1)
-GROUP_RATE: Final = 20 / 60  # Telegram: 20 messages per minute in a group
-GROUP_BURST: Final = 3.0
 #: How early a reminder may go against its schedule: absorbs timer lateness (about 1-2 ms),
 #: so the pace does not drift below the rate (the overall window still holds exactly).
 PACE_TOLERANCE: Final = 0.005
 REPLY_RETRIES: Final = 3  # a reply that got 429 is retried after the pause this many times
 MAX_CHATS: Final = 100_000  # chat buckets kept at most (a full bucket is forgotten anyway)
-#: A slow but healthy Telegram round trip: the reminder lane never has more sends in flight
-#: than its rate needs at this round trip (`reminder_in_flight`).
-RTT_ALLOWANCE: Final = 0.25
-UNLIMITED_IN_FLIGHT: Final = 8  # reminder sends in flight when nothing limits the rate
-
-_COUNTED_PREFIXES: Final = (
-    "send",
-    "editMessage",
-    "copyMessage",
-    "forwardMessage",
-    "stopPoll",
-    "stopMessageLiveLocation",
-)
-_NOT_COUNTED: Final = frozenset({"sendChatAction"})
-
-
-class Lane(IntEnum):
-    """Who is sending; a lower value is served first."""
-
-    REPLY = 0
-    REMINDER = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Cost:
-    """What one call takes: messages from the overall budget, and from its chat's."""
-
-    overall: int
-    chat: int
-
-
-FREE: Final = Cost(0, 0)
-ONE: Final = Cost(1, 1)
-
-
-def cost_of(endpoint: str, data: Mapping[str, object]) -> Cost:
-    """The budget one Bot API call takes (see the module docstring for why)."""
-    if endpoint in _NOT_COUNTED or not endpoint.startswith(_COUNTED_PREFIXES):
-        return FREE
-    if endpoint == "sendMediaGroup":
-        media = data.get("media")
-        items = len(media) if isinstance(media, list | tuple) else 1
-        return Cost(max(1, items), 1)
-    return ONE
-
-
-def chat_key(chat_id: object) -> Hashable | None:
-    """A chat's bucket key: its integer id, an @username as is, None without a chat."""
-    if chat_id is None or isinstance(chat_id, bool):
-        return None
-    if isinstance(chat_id, int):
-        return chat_id
-    text = str(chat_id).strip()
-    with contextlib.suppress(ValueError):
-        return int(text)
-    return text or None
-
-
-def _is_group(key: Hashable) -> bool:
-    return not isinstance(key, int) or key < 0
-
-
-def retry_after_seconds(error: RetryAfter) -> float:
-    """The pause Telegram asked for, in seconds (PTB 22 warns when it is read as a number)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    seconds = value.total_seconds() if hasattr(value, "total_seconds") else float(value)
-    return max(0.0, seconds)
-
-
-def reminder_in_flight(rate: float) -> int:
-    """Reminder sends in flight at most: what `rate`/s needs at a round trip of
-    `RTT_ALLOWANCE` (one started per 1/rate s, each lasting one round trip), plus one."""
-    if rate <= 0:
-        return UNLIMITED_IN_FLIGHT
-    return math.ceil(rate * RTT_ALLOWANCE) + 1
 
 
 @dataclass(slots=True)
@@ -399,10 +318,10 @@ class OutgoingLimiter(BaseRateLimiter[RateLimitArgs]):
         return answered[excess - 1] + self.window - now
 
     def _burst(self, key: Hashable) -> float:
-        return self.group_burst if _is_group(key) else self.chat_burst
+        return self.group_burst if is_group(key) else self.chat_burst
 
     def _refill(self, key: Hashable, now: float) -> _Bucket:
-        rate = self.group_rate if _is_group(key) else self.chat_rate
+        rate = self.group_rate if is_group(key) else self.chat_rate
         bucket = self._chats.get(key)
         if bucket is None:
             bucket = _Bucket(self._burst(key), now)
@@ -418,7 +337,7 @@ class OutgoingLimiter(BaseRateLimiter[RateLimitArgs]):
         bucket = self._refill(key, now)
         if bucket.tokens >= cost:
             return 0.0
-        rate = self.group_rate if _is_group(key) else self.chat_rate
+        rate = self.group_rate if is_group(key) else self.chat_rate
         return (cost - bucket.tokens) / rate
 
     def _take(self, lane: Lane, key: Hashable | None, cost: Cost, now: float) -> Permit:
@@ -439,7 +358,7 @@ class OutgoingLimiter(BaseRateLimiter[RateLimitArgs]):
         chats = self._chats
         while chats:
             key, bucket = next(iter(chats.items()))
-            rate = self.group_rate if _is_group(key) else self.chat_rate
+            rate = self.group_rate if is_group(key) else self.chat_rate
             full = bucket.tokens + (now - bucket.updated) * rate >= self._burst(key)
             if not full and len(chats) <= self.max_chats:
                 break
@@ -516,18 +435,9 @@ class _LaneLimiter(BaseRateLimiter[RateLimitArgs]):
 
 
 __all__ = [
-    "CHAT_BURST",
-    "CHAT_RATE",
-    "FREE",
-    "ONE",
-    "OVERALL_RATE",
-    "Cost",
-    "Lane",
+    "PACE_TOLERANCE",
     "LimiterStats",
     "OutgoingLimiter",
     "Permit",
     "RateLimitArgs",
-    "cost_of",
-    "reminder_in_flight",
-    "retry_after_seconds",
 ]

@@ -50,7 +50,8 @@ from bot.domain.models import Dispute, Reminder, UserSettings
 from bot.domain.rules import Rules
 from bot.domain.schedule import PlannedReminder, catch_up, plan_reminders
 from bot.i18n import default_timezone
-from bot.ratelimit import ONE, UNLIMITED_IN_FLIGHT, Lane, OutgoingLimiter
+from bot.limits import ONE, UNLIMITED_IN_FLIGHT, Lane
+from bot.ratelimit import OutgoingLimiter
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)

@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from bot.ratelimit import reminder_in_flight
+from bot.limits import reminder_in_flight
 from bot.storage.db import Database, to_db_time
 from tests import standin
 from tests.processes import BotProcess

@@ -23,7 +23,8 @@ import tests.harness
 from bot import metrics
 from bot.app import build_application
 from bot.flood import ALBUM_ITEMS, BURST, RATE, FloodGuard
-from bot.ratelimit import CHAT_BURST, CHAT_RATE, Lane, OutgoingLimiter
+from bot.limits import CHAT_BURST, CHAT_RATE, Lane
+from bot.ratelimit import OutgoingLimiter
 from tests import standin
 from tests.harness import Harness
 from tests.processes import BotProcess

@@ -22,18 +22,16 @@ from telegram.ext import BaseRateLimiter
 
 from bot.app import build_application
 from bot.config import ConfigError, load_settings
-from bot.ratelimit import (
+from bot.limits import (
     CHAT_BURST,
     FREE,
     ONE,
-    PACE_TOLERANCE,
     Cost,
     Lane,
-    OutgoingLimiter,
-    Permit,
     cost_of,
     reminder_in_flight,
 )
+from bot.ratelimit import PACE_TOLERANCE, OutgoingLimiter, Permit
 from tests.harness import make_settings
 
 

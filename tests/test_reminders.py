@@ -27,7 +27,8 @@ from bot.domain.models import Dispute, Outcome, Reminder, ReminderState, Stage, 
 from bot.domain.rules import DEFAULT_RULES
 from bot.domain.schedule import PlannedReminder
 from bot.handlers.reminders import render, renderer
-from bot.ratelimit import OutgoingLimiter, reminder_in_flight
+from bot.limits import reminder_in_flight
+from bot.ratelimit import OutgoingLimiter
 from bot.reminders import BACKOFF, ReminderService, backoff, plan_for
 from bot.storage.db import Database, to_db_time
 from tests.harness import TEST_TOKEN, FakeClock
