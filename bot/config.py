@@ -130,23 +130,6 @@ def _parse_hours(value: str) -> tuple[int, int]:
     return start, end
 
 
-def _parse_rules(value: str) -> tuple[tuple[str, str], ...]:
-    """`name=value; name=value` (values may hold commas: `protection_reminders=7d,3d,1d`)."""
-    pairs: list[tuple[str, str]] = []
-    for item in value.split(";"):
-        if not item.strip():
-            continue
-        name, sep, raw = item.partition("=")
-        if not sep:
-            raise ConfigError("DISPUTE_RULES", f"expected name=value, got {item.strip()!r}")
-        pairs.append((name.strip(), raw.strip()))
-    try:
-        rules_from_overrides(dict(pairs))
-    except ValueError as error:
-        raise ConfigError("DISPUTE_RULES", str(error)) from None
-    return tuple(pairs)
-
-
 def _parse_rates(get: Callable[[str], str | None]) -> tuple[int, int]:
     """OUTGOING_RATE_LIMIT and REMINDER_RATE_LIMIT: whole messages per second, 0 = no cap."""
     rates = []
@@ -163,6 +146,23 @@ def _parse_rates(get: Callable[[str], str | None]) -> tuple[int, int]:
             "with replies; raise OUTGOING_RATE_LIMIT instead",
         )
     return overall, reminders
+
+
+def _parse_rules(value: str) -> tuple[tuple[str, str], ...]:
+    """`name=value; name=value` (values may hold commas: `protection_reminders=7d,3d,1d`)."""
+    pairs: list[tuple[str, str]] = []
+    for item in value.split(";"):
+        if not item.strip():
+            continue
+        name, sep, raw = item.partition("=")
+        if not sep:
+            raise ConfigError("DISPUTE_RULES", f"expected name=value, got {item.strip()!r}")
+        pairs.append((name.strip(), raw.strip()))
+    try:
+        rules_from_overrides(dict(pairs))
+    except ValueError as error:
+        raise ConfigError("DISPUTE_RULES", str(error)) from None
+    return tuple(pairs)
 
 
 def load_settings(
