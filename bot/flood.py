@@ -7,7 +7,7 @@ and before any flow sees the update:
 - each *action* costs one token: an update, except that the items of one album (a media group,
   at most 10) are one action together, so an album never trips it. A bucket holds at most
   `BURST` tokens and refills at `RATE` per second;
-- it is aligned with the outgoing budget per chat (bot/ratelimit.py: bursts of `CHAT_BURST`
+- it is aligned with the outgoing budget per chat (bot/limits.py: bursts of `CHAT_BURST`
   messages, `CHAT_RATE` a second): `RATE` is that same rate and `BURST` is well above that
   burst, so a buyer who waits for the bot's answer before the next message, however fast
   they are, can never trip it; only updates sent without waiting for answers can. Letting
