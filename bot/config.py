@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -58,8 +58,15 @@ SETTINGS_HELP: tuple[tuple[str, str], ...] = (
     ),
     ("REMINDER_HOURS", "waking hours for reminders, local time, as FROM-TO (default 9-21)"),
     (
+        "OUTGOING_RATE_LIMIT",
+        "messages per second the bot sends at most, replies and reminders together, replies "
+        "first (default 30, Telegram's limit; 0 = unlimited, for a bot whose limit Telegram "
+        "raised); each chat also gets at most about 1 a second",
+    ),
+    (
         "REMINDER_RATE_LIMIT",
-        "reminders sent per second at most (default 30, Telegram's bulk limit; 0 = unlimited)",
+        "optional lower cap for reminders within OUTGOING_RATE_LIMIT, leaving the rest to "
+        "replies (default 0 = none)",
     ),
     (
         "DISPUTE_RULES",
@@ -99,7 +106,8 @@ class Settings:
     database_path: Path = Path(DATABASE_PATH_DEFAULT)
     default_timezone: str | None = None
     reminder_hours: tuple[int, int] = (9, 21)
-    reminder_rate_limit: int = 30
+    outgoing_rate_limit: int = 30  # messages/s overall, 0 = unlimited (bot/ratelimit.py)
+    reminder_rate_limit: int = 0  # extra cap for reminders within it, 0 = none
     # (rule name, value) pairs from DISPUTE_RULES, already validated against the rules table.
     rule_overrides: tuple[tuple[str, str], ...] = ()
     log_level: str = "INFO"
@@ -147,6 +155,24 @@ def _parse_hours(value: str) -> tuple[int, int]:
     if not (0 <= start < end <= 24):
         raise ConfigError("REMINDER_HOURS", "hours must satisfy 0 <= FROM < TO <= 24")
     return start, end
+
+
+def _parse_rates(get: Callable[[str], str | None]) -> tuple[int, int]:
+    """OUTGOING_RATE_LIMIT and REMINDER_RATE_LIMIT: whole messages per second, 0 = no cap."""
+    rates = []
+    for name, default in (("OUTGOING_RATE_LIMIT", "30"), ("REMINDER_RATE_LIMIT", "0")):
+        text = get(name) or default
+        if not text.isdigit() or int(text) > 100_000:
+            raise ConfigError(name, "must be a whole number of messages per second (0 = no cap)")
+        rates.append(int(text))
+    overall, reminders = rates
+    if overall and reminders > overall:
+        raise ConfigError(
+            "REMINDER_RATE_LIMIT",
+            f"{reminders}/s is above OUTGOING_RATE_LIMIT ({overall}/s), which reminders share "
+            "with replies; raise OUTGOING_RATE_LIMIT instead",
+        )
+    return overall, reminders
 
 
 def _parse_rules(value: str) -> tuple[tuple[str, str], ...]:
@@ -234,9 +260,7 @@ def load_settings(
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ConfigError("PORT", "must be a TCP port number")
 
-    rate_text = get("REMINDER_RATE_LIMIT") or "30"
-    if not rate_text.isdigit() or int(rate_text) > 1000:
-        raise ConfigError("REMINDER_RATE_LIMIT", "must be a whole number of messages per second")
+    outgoing_rate, reminder_rate = _parse_rates(get)
 
     return Settings(
         token=token,
@@ -245,7 +269,8 @@ def load_settings(
         database_path=Path(get("DATABASE_PATH") or DATABASE_PATH_DEFAULT),
         default_timezone=tz,
         reminder_hours=_parse_hours(get("REMINDER_HOURS") or "9-21"),
-        reminder_rate_limit=int(rate_text),
+        outgoing_rate_limit=outgoing_rate,
+        reminder_rate_limit=reminder_rate,
         rule_overrides=_parse_rules(get("DISPUTE_RULES") or ""),
         log_level=level,
         log_format=_parse_choice("LOG_FORMAT", get("LOG_FORMAT"), LOG_FORMATS),
