@@ -12,7 +12,9 @@ import pytest
 from telegram.ext import PersistenceInput
 
 from bot.domain.models import Dispute
-from bot.storage import ConversationWrite, Database, SqlitePersistence
+from bot.storage.db import Database
+from bot.storage.persistence import SqlitePersistence
+from bot.storage.repositories import ConversationWrite
 
 
 @pytest.fixture

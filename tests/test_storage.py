@@ -32,21 +32,21 @@ from bot.domain.models import (
     Stage,
     UserSettings,
 )
-from bot.storage import (
-    ConversationWrite,
-    Database,
-    DisputeNotFoundError,
-    DuplicateActiveDisputeError,
-    SchemaTooNewError,
-)
 from bot.storage.db import (
+    Database,
+    SchemaTooNewError,
     dumps_json,
     latest_schema_version,
     load_migrations,
     loads_json,
     to_db_time,
 )
-from bot.storage.repositories import _replace_reminders
+from bot.storage.repositories import (
+    ConversationWrite,
+    DisputeNotFoundError,
+    DuplicateActiveDisputeError,
+)
+from bot.storage.repositories.reminders import replace_reminders as _replace_reminders
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 

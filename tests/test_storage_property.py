@@ -21,12 +21,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from bot.domain.models import Dispute, Money, Stage
-from bot.storage import (
-    ConversationWrite,
-    Database,
-    DuplicateActiveDisputeError,
-    SqlitePersistence,
-)
+from bot.storage.db import Database
+from bot.storage.persistence import SqlitePersistence
+from bot.storage.repositories import ConversationWrite, DuplicateActiveDisputeError
 
 USERS = st.integers(min_value=1, max_value=3)
 ORDERS = st.sampled_from(["1001", "1002"])
