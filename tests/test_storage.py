@@ -166,15 +166,19 @@ async def test_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> Non
 
 
 async def test_pragmas_for_durability_and_integrity(sdb: Database) -> None:
-    async def pragma(name: str) -> Any:
-        row = await sdb.fetchone(f"PRAGMA {name}")
-        assert row is not None
-        return row[0]
+    async def pragmas(conn: Any, *names: str) -> list[Any]:
+        return [next(iter(await conn.execute_fetchall(f"PRAGMA {name}")))[0] for name in names]
 
-    assert await pragma("journal_mode") == "wal"
-    assert await pragma("foreign_keys") == 1
-    assert await pragma("synchronous") == 1  # NORMAL
-    assert await pragma("busy_timeout") == 5000
+    async with sdb.transaction() as writer:
+        got = await pragmas(writer, "journal_mode", "foreign_keys", "synchronous", "busy_timeout")
+    # NORMAL; no busy wait on the writer's thread: the engine waits with its lock released.
+    assert got == ["wal", 1, 1, 0]
+    async with sdb.reading() as reader:
+        assert await pragmas(reader, "journal_mode", "query_only", "busy_timeout") == [
+            "wal",
+            1,
+            5000,
+        ]
 
 
 async def test_closed_database_says_so(tmp_path: Path) -> None:

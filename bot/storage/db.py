@@ -14,6 +14,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot import metrics
 from bot.storage.codecs import (
     conversation_key_json,
     dumps_json,
@@ -57,6 +58,8 @@ class Database(SqliteEngine):
         clock: Callable[[], datetime],
     ) -> None:
         super().__init__(conn, path, clock)
+        # Every transaction, reads included, with the time spent waiting for SQLite.
+        self.on_transaction = metrics.DB_TRANSACTION_SECONDS.observe
         self.users = UserRepo(self)
         self.disputes = DisputeRepo(self)
         self.evidence = EvidenceRepo(self)

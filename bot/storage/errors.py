@@ -6,6 +6,10 @@ importing the rest of the bot. ``str()`` of each is one line that names the file
 
 from __future__ import annotations
 
+import os
+import sqlite3
+from pathlib import Path
+
 __all__ = [
     "DatabaseBusyError",
     "DatabaseInUseError",
@@ -22,6 +26,30 @@ class DatabaseUnavailableError(RuntimeError):
 class DatabaseOpenError(DatabaseUnavailableError):
     """The file cannot be opened or created (missing directory rights, a directory, not a
     database, read-only)."""
+
+    @classmethod
+    def because(cls, path: str | os.PathLike[str], error: BaseException) -> DatabaseOpenError:
+        return cls(_explain(Path(path), error))
+
+
+def _explain(path: Path, error: BaseException) -> str:
+    """What went wrong opening ``path``, as an operator would say it."""
+    parent = path.parent
+    if path.is_dir():
+        return f"{path} is a directory, not a database file"
+    if parent.exists() and not parent.is_dir():
+        return f"cannot open {path}: {parent} is not a directory"
+    if isinstance(error, OSError):
+        where = error.filename or path
+        return f"cannot open {path}: {where}: {error.strerror or error}"
+    text = str(error)
+    if isinstance(error, sqlite3.DatabaseError) and "not a database" in text:
+        return f"{path} is not a SQLite database"
+    if "readonly" in text:
+        return f"{path} is read-only (the bot writes it, its -wal and -shm files and its folder)"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot open {path}: the directory {parent} is not writable"
+    return f"cannot open {path}: {text}"
 
 
 class SchemaTooNewError(DatabaseUnavailableError):

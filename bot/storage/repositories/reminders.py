@@ -152,7 +152,7 @@ class ReminderRepo:
         so a batch costs one round trip instead of one ``claim`` per row, and two dispatchers
         can never claim the same row."""
         t = to_db_time(now)
-        rows = await self._db.fetchall(
+        rows = await self._db.write_fetchall(
             "UPDATE reminders SET state = 'sending', attempts = attempts + 1, updated_at = ?"
             " WHERE id IN (SELECT id FROM reminders WHERE state = 'pending' AND due_at <= ?"
             "  AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
@@ -213,14 +213,15 @@ class ReminderRepo:
 
         One query, read in chunks of ``chunk`` rows: start-up with 100,000 overdue rows is one
         sort inside SQLite, not 100,000 round trips, and never more than a chunk of rows (plus
-        one dispute's) in Python at once. ``visit`` is synchronous on purpose: the database
-        lock is held while scanning, so it must only decide, never touch the database.
+        one dispute's) in Python at once. The scan holds one read-only connection (one snapshot;
+        writes go on meanwhile). ``visit`` is synchronous on purpose: it must only decide,
+        never touch the database.
         """
         t = to_db_time(now)
         seen = 0
         group: list[Reminder] = []
         async with (
-            self._db.connection() as conn,
+            self._db.reading() as conn,
             conn.execute(
                 "SELECT * FROM reminders WHERE state = 'pending' AND due_at <= ?"
                 " ORDER BY dispute_id, due_at, id",

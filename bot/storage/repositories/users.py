@@ -48,22 +48,25 @@ class UserRepo:
         return {int(r["user_id"]): _user(r) for r in rows}
 
     async def ensure(self, user_id: int) -> UserSettings:
-        """The buyer's settings, inserting the defaults on first contact."""
-        async with self._db.connection() as conn:
-            rows = list(
-                await conn.execute_fetchall("SELECT * FROM users WHERE user_id = ?", (user_id,))
+        """The buyer's settings, inserting the defaults on first contact (a read when the
+        buyer is known; a write only the first time)."""
+        row = await self._db.fetchone("SELECT * FROM users WHERE user_id = ?", (user_id,))
+        if row is not None:
+            return _user(row)
+        now = to_db_time(self._db.clock())
+
+        def insert(conn: sqlite3.Connection) -> sqlite3.Row:
+            conn.execute(
+                "INSERT INTO users (user_id, created_at, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (user_id) DO NOTHING",
+                (user_id, now, now),
             )
-            if not rows:
-                now = to_db_time(self._db.clock())
-                await conn.execute(
-                    "INSERT INTO users (user_id, created_at, updated_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT (user_id) DO NOTHING",
-                    (user_id, now, now),
-                )
-                rows = list(
-                    await conn.execute_fetchall("SELECT * FROM users WHERE user_id = ?", (user_id,))
-                )
-        return _user(rows[0])
+            inserted: sqlite3.Row = conn.execute(
+                "SELECT * FROM users WHERE user_id = ?", (user_id,)
+            ).fetchone()
+            return inserted
+
+        return _user(await self._db.run(insert))
 
     async def _upsert(self, user_id: int, column: str, value: object) -> None:
         # ``column`` is one of the literal names below, never user input.
