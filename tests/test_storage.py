@@ -130,7 +130,9 @@ async def test_migrates_an_empty_file_and_packages_its_sql(tmp_path: Path) -> No
         assert await db.schema_version() == latest_schema_version() == len(load_migrations())
         tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master")}
         assert {"users", "disputes", "evidence", "reminders", "events"} <= tables
-        assert {"user_data", "chat_data", "bot_data", "callback_data", "conversations"} <= tables
+        assert "conversations" in tables
+        # PTB's user/chat/bot/callback data are not stored (persistence.STORE; migration 3).
+        assert not {"user_data", "chat_data", "bot_data", "callback_data"} & tables
     finally:
         await db.close()
 
@@ -577,8 +579,6 @@ async def _populate(db: Database, user_id: int) -> None:
     await db.reminders.replace_for_dispute(d.id, user_id, [("k", T0, T0)])
     await db.events.append(Event(d.id, T0, "bot", "reminded"))
     async with db.transaction() as conn:
-        await conn.execute("INSERT INTO user_data VALUES (?, ?)", (user_id, '{"a":1}'))
-        await conn.execute("INSERT INTO chat_data VALUES (?, ?)", (user_id, '{"b":2}'))
         await conn.execute("INSERT INTO conversations VALUES ('other', ?, '1')", (f"[{user_id}]",))
 
 
@@ -627,8 +627,7 @@ async def test_delete_user_data_removes_every_row_of_that_buyer_only(sdb: Databa
     # The check itself sees the buyer everywhere we put them.
     for table in ("users", "disputes", "evidence", "reminders", "events"):
         assert mine[table] > 0, table
-    for table in ("user_data", "chat_data", "conversations"):
-        assert mine[table] > 0, table
+    assert mine["conversations"] > 0
 
     await sdb.delete_user_data(111)
 

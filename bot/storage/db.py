@@ -70,10 +70,10 @@ class Database(SqliteEngine):
         """/deletedata: remove every row about this buyer, from every table, in one
         transaction. Explicit deletes (not only ON DELETE CASCADE) so the result does not
         depend on the foreign_keys pragma. The private chat's id equals the user's id, so
-        chat_data and conversation keys containing the id go too.
+        conversation keys containing the id go too.
 
-        The caller must also drop PTB's in-memory copies (``application.drop_user_data`` /
-        ``drop_chat_data`` and end the conversation), or PTB writes them back later.
+        The caller must also end the buyer's conversations in memory, or PTB writes them
+        back at its next persistence update.
         """
         by_dispute = "dispute_id IN (SELECT id FROM disputes WHERE user_id = ?)"
         async with self.transaction() as conn:
@@ -85,8 +85,6 @@ class Database(SqliteEngine):
             )
             await conn.execute("DELETE FROM disputes WHERE user_id = ?", (user_id,))
             await conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
-            await conn.execute("DELETE FROM user_data WHERE user_id = ?", (user_id,))
-            await conn.execute("DELETE FROM chat_data WHERE chat_id = ?", (user_id,))
             await conn.execute(
                 "DELETE FROM conversations WHERE EXISTS "
                 "(SELECT 1 FROM json_each(conversations.key) AS k WHERE k.value = ?)",
