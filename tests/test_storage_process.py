@@ -10,8 +10,12 @@ the lock is gone.
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import sqlite3
+import sys
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +25,8 @@ import pytest
 from bot.domain.models import Dispute, Stage
 from bot.storage.db import Database
 from tests import standin
-from tests.processes import BotProcess
+from tests.harness import TEST_TOKEN
+from tests.processes import ROOT, BotProcess
 from tests.standin import FakeBotApi, Sent, StandinServer
 
 pytestmark = pytest.mark.slow
@@ -130,3 +135,112 @@ async def test_a_held_write_lock_stalls_no_reader(server: StandinServer, tmp_pat
         if bot.alive:
             await bot.kill9()
     assert "DatabaseBusyError" in bot.log_tail(200_000)  # the error handler logged it
+
+
+# --------------------------------------------------------------------------- refusing to start
+
+
+async def spawn_bot(
+    server: StandinServer, db_path: Path, *, cwd: Path, prefix: Sequence[str] = ()
+) -> tuple[int, str]:
+    """`python -m bot` on `db_path` until it exits by itself: (exit status, stderr)."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")},
+        "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
+        "TELEGRAM_API_BASE_URL": server.base_url,
+        "DATABASE_PATH": str(db_path),
+        "PYTHONPATH": str(ROOT),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        *prefix,
+        sys.executable,
+        "-m",
+        "bot",
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise AssertionError("the bot did not refuse to start: it kept running") from None
+    assert proc.returncode is not None
+    return proc.returncode, err.decode(errors="replace")
+
+
+async def test_a_second_bot_on_the_same_database_refuses_in_one_line(
+    server: StandinServer, tmp_path: Path
+) -> None:
+    api = server.api
+    path = tmp_path / "bot.sqlite3"
+    first = BotProcess(server, path)
+    await first.start()
+    try:
+        get_me = api.counts["getMe"]
+        status, stderr = await spawn_bot(server, path, cwd=tmp_path)
+        assert first.proc is not None
+        assert status == 2
+        assert stderr.splitlines() == [stderr.strip()], stderr  # one line
+        assert stderr.startswith(f"DATABASE_PATH: {path} is in use by another bot process")
+        assert f"(pid {first.proc.pid})" in stderr
+        # It stopped before talking to Telegram at all (no getMe, no 409 Conflict later).
+        assert api.counts["getMe"] == get_me
+        buyer = standin.user(6001, "en")
+        sent, _ = await answer(api, buyer, standin.text_update(buyer, "/help"))
+        assert "/new" in sent.text  # the first bot is unharmed
+        assert await first.terminate() == 0
+    finally:
+        if first.alive:
+            await first.kill9()
+    # The lock dies with its process: the next bot starts (even after a kill -9).
+    await first.start()
+    try:
+        await first.kill9()
+        await first.start()
+        assert await first.terminate() == 0
+    finally:
+        if first.alive:
+            await first.kill9()
+
+
+def _unwritable_directory(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A directory the bot cannot write, and the command prefix to run it with: as root,
+    permissions do not stop a process, so it runs without CAP_DAC_OVERRIDE (setpriv)."""
+    directory = tmp_path / "ro"
+    directory.mkdir()
+    directory.chmod(0o555)
+    if os.geteuid() != 0:
+        return directory, []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: cannot make a directory read-only")
+    return directory, [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
+
+
+@pytest.mark.parametrize("case", ["read_only_directory", "a_directory", "under_a_file", "newer"])
+async def test_a_database_that_cannot_be_used_is_one_line_and_exit_2(
+    server: StandinServer, tmp_path: Path, case: str
+) -> None:
+    prefix: list[str] = []
+    if case == "read_only_directory":
+        directory, prefix = _unwritable_directory(tmp_path)
+        path, expected = directory / "bot.sqlite3", "the bot needs a writable directory"
+    elif case == "a_directory":
+        path, expected = tmp_path / "bot.sqlite3", "is a directory"
+        path.mkdir()
+    elif case == "under_a_file":
+        (tmp_path / "file").write_text("x")
+        path, expected = tmp_path / "file" / "bot.sqlite3", "is not a directory"
+    else:
+        path, expected = tmp_path / "bot.sqlite3", "upgrade the bot or restore a backup"
+        with sqlite3.connect(path) as conn:
+            conn.execute("PRAGMA user_version = 999")
+    status, stderr = await spawn_bot(server, path, cwd=tmp_path, prefix=prefix)
+    assert status == 2, stderr
+    assert stderr.splitlines() == [stderr.strip()], stderr  # one line: no traceback, no noise
+    assert stderr.startswith("DATABASE_PATH: ") and str(path) in stderr and expected in stderr
+    assert server.api.counts["getMe"] == 0  # refused before any connection to Telegram

@@ -40,24 +40,31 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, Final, Self, TypeVar
+from typing import Final, Self, TypeVar
 
 import aiosqlite
 
 from bot.storage.codecs import utc_now
 from bot.storage.errors import DatabaseBusyError, DatabaseOpenError, SchemaTooNewError
 from bot.storage.schema import load_migrations
+from bot.storage.sqlite_ops import (
+    Busy,
+    Params,
+    autocommit,
+    autocommit_rows,
+    begin_or_busy,
+    in_transaction,
+)
 
 log = logging.getLogger(__name__)
 
 __all__ = ["READERS", "WRITE_WAIT", "Params", "SqliteEngine", "StorageStats"]
 
-Params = Sequence[Any] | Mapping[str, Any]
 T = TypeVar("T")
 
 #: Read-only connections (each one aiosqlite thread). Two let a long read (the start-up
@@ -108,19 +115,12 @@ class StorageStats:
             cell[0] = 0
 
 
-class _Busy:
-    """What a write attempt returns instead of raising when SQLite's write lock is taken."""
-
-
-_BUSY: Final = _Busy()
-
-
 class SqliteEngine:
     """The SQLite connections and their statements. Create with ``await cls.open(path)``."""
 
     def __init__(
         self,
-        writer: aiosqlite.Connection,
+        writer: aiosqlite.Connection | None,
         path: Path | None,
         clock: Callable[[], datetime],
     ) -> None:
@@ -176,6 +176,29 @@ class SqliteEngine:
             if isinstance(error, sqlite3.Error):
                 raise DatabaseOpenError.because(path, error) from None
             raise
+        return engine
+
+    @classmethod
+    async def open_readonly(
+        cls, path: str | os.PathLike[str], *, clock: Callable[[], datetime] = utc_now
+    ) -> Self:
+        """One read-only connection to an existing database, for tools that run beside the
+        bot (``dispute-helper stats``): no writer, no migration, nothing changed. Raises
+        DatabaseOpenError if there is no database at ``path``, SchemaTooNewError if its
+        schema is newer than this code's."""
+        file_path = Path(path)
+        if not await asyncio.to_thread(file_path.is_file):
+            raise DatabaseOpenError(f"there is no database at {file_path}")
+        engine = cls(None, file_path, clock)
+        try:
+            engine._add_reader(await engine._open_reader())
+            version, latest = await engine.schema_version(), len(load_migrations())
+        except sqlite3.Error as error:
+            await engine.close()
+            raise DatabaseOpenError.because(path, error) from None
+        if version > latest:
+            await engine.close()
+            raise SchemaTooNewError.found(file_path, version, latest)
         return engine
 
     async def _prepare_writer(self, file_path: Path | None) -> None:
@@ -235,8 +258,10 @@ class SqliteEngine:
                 await writer.close()
 
     def _require_writer(self) -> aiosqlite.Connection:
-        if self._closed or self._writer is None:
+        if self._closed:
             raise RuntimeError("the Database is closed")
+        if self._writer is None:
+            raise RuntimeError("this Database was opened read-only")
         return self._writer
 
     def _observe(self, started: float) -> None:
@@ -249,10 +274,7 @@ class SqliteEngine:
         latest = len(migrations)
         current = await self._user_version(conn)
         if current > latest:
-            raise SchemaTooNewError(
-                f"database {self.path or ':memory:'} has schema version {current}, but this "
-                f"code only knows versions up to {latest}; upgrade the bot or restore a backup"
-            )
+            raise SchemaTooNewError.found(self.path or ":memory:", current, latest)
         for migration in migrations[current:]:
             await conn.execute("BEGIN IMMEDIATE")
             try:
@@ -310,17 +332,17 @@ class SqliteEngine:
 
     # ----------------------------------------------------------------- writes
 
-    async def _write(self, attempt: Callable[[sqlite3.Connection], T | _Busy]) -> T:
+    async def _write(self, attempt: Callable[[sqlite3.Connection], T | Busy]) -> T:
         """Run ``attempt`` on the writer's thread, retried (``_until_locked``) while it finds
         SQLite's write lock taken by another process."""
         started = time.perf_counter()
 
-        async def once() -> T | _Busy:
+        async def once() -> T | Busy:
             async with self._lock:
                 conn = self._require_writer()
                 # aiosqlite queues every call it makes as `_execute(function)` on its thread;
                 # this queues ours the same way (aiosqlite has no public call for that).
-                result: T | _Busy = await conn._execute(  # type: ignore[no-untyped-call]
+                result: T | Busy = await conn._execute(  # type: ignore[no-untyped-call]
                     attempt, conn._conn
                 )
                 return result
@@ -330,12 +352,12 @@ class SqliteEngine:
         finally:
             self._observe(started)
 
-    async def _until_locked(self, attempt: Callable[[], Awaitable[T | _Busy]]) -> T:
-        """``attempt()`` until it is not _BUSY, pausing between tries with ``_lock`` free, so
+    async def _until_locked(self, attempt: Callable[[], Awaitable[T | Busy]]) -> T:
+        """``attempt()`` until it is not BUSY, pausing between tries with ``_lock`` free, so
         other writes try too and reads never wait; DatabaseBusyError after ``write_wait``."""
         deadline = time.monotonic() + self.write_wait
         pause = _FIRST_PAUSE
-        while isinstance(result := await attempt(), _Busy):
+        while isinstance(result := await attempt(), Busy):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise DatabaseBusyError(
@@ -356,17 +378,17 @@ class SqliteEngine:
         Cancelling the caller does not cut the transaction in half: once queued it commits or
         rolls back as a whole, like a statement.
         """
-        result = await self._write(partial(_in_transaction, work=work))
+        result = await self._write(partial(in_transaction, work=work))
         self.stats.transactions += 1
         return result
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One autocommitted write statement; returns the number of rows changed."""
-        return await self._write(partial(_autocommit, sql=sql, params=params))
+        return await self._write(partial(autocommit, sql=sql, params=params))
 
     async def write_fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """One autocommitted write statement with RETURNING; returns its rows."""
-        return await self._write(partial(_autocommit_rows, sql=sql, params=params))
+        return await self._write(partial(autocommit_rows, sql=sql, params=params))
 
     async def executemany(self, sql: str, params: Iterable[Params]) -> None:
         """Many rows of one statement in one transaction (used for bulk loads and benches)."""
@@ -404,20 +426,20 @@ class SqliteEngine:
         """BEGIN IMMEDIATE on the writer and return it with ``_lock`` HELD (the caller
         releases it), retried like ``_write`` while another process holds SQLite's lock."""
 
-        async def attempt() -> aiosqlite.Connection | _Busy:
+        async def attempt() -> aiosqlite.Connection | Busy:
             await self._lock.acquire()
             conn = None
             try:
                 conn = self._require_writer()
                 began = await conn._execute(  # type: ignore[no-untyped-call]
-                    _begin_or_busy, conn._conn
+                    begin_or_busy, conn._conn
                 )
             except BaseException:
                 if conn is not None:  # cancelled while BEGIN was queued: it still runs
                     await _rollback_quietly(conn)
                 self._lock.release()
                 raise
-            if isinstance(began, _Busy):
+            if isinstance(began, Busy):
                 self._lock.release()
                 return began
             return conn
@@ -425,7 +447,7 @@ class SqliteEngine:
         return await self._until_locked(attempt)
 
 
-# --------------------------------------------------------------------------- on the thread
+# --------------------------------------------------------------------------- connecting
 
 
 def _make_parent(path: Path) -> None:
@@ -454,54 +476,6 @@ async def _connect(path: str | os.PathLike[str]) -> aiosqlite.Connection:
         await conn.close()
         raise
     return conn
-
-
-def _is_busy(error: sqlite3.Error) -> bool:
-    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_BUSY
-
-
-def _begin_or_busy(conn: sqlite3.Connection) -> bool | _Busy:
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as error:
-        if _is_busy(error):
-            return _BUSY
-        raise
-    return True
-
-
-def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T | _Busy:
-    """`SqliteEngine.run`'s body, on the writer's thread."""
-    if _begin_or_busy(conn) is _BUSY:
-        return _BUSY
-    try:
-        result = work(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        with suppress(sqlite3.OperationalError):  # COMMIT may have failed half-way
-            conn.execute("ROLLBACK")
-        raise
-    return result
-
-
-def _autocommit(conn: sqlite3.Connection, sql: str, params: Params) -> int | _Busy:
-    try:
-        cursor = conn.execute(sql, params)
-    except sqlite3.OperationalError as error:
-        if _is_busy(error):  # an autocommitted statement that could not lock wrote nothing
-            return _BUSY
-        raise
-    return int(cursor.rowcount)
-
-
-def _autocommit_rows(conn: sqlite3.Connection, sql: str, params: Params) -> list[Any] | _Busy:
-    try:
-        # RETURNING: every change happens at the first step, before any row comes back.
-        return conn.execute(sql, params).fetchall()
-    except sqlite3.OperationalError as error:
-        if _is_busy(error):
-            return _BUSY
-        raise
 
 
 async def _rollback_quietly(conn: aiosqlite.Connection) -> None:

@@ -55,6 +55,13 @@ def _explain(path: Path, error: BaseException) -> str:
 class SchemaTooNewError(DatabaseUnavailableError):
     """The database was written by a newer version of the bot; refusing to touch it."""
 
+    @classmethod
+    def found(cls, path: object, version: int, latest: int) -> SchemaTooNewError:
+        return cls(
+            f"database {path} has schema version {version}, but this code only knows "
+            f"versions up to {latest}; upgrade the bot or restore a backup"
+        )
+
 
 class DatabaseInUseError(DatabaseUnavailableError):
     """Another bot process already runs on this database file."""
