@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.context import BotContext, DisputeApplication, Services, load_buyer, utc_now
 from bot.domain.rules import rules_from_overrides
 from bot.flood import FloodGuard
-from bot.handlers import common, lifecycle, settings, status, wizard
+from bot.handlers import admin, common, lifecycle, settings, status, wizard
 from bot.handlers import reminders as reminders_handlers
 from bot.http import AiohttpRequest
 from bot.reminders import ReminderService
@@ -157,7 +157,11 @@ def _reminder_bot(
 def _register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(TypeHandler(Update, load_buyer), group=GROUP_LOAD)
     application.add_handler(CallbackQueryHandler(common.reject_empty_callback), group=GROUP_GUARD)
-    wizard.register(application, GROUP_MAIN)  # first: a buyer mid-wizard is answered by it
+    assert isinstance(application, DisputeApplication)
+    # /stats for ADMIN_IDS only (anyone else: unknown command), before the wizard so that an
+    # operator mid-dispute still gets it.
+    admin.register(application, GROUP_MAIN, application.services.settings.admin_ids)
+    wizard.register(application, GROUP_MAIN)  # a buyer mid-wizard is answered by it
     common.register(application, GROUP_MAIN)
     settings.register(application, GROUP_MAIN)
     status.register(application, GROUP_MAIN)
