@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -36,12 +36,13 @@ def utc_now() -> datetime:
 BUYER_CACHE_SIZE: Final = 10_000
 
 
-class BuyerCache:
+class BuyerCache(MutableMapping[int, UserSettings]):
     """The settings of the most recently active buyers, at most ``capacity`` of them.
 
     Write-through: handlers write the database first, then the cache. A buyer pushed out is
     read from the database at their next update (one indexed lookup), so memory stays flat
     in the number of buyers (issue 15 §6) instead of growing by one entry per buyer ever seen.
+    A mapping like the dict it replaces: reading or writing a buyer makes them the most recent.
     """
 
     def __init__(self, capacity: int = BUYER_CACHE_SIZE) -> None:
@@ -50,10 +51,9 @@ class BuyerCache:
         self.capacity = capacity
         self._entries: OrderedDict[int, UserSettings] = OrderedDict()
 
-    def get(self, user_id: int) -> UserSettings | None:
-        buyer = self._entries.get(user_id)
-        if buyer is not None:
-            self._entries.move_to_end(user_id)
+    def __getitem__(self, user_id: int) -> UserSettings:
+        buyer = self._entries[user_id]
+        self._entries.move_to_end(user_id)
         return buyer
 
     def __setitem__(self, user_id: int, buyer: UserSettings) -> None:
@@ -62,11 +62,14 @@ class BuyerCache:
         while len(self._entries) > self.capacity:
             self._entries.popitem(last=False)
 
-    def pop(self, user_id: int, default: UserSettings | None = None) -> UserSettings | None:
-        return self._entries.pop(user_id, default)
+    def __delitem__(self, user_id: int) -> None:
+        del self._entries[user_id]
 
-    def __contains__(self, user_id: object) -> bool:
+    def __contains__(self, user_id: object) -> bool:  # a membership test is not a use
         return user_id in self._entries
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._entries)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -91,7 +91,8 @@ def test_buyer_cache_evicts_the_least_recently_used() -> None:
     cache[4] = UserSettings(user_id=4)
     assert 2 not in cache and {1, 3, 4} == {n for n in (1, 2, 3, 4) if n in cache}
     cache[3] = UserSettings(user_id=3, language="ru")  # an update refreshes, never grows
-    assert len(cache) == 3 and cache.pop(3) is not None and cache.pop(3) is None
+    assert len(cache) == 3 and cache.pop(3) is not None and cache.pop(3, None) is None
+    assert list(cache) == [1, 4] and cache[1] is not None and list(cache) == [4, 1]
     with pytest.raises(ValueError, match="at least 1"):
         BuyerCache(capacity=0)
 
