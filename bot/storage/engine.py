@@ -310,21 +310,31 @@ class SqliteEngine:
             async with self._lock:
                 yield self._require_writer()
             return
-        if self._closed:
-            raise RuntimeError("the Database is closed")
-        conn = await self._idle.get()
+        conn = await self._checkout()
         try:
             yield conn
         finally:
             self._idle.put_nowait(conn)
 
+    async def _checkout(self) -> aiosqlite.Connection:
+        if self._closed:
+            raise RuntimeError("the Database is closed")
+        return await self._idle.get()
+
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """One read-only statement's rows (a SELECT or a reading PRAGMA)."""
         started = time.perf_counter()
-        async with self.reading() as conn:
-            rows = list(await conn.execute_fetchall(sql, params))
+        if not self._readers:
+            async with self.reading() as writer:
+                rows = await writer.execute_fetchall(sql, params)
+        else:  # reading() inlined: this is every point lookup's path
+            conn = await self._checkout()
+            try:
+                rows = await conn.execute_fetchall(sql, params)
+            finally:
+                self._idle.put_nowait(conn)
         self._observe(started)
-        return rows
+        return list(rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         rows = await self.fetchall(sql, params)
@@ -336,28 +346,32 @@ class SqliteEngine:
         """Run ``attempt`` on the writer's thread, retried (``_until_locked``) while it finds
         SQLite's write lock taken by another process."""
         started = time.perf_counter()
-
-        async def once() -> T | Busy:
-            async with self._lock:
-                conn = self._require_writer()
-                # aiosqlite queues every call it makes as `_execute(function)` on its thread;
-                # this queues ours the same way (aiosqlite has no public call for that).
-                result: T | Busy = await conn._execute(  # type: ignore[no-untyped-call]
-                    attempt, conn._conn
-                )
-                return result
-
+        once = partial(self._write_once, attempt)
         try:
-            return await self._until_locked(once)
+            first = await once()
+            return first if not isinstance(first, Busy) else await self._until_locked(once, first)
         finally:
             self._observe(started)
 
-    async def _until_locked(self, attempt: Callable[[], Awaitable[T | Busy]]) -> T:
-        """``attempt()`` until it is not BUSY, pausing between tries with ``_lock`` free, so
-        other writes try too and reads never wait; DatabaseBusyError after ``write_wait``."""
+    async def _write_once(self, attempt: Callable[[sqlite3.Connection], T | Busy]) -> T | Busy:
+        async with self._lock:
+            conn = self._require_writer()
+            # aiosqlite queues every call it makes as `_execute(function)` on its thread; this
+            # queues ours the same way (aiosqlite has no public call for that).
+            result: T | Busy = await conn._execute(  # type: ignore[no-untyped-call]
+                attempt, conn._conn
+            )
+            return result
+
+    async def _until_locked(
+        self, attempt: Callable[[], Awaitable[T | Busy]], result: T | Busy
+    ) -> T:
+        """After a BUSY ``result``: ``attempt()`` again until it is not BUSY, pausing between
+        tries with ``_lock`` free, so other writes try too and reads never wait;
+        DatabaseBusyError after ``write_wait``."""
         deadline = time.monotonic() + self.write_wait
         pause = _FIRST_PAUSE
-        while isinstance(result := await attempt(), Busy):
+        while isinstance(result, Busy):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise DatabaseBusyError(
@@ -366,6 +380,7 @@ class SqliteEngine:
                 )
             await asyncio.sleep(min(pause, left))
             pause = min(pause * 2, _MAX_PAUSE)
+            result = await attempt()
         return result
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -444,7 +459,8 @@ class SqliteEngine:
                 return began
             return conn
 
-        return await self._until_locked(attempt)
+        first = await attempt()
+        return first if not isinstance(first, Busy) else await self._until_locked(attempt, first)
 
 
 # --------------------------------------------------------------------------- connecting
