@@ -170,6 +170,9 @@ def make_backup(source: Path, target: Path) -> BackupReport:
 
 
 def _copy(source: Path, partial: Path) -> None:
+    # The copy holds every buyer's data: readable by its owner only (SQLite would create it
+    # with the umask's mode, usually world-readable).
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     src = sqlite3.connect(source, timeout=10)
     try:
         src.execute("PRAGMA query_only = ON")

@@ -188,6 +188,7 @@ async def test_backup_of_a_database_being_written_is_consistent(tmp_path: Path) 
     assert (status, err) == (0, ""), err
     assert out.startswith(f"backup: wrote {target} (") and "integrity ok" in out
     assert sorted(p.name for p in target.parent.iterdir()) == ["copy.sqlite3"]  # one file
+    assert target.stat().st_mode & 0o777 == 0o600  # buyers' data: the owner's eyes only
     with sqlite3.connect(target) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
