@@ -144,7 +144,7 @@ class BackupReport:
     def describe(self) -> str:
         return (
             f"backup: wrote {self.path} ({_size(self.size)}): integrity ok, schema version "
-            f"{self.schema_version}, {self.buyers} buyers, {self.cases} cases"
+            f"{self.schema_version}, {self.buyers:,} buyers, {self.cases:,} cases"
         )
 
 

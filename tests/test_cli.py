@@ -195,7 +195,7 @@ async def test_backup_of_a_database_being_written_is_consistent(tmp_path: Path) 
         (buyers,) = conn.execute("SELECT COUNT(*) FROM users").fetchone()
         (cases,) = conn.execute("SELECT COUNT(*) FROM disputes").fetchone()
     assert buyers == cases and 200 <= buyers <= at_copy_end
-    assert f"{buyers} buyers, {cases} cases" in out
+    assert f"{buyers:,} buyers, {cases:,} cases" in out
     # The copy is a database the bot opens as it is (restore = put it in DATABASE_PATH).
     restored = await Database.open(target)
     try:
