@@ -25,7 +25,7 @@ from bot.config import Settings
 from bot.context import BotContext, DisputeApplication, Services, load_buyer, utc_now
 from bot.domain.rules import rules_from_overrides
 from bot.flood import FloodGuard
-from bot.handlers import common, inbound, lifecycle, private, settings, status, wizard
+from bot.handlers import admin, common, inbound, lifecycle, private, settings, status, wizard
 from bot.handlers import reminders as reminders_handlers
 from bot.http import make_request
 from bot.limits import reminder_in_flight
@@ -159,7 +159,11 @@ def _register_handlers(application: DisputeApplication) -> None:
         TypeHandler(Update, private.PrivateOnly(stay_in=stay_in)), group=GROUP_PRIVATE
     )
     application.add_handler(CallbackQueryHandler(common.reject_empty_callback), group=GROUP_GUARD)
-    wizard.register(application, GROUP_MAIN)  # first: a buyer mid-wizard is answered by it
+    assert isinstance(application, DisputeApplication)
+    # /stats for ADMIN_IDS only (anyone else: unknown command), before the wizard so that an
+    # operator mid-dispute still gets it.
+    admin.register(application, GROUP_MAIN, application.services.settings.admin_ids)
+    wizard.register(application, GROUP_MAIN)  # a buyer mid-wizard is answered by it
     common.register(application, GROUP_MAIN)
     settings.register(application, GROUP_MAIN)
     status.register(application, GROUP_MAIN)

@@ -87,6 +87,10 @@ SETTINGS_HELP: tuple[tuple[str, str], ...] = (
     ("WEBHOOK_URL", "public HTTPS URL; when set the bot runs a webhook instead of polling"),
     ("PORT", "port the webhook server listens on (default 8443)"),
     ("WEBHOOK_SECRET", "secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token"),
+    (
+        "ADMIN_IDS",
+        "comma-separated Telegram user ids of operators, who get /stats in the bot (default: none)",
+    ),
 )
 
 
@@ -118,6 +122,7 @@ class Settings:
     webhook_url: str | None = None
     port: int = 8443
     webhook_secret: str | None = None
+    admin_ids: frozenset[int] = frozenset()
 
     def __repr__(self) -> str:  # never print the token, even by accident in a debugger or log
         return f"Settings(database_path={str(self.database_path)!r}, api_base_url=...)"
@@ -192,6 +197,22 @@ def _parse_rules(value: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def _parse_admin_ids(value: str) -> frozenset[int]:
+    """`123, 456`: Telegram user ids (positive whole numbers), commas between."""
+    ids: set[int] = set()
+    for item in value.split(","):
+        text = item.strip()
+        if not text:
+            continue
+        if not text.isdigit() or not 0 < int(text) < 2**53:
+            raise ConfigError(
+                "ADMIN_IDS",
+                f"expected comma-separated Telegram user ids such as 12345, got {text!r}",
+            )
+        ids.add(int(text))
+    return frozenset(ids)
+
+
 def _parse_token(value: str | None) -> str:
     if value is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN", "is not set; get a token from @BotFather")
@@ -225,6 +246,14 @@ def _environment(environ: Mapping[str, str] | None, dotenv: Path | None) -> dict
         env.update(read_dotenv(dotenv))
     env.update(os.environ if environ is None else environ)
     return env
+
+
+def load_database_path(
+    environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")
+) -> Path:
+    """DATABASE_PATH alone, for the operator commands (they need no token)."""
+    value = _environment(environ, dotenv).get("DATABASE_PATH", "").strip()
+    return Path(value or DATABASE_PATH_DEFAULT)
 
 
 def load_settings(
@@ -279,4 +308,5 @@ def load_settings(
         webhook_url=get("WEBHOOK_URL"),
         port=int(port_text),
         webhook_secret=get("WEBHOOK_SECRET"),
+        admin_ids=_parse_admin_ids(get("ADMIN_IDS") or ""),
     )
