@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.standin import FakeBotApi, Sent, StandinServer
+from bot.limits import cost_of
+from tests.standin import FakeBotApi, Sent, StandinServer, busiest_second
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -55,6 +56,13 @@ class BenchApi(FakeBotApi):
         self.replies: dict[int, asyncio.Queue[Sent]] = defaultdict(asyncio.Queue)
         self.pushed_at: dict[int, float] = {}
         self.sent_count = 0
+        # When each message (what counts against Telegram's ~30/s: bot/ratelimit.py's
+        # cost_of) reached the stand-in, before its delay: what Telegram would count.
+        self.arrivals: list[float] = []
+
+    def busiest_second(self, since: float = 0.0) -> int:
+        """The most messages that arrived in any one second (sliding), from `since` on."""
+        return busiest_second([t for t in self.arrivals if t >= since])
 
     def push(self, update: dict[str, Any]) -> float:
         """Queue an update for getUpdates; returns the monotonic instant it became available."""
@@ -69,6 +77,9 @@ class BenchApi(FakeBotApi):
         self._sent_event.set()
 
     async def call(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        overall = cost_of(method, params).overall
+        if overall:
+            self.arrivals.extend([time.monotonic()] * overall)
         try:
             return await super().call(method, params)
         finally:
@@ -175,6 +186,12 @@ class BotProcess:
 
     def cpu(self) -> float:
         return proc_cpu_seconds(self.pid)
+
+    async def kill9(self) -> None:
+        """SIGKILL: no shutdown, no flush; only what was committed survives."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        await self.proc.wait()
 
     def rss_mb(self) -> float:
         return proc_rss_mb(self.pid)

@@ -1,9 +1,9 @@
 """`python -m bot` with benchmark-only changes to how the Application is built.
 
 BENCH_BUILD_KWARGS (JSON object) is passed to `bot.app.build_application` as keyword
-arguments, e.g. `{"rate_limit": false}` to run without PTB's AIORateLimiter (the bot has no
-setting for that; in the current tree `rate_limit=False` also drops the inbound flood guard),
-or `{"concurrency": 32}` where the bot's build_application accepts it. Unknown keywords fail
+arguments, e.g. `{"rate_limit": false}` to run without the outgoing budget and the inbound
+flood guard (bot/ratelimit.py, bot/flood.py; the bot has no setting that turns off both, as
+OUTGOING_RATE_LIMIT=0 leaves the per-chat limit), or `{"concurrency": 32}`. Unknown keywords fail
 loudly instead of being ignored. Everything else is exactly `python -m bot`.
 """
 

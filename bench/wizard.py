@@ -30,6 +30,13 @@ of updates still waiting at the cut count as their age then (percentiles marked 
     .venv/bin/python -m bench.wizard --limit 0       # every buyer finishes (long at 80 ms)
     .venv/bin/python -m bench.wizard --buyers 200 --delays 80 --bots ours,ours-nolimit
     .venv/bin/python -m bench.wizard --bots ours --bot-kwargs '{"concurrency": 32}'
+    .venv/bin/python -m bench.wizard --buyers '' --open-rate 0 --bots ours --flood 500
+
+Flood (--flood N): --flood-buyers buyers walk the wizard, each thinking --think s after a reply,
+for two windows of --flood-window s; at the start of the second a flooder sends N messages at
+once. Reported: the others' latency p50/p99 without and with the flood (and with it, split
+into the first second, when their updates sit behind the flood in the update queue, and the
+rest), what the flooder got, and the busiest second of all messages together.
 """
 
 from __future__ import annotations
@@ -127,9 +134,10 @@ class Variant:
 
 
 VARIANTS = {
-    # The bot exactly as production runs it (python -m bot: AIORateLimiter on).
+    # The bot exactly as production runs it (python -m bot: the outgoing budget, 30/s overall
+    # and about 1/s per chat, and the inbound flood guard).
     "ours": Variant("bot", wizard_script),
-    # The same without PTB's AIORateLimiter (bench/launch.py), to see the bot's own ceiling.
+    # The same without either (bench/launch.py): the bot's own ceiling, i.e. its headroom.
     "ours-nolimit": Variant("bench.launch", wizard_script, {"rate_limit": False}),
     "baseline": Variant("bench.baseline_bot", baseline_script),
 }
@@ -352,6 +360,7 @@ class Result:
     offered_per_s: float | None = None
     raw_p99_ms: float | None = None
     warmup_updates: int | None = None
+    busiest_second: int = 0  # most messages that reached the stand-in in one second
 
 
 def summarise(
@@ -432,6 +441,7 @@ async def one_run(
                 completed = not samples.censored
             cpu, harness_cpu = proc.cpu() - cpu0, time.process_time() - h0
             calls = api_calls(api) - calls0
+            busiest = api.busiest_second(since=samples.first_push)
         finally:
             await proc.stop(within=60 if args.profile else 3)
             api.close()
@@ -441,11 +451,172 @@ async def one_run(
         mode, bot_name, delay, k, samples, completed, cpu, harness_cpu, ready, buyers
     )
     result.api_calls_per_update = calls / result.updates if result.updates else math.nan
+    result.busiest_second = busiest
     if open_rate is not None:
         result.offered_per_s = open_rate
         result.raw_p99_ms = percentile(samples.raw, 99) * 1000
         result.warmup_updates = warm
     return result
+
+
+@dataclass
+class FloodResult:
+    """Buyers walking the wizard, first without and then with a buyer flooding the bot."""
+
+    bot: str
+    delay_ms: int
+    buyers: int
+    think_s: float
+    flood: int
+    window_s: float
+    quiet_updates: int
+    quiet_p50_ms: float
+    quiet_p99_ms: float
+    flood_updates: int
+    flood_p50_ms: float
+    flood_p99_ms: float
+    behind_p50_ms: float  # updates pushed in the first second of the flood
+    behind_p99_ms: float
+    later_p50_ms: float  # updates pushed later in the flood window
+    later_p99_ms: float
+    flooder_replies: int
+    flooder_notices: int
+    flooder_last_reply_s: float
+    busiest_second: int
+    errors: list[str]
+
+
+SLOW_DOWN = "Slow down a little"
+
+
+async def flood_run(bot_name: str, args: argparse.Namespace, workroot: Path) -> FloodResult:
+    """`--flood-buyers` buyers walk the wizard (cycling disputes), each waiting for the reply
+    and then `--think` s before the next step, for two windows of `--flood-window` s; at the
+    start of the second one a flooder pushes `--flood` messages at once. Latency from push to
+    the reply, for updates pushed in each window."""
+    delay = args.flood_delay / 1000
+    api = BenchApi(delay=delay)
+    variant = VARIANTS[bot_name]
+    rng = random.Random(5)
+    samples = Samples()
+    pairs: list[tuple[float, float]] = []  # (pushed, latency)
+    flooder = standin.user(99_000, "en")
+    async with StandinServer(api) as server:
+        workdir = workroot / f"flood-{bot_name}-{next(_RUNS)}"
+        env = (
+            {"BENCH_BUILD_KWARGS": json.dumps(variant.build_kwargs)} if variant.build_kwargs else {}
+        )
+        module = "bench.launch" if variant.build_kwargs else variant.module
+        proc = BotProcess(server, workdir, module=module, env=env)
+        await proc.start()
+        try:
+            await asyncio.sleep(0.2)
+            buyers = [Buyer(api, 100_000 + i, variant.script) for i in range(args.flood_buyers)]
+            start = time.monotonic()
+            flood_at = start + args.flood_window
+            end = flood_at + args.flood_window
+
+            async def walk(buyer: Buyer) -> None:
+                await asyncio.sleep(rng.uniform(0, args.think))
+                for step in buyer.steps(cycle=True):
+                    if time.monotonic() >= end:
+                        return
+                    answered = await exchange(api, buyer, step, samples, {})
+                    if answered is None:
+                        return
+                    pushed, sent = answered
+                    pairs.append((pushed, sent.at - pushed))
+                    await asyncio.sleep(args.think)
+
+            async def flood() -> None:
+                await asyncio.sleep(max(0.0, flood_at - time.monotonic()))
+                for i in range(args.flood):
+                    api.push(standin.text_update(flooder, f"spam {i}"))
+
+            tasks = [asyncio.create_task(walk(b)) for b in buyers]
+            tasks.append(asyncio.create_task(flood()))
+            done, pending = await asyncio.wait(tasks, timeout=end - start + 30)
+            for task in pending:
+                task.cancel()
+            samples.errors += [repr(t.exception()) for t in done if t.exception() is not None]
+            await asyncio.sleep(3.0)  # the flood's dropped updates are handled
+            busiest = api.busiest_second(since=start)
+        finally:
+            await proc.stop(within=5)
+            api.close()
+            await asyncio.sleep(0.1 + 2 * delay)
+    to_flooder: list[Sent] = []
+    queue = api.replies[flooder["id"]]
+    while not queue.empty():
+        to_flooder.append(queue.get_nowait())
+
+    def window(lo: float, hi: float) -> list[float]:
+        return [lat for pushed, lat in pairs if lo <= pushed < hi]
+
+    quiet, loud = window(start, flood_at), window(flood_at, end)
+    behind, later = window(flood_at, flood_at + 1.0), window(flood_at + 1.0, end)
+    return FloodResult(
+        bot=bot_name,
+        delay_ms=args.flood_delay,
+        buyers=args.flood_buyers,
+        think_s=args.think,
+        flood=args.flood,
+        window_s=args.flood_window,
+        quiet_updates=len(quiet),
+        quiet_p50_ms=percentile(quiet, 50) * 1000,
+        quiet_p99_ms=percentile(quiet, 99) * 1000,
+        flood_updates=len(loud),
+        flood_p50_ms=percentile(loud, 50) * 1000,
+        flood_p99_ms=percentile(loud, 99) * 1000,
+        behind_p50_ms=percentile(behind, 50) * 1000,
+        behind_p99_ms=percentile(behind, 99) * 1000,
+        later_p50_ms=percentile(later, 50) * 1000,
+        later_p99_ms=percentile(later, 99) * 1000,
+        flooder_replies=len(to_flooder),
+        flooder_notices=sum(SLOW_DOWN in s.text for s in to_flooder),
+        flooder_last_reply_s=max((s.at for s in to_flooder), default=flood_at) - flood_at,
+        busiest_second=busiest,
+        errors=(samples.errors + [m for b in buyers for m in b.mismatches])[:10],
+    )
+
+
+def print_flood(results: list[FloodResult]) -> str:
+    rows = [
+        [
+            r.bot,
+            r.delay_ms,
+            r.buyers,
+            fmt(r.think_s, 1),
+            r.flood,
+            f"{r.quiet_updates} / {r.flood_updates}",
+            f"{fmt(r.quiet_p50_ms, 0)} / {fmt(r.quiet_p99_ms, 0)}",
+            f"{fmt(r.flood_p50_ms, 0)} / {fmt(r.flood_p99_ms, 0)}",
+            f"{fmt(r.behind_p50_ms, 0)} / {fmt(r.behind_p99_ms, 0)}",
+            f"{fmt(r.later_p50_ms, 0)} / {fmt(r.later_p99_ms, 0)}",
+            f"{r.flooder_replies} ({r.flooder_notices} notice)",
+            fmt(r.flooder_last_reply_s, 1),
+            r.busiest_second,
+            len(r.errors),
+        ]
+        for r in results
+    ]
+    headers = [
+        "bot",
+        "delay ms",
+        "buyers",
+        "think s",
+        "flood",
+        "updates without / with",
+        "p50/p99 ms without",
+        "p50/p99 ms with",
+        "… first second",
+        "… after it",
+        "replies to flooder",
+        "last reply s",
+        "busiest 1 s",
+        "errors",
+    ]
+    return table(headers, rows)
 
 
 def api_calls(api: BenchApi) -> int:
@@ -469,6 +640,7 @@ def print_closed(results: list[Result]) -> str:
                 fmt(r.api_calls_per_update, 2),
                 fmt(r.harness_cpu_ms_per_update, 2),
                 fmt(r.ready_s, 2),
+                r.busiest_second,
                 len(r.errors),
             ]
         )
@@ -485,6 +657,7 @@ def print_closed(results: list[Result]) -> str:
         "API calls/upd",
         "harness CPU ms/upd",
         "ready s",
+        "busiest 1 s",
         "errors",
     ]
     return table(headers, rows)
@@ -542,6 +715,7 @@ def print_open(results: list[Result]) -> str:
             fmt_ms((r.p99_ms / 1000, r.p99_lower_bound)),
             fmt(r.raw_p99_ms, 0),
             fmt(r.cpu_ms_per_update, 2),
+            r.busiest_second,
             len(r.errors),
         ]
         for r in results
@@ -558,6 +732,7 @@ def print_open(results: list[Result]) -> str:
         "p99 ms (from due)",
         "p99 ms (from push)",
         "bot CPU ms/upd",
+        "busiest 1 s",
         "errors",
     ]
     return table(headers, rows)
@@ -607,6 +782,18 @@ def parse_args() -> argparse.Namespace:
         "--warmup-seconds", type=float, default=15.0, help="open loop: most time for the warm-up"
     )
     p.add_argument("--grace", type=float, default=5.0, help="open loop: wait for stragglers (s)")
+    p.add_argument(
+        "--flood",
+        type=int,
+        default=0,
+        help="flood scenario: a buyer sends this many messages at once (0: skip; try 500)",
+    )
+    p.add_argument("--flood-buyers", type=int, default=50, help="flood: buyers walking (50)")
+    p.add_argument("--flood-window", type=float, default=15.0, help="flood: s per window (15)")
+    p.add_argument("--flood-delay", type=int, default=80, help="flood: stand-in delay ms (80)")
+    p.add_argument(
+        "--think", type=float, default=3.0, help="flood: s between a reply and the next step (3)"
+    )
     return p.parse_args()
 
 
@@ -646,9 +833,12 @@ async def main() -> None:
                         flush=True,
                     )
 
+        floods = [await flood_run(b, args, root) for b in bots if args.flood and b != "baseline"]
+
     closed = [r for r in results if r.mode == "closed"]
-    print("\nClosed loop (each buyer waits for the reply before its next update)\n")
-    print(print_closed(closed))
+    if closed:
+        print("\nClosed loop (each buyer waits for the reply before its next update)\n")
+        print(print_closed(closed))
     ratio_table, ratios = print_ratios(results)
     if ratios:
         print("\nOurs / baseline (updates/s: higher is better; the rest: lower is better)\n")
@@ -656,12 +846,20 @@ async def main() -> None:
     if any(r.mode == "open" for r in results):
         print("\nOpen loop (Poisson arrivals; latency from the instant each update was due)\n")
         print(print_open(results))
-    for r in results:
+    if floods:
+        print("\nA flooding buyer while others walk the wizard (latency push -> reply)\n")
+        print(print_flood(floods))
+    for r in [*results, *floods]:
         for e in r.errors[:3]:
             print(f"! {r.bot} {r.delay_ms} ms {r.buyers}: {e}")
     path = write_results(
         "wizard",
-        {"args": vars(args), "results": [asdict(r) for r in results], "ratios": ratios},
+        {
+            "args": vars(args),
+            "results": [asdict(r) for r in results],
+            "ratios": ratios,
+            "flood": [asdict(r) for r in floods],
+        },
     )
     print(f"\nwrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
 

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from bot import cli
 from bot.config import SETTINGS_HELP, ConfigError, Settings, load_settings
 from bot.logsetup import Redactor, configure_logging
 
@@ -112,7 +113,10 @@ def run(settings: Settings, redactor: Redactor) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    _parser().parse_args(argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if cli.is_operator_command(args):  # backup, stats, --version: no token needed
+        return cli.main(args)
+    _parser().parse_args(args)
     try:
         settings = load_settings()
     except ConfigError as error:
@@ -124,7 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         [settings.token, settings.webhook_secret or ""],
         fmt=settings.log_format,
     )
-    return run(settings, redactor)
+    # One bot per database, and an unusable DATABASE_PATH is one line: checked before any
+    # connection to Telegram (bot/cli.py, bot/storage/instance.py).
+    return cli.run_claimed(settings.database_path, lambda: run(settings, redactor))
 
 
 if __name__ == "__main__":

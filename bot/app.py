@@ -10,7 +10,6 @@ from typing import Any
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseHandler,
@@ -44,6 +43,7 @@ from bot.context import BotContext, DisputeApplication, Services, load_buyer, ut
 from bot.domain.rules import rules_from_overrides
 from bot.flood import FloodGuard
 from bot.handlers import (
+    admin,
     case_actions,
     common,
     inbound,
@@ -55,6 +55,8 @@ from bot.handlers import (
 from bot.handlers.dispatch import CasePress, Press, answer_stale
 from bot.handlers.wizard import WizardRouter
 from bot.http import make_request
+from bot.limits import reminder_in_flight
+from bot.ratelimit import OutgoingLimiter
 from bot.reminders import ReminderService
 from bot.storage.persistence import SqlitePersistence
 
@@ -101,11 +103,13 @@ def build_application(
     `rate_limit` is, so production has both and the test harness, whose buyers type faster
     than any person, has neither unless a test passes one.
     `reminder_request`: the HTTP path of the reminder dispatcher's own bot (see `_reminder_bot`).
+    `rate_limit`: Telegram's limits kept (`_budget`); False only for tests and benchmarks.
     """
     services = Services(
         settings=settings, clock=clock, rules=rules_from_overrides(dict(settings.rule_overrides))
     )
-    services.reminder_bot = _reminder_bot(settings, reminder_request, rate_limit=rate_limit)
+    limiter = _budget(settings) if rate_limit else None
+    services.reminder_bot = _reminder_bot(settings, reminder_request, limiter)
     persistence = SqlitePersistence(settings.database_path, clock=clock)
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
@@ -131,12 +135,8 @@ def build_application(
     builder = builder.get_updates_request(
         get_updates_request or make_request(client, 1, read_timeout=30)
     )
-    if rate_limit:
-        # Replies answer a buyer who just wrote: Telegram's ~30 messages/s cap is for bulk
-        # notifications, so replies are not throttled here, but a 429 is still waited out.
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
-        )
+    if limiter is not None:
+        builder = builder.rate_limiter(limiter)  # the replies' lane of the shared budget
     application = builder.build()
     assert isinstance(application, DisputeApplication)
     if flood_guard is None and rate_limit:
@@ -145,39 +145,29 @@ def build_application(
     return application
 
 
-# Reminders in flight at once: with ~80 ms per call this is enough for Telegram's 30/s.
-REMINDER_CONNECTIONS = 8
+def _budget(settings: Settings) -> OutgoingLimiter:
+    """One outgoing budget for both bots (bot/ratelimit.py): OUTGOING_RATE_LIMIT messages/s
+    overall (REMINDER_RATE_LIMIT at most for reminders), about 1/s per chat, replies before
+    reminders, a 429 waited out by everything."""
+    return OutgoingLimiter(settings.outgoing_rate_limit, reminder_rate=settings.reminder_rate_limit)
 
 
 def _reminder_bot(
-    settings: Settings, request: BaseRequest | None, *, rate_limit: bool
+    settings: Settings, request: BaseRequest | None, limiter: OutgoingLimiter | None
 ) -> ExtBot[Any]:
-    """Reminders are bulk notifications: their own bot, connection pool and 30/s limiter.
-
-    A separate pool means a burst of reminders never makes a buyer's reply wait for a
-    connection, nor the reverse. The limiter (REMINDER_RATE_LIMIT, Telegram's ~30/s by
-    default) paces them; its max_retries=0 hands a 429 to the dispatcher, which pauses.
-    """
-    limiter: AIORateLimiter | None = None
-    rate = settings.reminder_rate_limit
-    if rate_limit and rate > 0:
-        # A bucket of R per second lets R through at once and R more as it drains: up to 2R
-        # in one second, and Telegram answers 429. One at a time, every 1/(R-0.5) s, no
-        # second ever holds more than R (30 -> one every 33.9 ms, about 29 per second).
-        limiter = AIORateLimiter(
-            overall_max_rate=1,
-            overall_time_period=1 / max(rate - 0.5, 0.5),
-            group_max_rate=0,
-            max_retries=0,
-        )
+    """Reminders go out through their own bot: a separate connection pool, so a burst of
+    reminders never makes a buyer's reply wait for a connection, nor the reverse; but the
+    same outgoing budget as replies, in its second lane (replies first). Its pool holds what
+    the dispatcher may have in flight (bot/reminders.py says why that number is small)."""
+    connections = reminder_in_flight(limiter.reminder_rate if limiter else 0)
     return ExtBot(
         settings.token,
         base_url=settings.api_base_url,
         base_file_url=settings.api_file_url,
         request=request
-        or make_request(settings.http_client, REMINDER_CONNECTIONS, pool_timeout=POOL_TIMEOUT),
+        or make_request(settings.http_client, connections, pool_timeout=POOL_TIMEOUT),
         defaults=DEFAULTS,
-        rate_limiter=limiter,
+        rate_limiter=limiter.for_reminders() if limiter is not None else None,
     )
 
 
@@ -216,6 +206,7 @@ def handler_table(
         (GROUP_MAIN, CommandHandler("timezone", settings.timezone_command)),
         (GROUP_MAIN, CommandHandler("deletedata", settings.deletedata_command)),
         (GROUP_MAIN, CommandHandler("cancel", settings.cancel_outside)),  # in a wizard: above
+        *((GROUP_MAIN, h) for h in admin.stats_handlers(application.services.settings)),
         # Buttons, one typed namespace each (bot/callbacks.py); Case*: the presser's case.
         (GROUP_MAIN, Press(Menu, status.menu_status, only=_is("status"))),
         (GROUP_MAIN, Press(Menu, common.menu_pressed, only=_is("lang", "help"))),
@@ -255,6 +246,8 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     reminder_bot = services.reminder_bot
     assert reminder_bot is not None
     await reminder_bot.initialize()
+    budget = application.bot.rate_limiter
+    budget = budget if isinstance(budget, OutgoingLimiter) else None
     service = ReminderService(
         services.db,
         reminder_bot,
@@ -264,6 +257,8 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         reminder_buttons.renderer(services.settings.default_timezone, services.rules),
         on_blocked=lambda user_id: services.buyers.pop(user_id, None),
         default_waking=services.settings.reminder_hours,
+        budget=budget,
+        concurrency=reminder_in_flight(budget.reminder_rate if budget else 0),
     )
     services.reminders = service
     await service.start()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -58,8 +58,15 @@ SETTINGS_HELP: tuple[tuple[str, str], ...] = (
     ),
     ("REMINDER_HOURS", "waking hours for reminders, local time, as FROM-TO (default 9-21)"),
     (
+        "OUTGOING_RATE_LIMIT",
+        "messages per second the bot sends at most, replies and reminders together, replies "
+        "first (default 30, Telegram's limit; 0 = unlimited, for a bot whose limit Telegram "
+        "raised); each chat also gets at most about 1 a second",
+    ),
+    (
         "REMINDER_RATE_LIMIT",
-        "reminders sent per second at most (default 30, Telegram's bulk limit; 0 = unlimited)",
+        "optional lower cap for reminders within OUTGOING_RATE_LIMIT, leaving the rest to "
+        "replies (default 0 = none)",
     ),
     (
         "DISPUTE_RULES",
@@ -80,6 +87,10 @@ SETTINGS_HELP: tuple[tuple[str, str], ...] = (
     ("WEBHOOK_URL", "public HTTPS URL; when set the bot runs a webhook instead of polling"),
     ("PORT", "port the webhook server listens on (default 8443)"),
     ("WEBHOOK_SECRET", "secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token"),
+    (
+        "ADMIN_IDS",
+        "comma-separated Telegram user ids of operators, who get /stats in the bot (default: none)",
+    ),
 )
 
 
@@ -99,7 +110,8 @@ class Settings:
     database_path: Path = Path(DATABASE_PATH_DEFAULT)
     default_timezone: str | None = None
     reminder_hours: tuple[int, int] = (9, 21)
-    reminder_rate_limit: int = 30
+    outgoing_rate_limit: int = 30  # messages/s overall, 0 = unlimited (bot/ratelimit.py)
+    reminder_rate_limit: int = 0  # extra cap for reminders within it, 0 = none
     # (rule name, value) pairs from DISPUTE_RULES, already validated against the rules table.
     rule_overrides: tuple[tuple[str, str], ...] = ()
     log_level: str = "INFO"
@@ -110,6 +122,7 @@ class Settings:
     webhook_url: str | None = None
     port: int = 8443
     webhook_secret: str | None = None
+    admin_ids: frozenset[int] = frozenset()
 
     def __repr__(self) -> str:  # never print the token, even by accident in a debugger or log
         return f"Settings(database_path={str(self.database_path)!r}, api_base_url=...)"
@@ -149,6 +162,24 @@ def _parse_hours(value: str) -> tuple[int, int]:
     return start, end
 
 
+def _parse_rates(get: Callable[[str], str | None]) -> tuple[int, int]:
+    """OUTGOING_RATE_LIMIT and REMINDER_RATE_LIMIT: whole messages per second, 0 = no cap."""
+    rates = []
+    for name, default in (("OUTGOING_RATE_LIMIT", "30"), ("REMINDER_RATE_LIMIT", "0")):
+        text = get(name) or default
+        if not text.isdigit() or int(text) > 100_000:
+            raise ConfigError(name, "must be a whole number of messages per second (0 = no cap)")
+        rates.append(int(text))
+    overall, reminders = rates
+    if overall and reminders > overall:
+        raise ConfigError(
+            "REMINDER_RATE_LIMIT",
+            f"{reminders}/s is above OUTGOING_RATE_LIMIT ({overall}/s), which reminders share "
+            "with replies; raise OUTGOING_RATE_LIMIT instead",
+        )
+    return overall, reminders
+
+
 def _parse_rules(value: str) -> tuple[tuple[str, str], ...]:
     """`name=value; name=value` (values may hold commas: `protection_reminders=7d,3d,1d`)."""
     pairs: list[tuple[str, str]] = []
@@ -164,6 +195,22 @@ def _parse_rules(value: str) -> tuple[tuple[str, str], ...]:
     except ValueError as error:
         raise ConfigError("DISPUTE_RULES", str(error)) from None
     return tuple(pairs)
+
+
+def _parse_admin_ids(value: str) -> frozenset[int]:
+    """`123, 456`: Telegram user ids (positive whole numbers), commas between."""
+    ids: set[int] = set()
+    for item in value.split(","):
+        text = item.strip()
+        if not text:
+            continue
+        if not text.isdigit() or not 0 < int(text) < 2**53:
+            raise ConfigError(
+                "ADMIN_IDS",
+                f"expected comma-separated Telegram user ids such as 12345, got {text!r}",
+            )
+        ids.add(int(text))
+    return frozenset(ids)
 
 
 def _parse_token(value: str | None) -> str:
@@ -201,6 +248,14 @@ def _environment(environ: Mapping[str, str] | None, dotenv: Path | None) -> dict
     return env
 
 
+def load_database_path(
+    environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")
+) -> Path:
+    """DATABASE_PATH alone, for the operator commands (they need no token)."""
+    value = _environment(environ, dotenv).get("DATABASE_PATH", "").strip()
+    return Path(value or DATABASE_PATH_DEFAULT)
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")
 ) -> Settings:
@@ -234,9 +289,7 @@ def load_settings(
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ConfigError("PORT", "must be a TCP port number")
 
-    rate_text = get("REMINDER_RATE_LIMIT") or "30"
-    if not rate_text.isdigit() or int(rate_text) > 1000:
-        raise ConfigError("REMINDER_RATE_LIMIT", "must be a whole number of messages per second")
+    outgoing_rate, reminder_rate = _parse_rates(get)
 
     return Settings(
         token=token,
@@ -245,7 +298,8 @@ def load_settings(
         database_path=Path(get("DATABASE_PATH") or DATABASE_PATH_DEFAULT),
         default_timezone=tz,
         reminder_hours=_parse_hours(get("REMINDER_HOURS") or "9-21"),
-        reminder_rate_limit=int(rate_text),
+        outgoing_rate_limit=outgoing_rate,
+        reminder_rate_limit=reminder_rate,
         rule_overrides=_parse_rules(get("DISPUTE_RULES") or ""),
         log_level=level,
         log_format=_parse_choice("LOG_FORMAT", get("LOG_FORMAT"), LOG_FORMATS),
@@ -254,4 +308,5 @@ def load_settings(
         webhook_url=get("WEBHOOK_URL"),
         port=int(port_text),
         webhook_secret=get("WEBHOOK_SECRET"),
+        admin_ids=_parse_admin_ids(get("ADMIN_IDS") or ""),
     )

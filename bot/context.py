@@ -6,10 +6,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -30,6 +31,50 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+#: Buyers whose settings stay in memory: the most recently active ones. Each costs about half
+#: a kilobyte, so the cache stays under ~5 MB however many buyers the bot has.
+BUYER_CACHE_SIZE: Final = 10_000
+
+
+class BuyerCache(MutableMapping[int, UserSettings]):
+    """The settings of the most recently active buyers, at most ``capacity`` of them.
+
+    Write-through: handlers write the database first, then the cache. A buyer pushed out is
+    read from the database at their next update (one indexed lookup), so memory stays flat
+    in the number of buyers (issue 15 §6) instead of growing by one entry per buyer ever seen.
+    A mapping like the dict it replaces: reading or writing a buyer makes them the most recent.
+    """
+
+    def __init__(self, capacity: int = BUYER_CACHE_SIZE) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be at least 1, got {capacity}")
+        self.capacity = capacity
+        self._entries: OrderedDict[int, UserSettings] = OrderedDict()
+
+    def __getitem__(self, user_id: int) -> UserSettings:
+        buyer = self._entries[user_id]
+        self._entries.move_to_end(user_id)
+        return buyer
+
+    def __setitem__(self, user_id: int, buyer: UserSettings) -> None:
+        self._entries[user_id] = buyer
+        self._entries.move_to_end(user_id)
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+
+    def __delitem__(self, user_id: int) -> None:
+        del self._entries[user_id]
+
+    def __contains__(self, user_id: object) -> bool:  # a membership test is not a use
+        return user_id in self._entries
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 @dataclass
 class Services:
     """What handlers share: settings, the clock (replaceable in tests), the database."""
@@ -42,7 +87,7 @@ class Services:
     _db: Database | None = None
     reminders: ReminderService | None = None  # started in post_init (bot/app.py)
     # Write-through cache of buyers' settings: read on every update, written rarely.
-    buyers: dict[int, UserSettings] = field(default_factory=dict)
+    buyers: BuyerCache = field(default_factory=BuyerCache)
 
     @property
     def db(self) -> Database:
@@ -60,6 +105,31 @@ class DisputeApplication(Application[Any, Any, Any, Any, Any, Any]):
     def __init__(self, *, services: Services, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.services = services
+
+    def _stores(self, what: str) -> bool:
+        persistence = self.persistence
+        return persistence is not None and bool(getattr(persistence.store_data, what))
+
+    def _mark_for_persistence_update(
+        self, *, update: object | None = None, job: Any = None
+    ) -> None:
+        """PTB marks every update's user and chat for a user_data/chat_data write, and clears
+        the marks only when it stores those. This bot stores neither
+        (``SqlitePersistence.STORE``), so the marks would pile up, one per buyer ever seen,
+        for the process's life: mark nothing unless they are stored."""
+        if self._stores("user_data") or self._stores("chat_data"):
+            super()._mark_for_persistence_update(update=update, job=job)
+
+    def drop_user_data(self, user_id: int) -> None:
+        """Nothing to drop when user_data is not stored (no handler creates it); PTB would
+        otherwise queue the id for a persistence delete that never runs, and keep it."""
+        if self._stores("user_data"):
+            super().drop_user_data(user_id)
+
+    def drop_chat_data(self, chat_id: int) -> None:
+        """As ``drop_user_data``, for chat_data."""
+        if self._stores("chat_data"):
+            super().drop_chat_data(chat_id)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -4,14 +4,24 @@ A token bucket per buyer (Telegram user id; the chat id for the rare update with
 checked by a TypeHandler in an early handler group, right after the buyer's language is loaded
 and before any flow sees the update:
 
-- each update costs one token; a bucket holds at most `BURST` tokens and refills at `RATE`
-  tokens per second. A person typing, pressing buttons or sending an album of 10 photos never
-  comes close; a script or a stuck client does;
+- each *action* costs one token: an update, except that the items of one album (a media group,
+  at most 10) are one action together, so an album never trips it. A bucket holds at most
+  `BURST` tokens and refills at `RATE` per second;
+- it is aligned with the outgoing budget per chat (bot/limits.py: bursts of `CHAT_BURST`
+  messages, `CHAT_RATE` a second): `RATE` is that same rate and `BURST` is well above that
+  burst, so a buyer who waits for the bot's answer before the next message, however fast
+  they are, can never trip it; only updates sent without waiting for answers can. Letting
+  more through would only queue replies that the per-chat limit sends one a second anyway;
+- the bucket is charged at the instant the update *arrived* (when the update processor took
+  it, bot/concurrency.py's `CURRENT_UPDATE`), not when its turn came: a chat's updates are
+  handled one after another, and the allowed ones wait for the per-chat outgoing budget, so
+  judging by turn time would refill the bucket while the flood waits in line and answer it
+  for minutes. 500 messages at once: `BURST` answered, one notice, the rest dropped;
 - over the limit the update is dropped (`ApplicationHandlerStop`: no flow runs, nothing is
-  stored) and, once per burst, the buyer is told in their language to slow down. The notice is
-  sent again only after the buyer has been calm long enough for the bucket to be half full
-  (`BURST / 2 / RATE` = 2 s), so a flood of hundreds of updates costs one outgoing message,
-  not hundreds;
+  stored, `metrics.FLOOD_DROPS` counts it) and, once per flood, the buyer is told in their
+  language to slow down. The notice is sent again only after the buyer has been calm long
+  enough for the bucket to be half full (`BURST / 2 / RATE` s), so a flood of hundreds of
+  updates costs one outgoing message, not hundreds;
 - other buyers have their own buckets, and with the per-chat update processor
   (bot/concurrency.py) a flooding chat's backlog waits in its own queue without holding any of
   the shared processing slots, so their replies are not delayed.
@@ -34,12 +44,16 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from bot import metrics
+from bot.concurrency import CURRENT_UPDATE
 from bot.context import BotContext
+from bot.limits import CHAT_RATE
 
 log = logging.getLogger(__name__)
 
-BURST: Final = 20.0  # updates a buyer may send at once (an album is at most 10)
-RATE: Final = 5.0  # updates per second sustained, refilled continuously
+BURST: Final = 8.0  # actions a buyer may send at once (an album is one)
+RATE: Final = CHAT_RATE  # actions per second sustained: what the chat's replies go out at
+ALBUM_ITEMS: Final = 10  # Telegram's largest media group: more items cost again
 IDLE_EVICT: Final = BURST / RATE  # seconds after which an idle bucket is full again
 MAX_BUCKETS: Final = 100_000  # hard cap on buyers tracked at once
 
@@ -49,6 +63,8 @@ class _Bucket:
     tokens: float
     updated: float
     warned: bool = False
+    album: str | None = None  # the media group the last action was
+    album_items: int = 0
 
 
 class FloodGuard:
@@ -73,9 +89,12 @@ class FloodGuard:
     def __len__(self) -> int:
         return len(self._buckets)
 
-    def allow(self, key: int) -> tuple[bool, bool]:
-        """(let the update through?, tell the buyer to slow down?) for one update from `key`."""
-        now = self.clock()
+    def allow(
+        self, key: int, *, at: float | None = None, album: str | None = None
+    ) -> tuple[bool, bool]:
+        """(let the update through?, tell the buyer to slow down?) for one update from `key`
+        that arrived at `at` (default: now), part of media group `album` if any."""
+        now = self.clock() if at is None else at
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = _Bucket(tokens=self.burst, updated=now)
@@ -88,12 +107,17 @@ class FloodGuard:
         self._evict(now)
         if bucket.tokens >= self.burst / 2:
             bucket.warned = False  # calm for a while: a new flood earns a new notice
+        if album is not None and album == bucket.album and bucket.album_items < ALBUM_ITEMS:
+            bucket.album_items += 1  # the rest of an album already paid for
+            return True, False
         if bucket.tokens >= 1.0:
             bucket.tokens -= 1.0
+            bucket.album, bucket.album_items = album, 1
             return True, False
         notify = not bucket.warned
         bucket.warned = True
         self.dropped += 1
+        metrics.FLOOD_DROPS.inc()
         return False, notify
 
     def _evict(self, now: float) -> None:
@@ -113,7 +137,10 @@ class FloodGuard:
             key = update.effective_chat.id
         else:
             return
-        allowed, notify = self.allow(key)
+        info = CURRENT_UPDATE.get()
+        message = update.effective_message
+        album = message.media_group_id if message is not None else None
+        allowed, notify = self.allow(key, at=info.started if info else None, album=album)
         if allowed:
             return
         if notify:

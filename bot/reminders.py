@@ -3,25 +3,34 @@
 Why rows and not jobs: a reminder is a promise to a buyer that must survive restarts, crashes
 and days of downtime, so the ``reminders`` table is the only source of truth and nothing is
 held in memory per reminder. The dispatcher is one background task that sleeps until the
-earliest due row (an indexed ``MIN``), claims a batch of due rows in one statement, sends them
-with bounded concurrency and marks each one sent with the Telegram message id. Memory and
-start-up time do not depend on how many reminders are pending in the future.
+earliest due row (an indexed ``MIN``), then lets a few workers send the due rows, earliest
+first, and marks each one sent with the Telegram message id. Memory and start-up time do not
+depend on how many reminders are pending in the future.
 
 Delivery guarantees:
 
-- pending -> sending (claimed) -> sent. A crash between the send and the mark leaves the row in
-  ``sending``; ``start()`` puts such rows back to pending (``recover_sending``), so a crash
-  costs at most one duplicate per row and never a loss.
+- pending -> sending (claimed) -> sent. A row is claimed only once the outgoing budget
+  (bot/ratelimit.py) has given it a slot, right before its HTTP request; rows read but not yet
+  sent stay pending. A crash between the send and the mark leaves the row in ``sending``;
+  ``start()`` puts such rows back to pending (``recover_sending``), so a crash never loses a
+  reminder and repeats only the sends that were in flight (Telegram has no idempotent send).
+- The duplicate bound: at most one send per buyer is in flight (a buyer's next row waits for
+  the previous send to finish), so no buyer gets more than one duplicate per crash; and the
+  sends in flight are no more than the rate needs: the budget paces reminders one every
+  1/R s (R = 30/s by default), each in flight for one round trip, so at most R x round trip
+  + 1 at once (4 at 80 ms), and never more than ``concurrency`` (``reminder_in_flight``:
+  9 at 30/s; 8 when nothing limits the rate).
 - After downtime (``start()``), per dispute and deadline, missed reminders whose deadline is
   still ahead are sent at once, only the latest one (``schedule.catch_up``); a deadline that
   passed meanwhile gets one "deadline passed" notice instead of every stale reminder.
-- 429: Telegram says the bot is over its limit, so the whole dispatcher pauses for the time
-  it asks and the row is retried after it, not counted as a failed attempt. 5xx, timeouts,
-  dropped connections: the row backs off exponentially and fails after ``max_attempts``.
-  403 (blocked) and "chat not found": the buyer is marked blocked and their reminders
-  cancelled (the data is kept); when they write again, ``buyer_returned`` re-plans.
-- The ~30 messages/s overall limit is python-telegram-bot's AIORateLimiter on the
-  Application's bot (production); the bounded concurrency here keeps a batch from flooding it.
+- 429: Telegram says the bot is over its limit, so the whole dispatcher (and, through the
+  shared budget, every reply) pauses for the time it asks and the row is retried after it,
+  not counted as a failed attempt. 5xx, timeouts, dropped connections: the row backs off
+  exponentially and fails after ``max_attempts``. 403 (blocked) and "chat not found": the
+  buyer is marked blocked and their reminders cancelled (the data is kept); when they write
+  again, ``buyer_returned`` re-plans.
+- Replies come first: reminders take the outgoing budget's second lane, so a reminder
+  backlog never delays a buyer who is waiting for an answer.
 """
 
 from __future__ import annotations
@@ -29,59 +38,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import warnings
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Final, Protocol
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Final
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup, Message
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
-
+from bot.delivery import BACKOFF, MAX_ATTEMPTS, Delivery, MessageSender, Render, backoff
 from bot.domain.models import Dispute, Reminder, UserSettings
 from bot.domain.rules import Rules
 from bot.domain.schedule import PlannedReminder, catch_up, plan_reminders
 from bot.i18n import default_timezone
+from bot.limits import ONE, UNLIMITED_IN_FLIGHT, Lane
+from bot.ratelimit import OutgoingLimiter
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
-#: How long a failed send waits before the next try, by attempt number (1-based); the last
-#: value repeats. Spread out so a Telegram outage does not turn into a retry storm.
-BACKOFF: Final = (
-    timedelta(seconds=30),
-    timedelta(minutes=2),
-    timedelta(minutes=10),
-    timedelta(minutes=30),
-    timedelta(hours=1),
-    timedelta(hours=2),
-)
-MAX_ATTEMPTS: Final = 8
-CONCURRENCY: Final = 16  # sends in flight at once
-BATCH: Final = 64  # rows claimed per statement
+#: Sends in flight at once without a budget (tests, ``rate_limit=False``); with one, the
+#: budget's own ``reminder_in_flight`` (bot/app.py).
+CONCURRENCY: Final = UNLIMITED_IN_FLIGHT
+BATCH: Final = 64  # due rows read per statement (read, not claimed)
 MAX_SLEEP: Final = 60.0  # seconds; the loop re-reads the clock at least this often
 STOP_GRACE: Final = 5.0  # seconds stop() lets an in-progress batch finish before cancelling it
-
-Render = Callable[
-    [Reminder, Dispute, UserSettings, datetime], Awaitable[tuple[str, InlineKeyboardMarkup]]
-]
-
-
-class MessageSender(Protocol):
-    """The one Bot method the dispatcher needs (telegram.Bot / ExtBot satisfy it)."""
-
-    async def send_message(
-        self,
-        chat_id: int | str,
-        text: str,
-        parse_mode: str = ...,
-        *,
-        reply_markup: InlineKeyboardMarkup | None = ...,
-    ) -> Message: ...
-
 
 # Reminders' waking hours, local time, unless the operator (REMINDER_HOURS) or buyer says else.
 DEFAULT_WAKING = (9, 21)
@@ -117,19 +97,6 @@ def plan_for(
     return plan_reminders(d, rules, tz, now=now, waking=waking)
 
 
-def backoff(attempts: int) -> timedelta:
-    """Delay before retrying a row that has failed ``attempts`` times (>= 1)."""
-    return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
-
-
-def _retry_after(error: RetryAfter) -> timedelta:
-    # PTB 22 warns when this is read as seconds; the value is the same either way.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
-
-
 @dataclass(slots=True)
 class CatchUpReport:
     """What ``start()`` found: rows recovered from 'sending', overdue rows scanned, stale
@@ -139,6 +106,36 @@ class CatchUpReport:
     overdue: int = 0
     superseded: int = 0
     passed_notices: int = 0
+
+
+@dataclass(eq=False)
+class _Pass:
+    """One dispatch pass: due rows read ahead (pending, not claimed), who holds which."""
+
+    limit: int
+    taken: int = 0
+    rows: deque[Reminder] = field(default_factory=deque)
+    held: set[int] = field(default_factory=set)  # row ids a worker is on
+    busy: set[int] = field(default_factory=set)  # buyers with a row a worker is on
+    disputes: dict[int, Dispute] = field(default_factory=dict)
+    buyers: dict[int, UserSettings] = field(default_factory=dict)
+    refill: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def take(self) -> Reminder | None:
+        """The first row read ahead whose buyer has nothing in flight."""
+        for r in self.rows:
+            if r.user_id not in self.busy and r.id not in self.held:
+                self.rows.remove(r)
+                assert r.id is not None
+                self.held.add(r.id)
+                self.busy.add(r.user_id)
+                self.taken += 1
+                return r
+        return None
+
+    def done_with(self, r: Reminder) -> None:
+        self.held.discard(r.id or 0)
+        self.busy.discard(r.user_id)
 
 
 class ReminderService:
@@ -159,23 +156,22 @@ class ReminderService:
         max_sleep: float = MAX_SLEEP,
         on_blocked: Callable[[int], object] | None = None,
         default_waking: tuple[int, int] = DEFAULT_WAKING,
+        budget: OutgoingLimiter | None = None,
     ) -> None:
+        """``budget``: the bot's outgoing budget (bot/ratelimit.py), when ``bot`` sends
+        through it: a row is then claimed only once the budget has a slot for it.
+        ``concurrency``: sends in flight at most."""
         self.db = db
-        self.bot = bot
         self.clock = clock
         self.rules = rules
         self.default_tz = default_tz
         self.default_waking = default_waking
         self.render = render
+        self.budget = budget
         self.concurrency = concurrency
         self.batch = batch
-        self.max_attempts = max_attempts
         self.max_sleep = max_sleep
-        # Told when a buyer turns out to have blocked the bot, so a settings cache can drop
-        # its stale copy (the next update then reads blocked=True and can unblock).
-        self.on_blocked = on_blocked
-        self.paused_until: datetime | None = None
-        self.sent_total = 0
+        self.delivery = Delivery(db, bot, clock, max_attempts=max_attempts, on_blocked=on_blocked)
         self.last_catch_up = CatchUpReport()
         self._wake = asyncio.Event()
         self._run_lock = asyncio.Lock()
@@ -263,8 +259,9 @@ class ReminderService:
         target = await self.db.reminders.earliest_pending_due()
         if target is None:
             return self.max_sleep
-        if self.paused_until is not None:
-            target = max(target, self.paused_until)  # nothing goes out before the pause ends
+        paused_until = self.paused_until
+        if paused_until is not None:
+            target = max(target, paused_until)  # nothing goes out before the pause ends
         seconds = (target - self.clock()).total_seconds()
         return min(self.max_sleep, max(0.0, seconds))
 
@@ -301,127 +298,97 @@ class ReminderService:
 
     # --- sending ----------------------------------------------------------------------------
 
+    @property
+    def paused_until(self) -> datetime | None:
+        """Until when Telegram asked us (429) to send nothing."""
+        return self.delivery.paused_until
+
     def paused(self, now: datetime | None = None) -> bool:
-        return self.paused_until is not None and (now or self.clock()) < self.paused_until
+        return self.delivery.paused(now)
 
     async def run_due(self, limit: int = 1_000) -> int:
         """Send up to ``limit`` reminders due now; returns how many were sent."""
-        before = self.sent_total
+        before = self.delivery.sent_total
         await self._run(limit)
-        return self.sent_total - before
+        return self.delivery.sent_total - before
 
     async def _run(self, limit: int) -> int:
-        """Claim and process up to ``limit`` due rows; returns how many were claimed."""
-        processed = 0
+        """Take up to ``limit`` due rows (each claimed only when it is about to be sent);
+        returns how many were taken. ``concurrency`` workers, each one row at a time."""
         async with self._run_lock:
-            while processed < limit and not self.paused() and not self._stopping:
-                now = self.clock()
-                rows = await self.db.reminders.claim_due(now, min(self.batch, limit - processed))
-                if not rows:
-                    break
-                processed += len(rows)
-                await self._deliver_batch(rows, now)
-        return processed
+            work = _Pass(limit)
+            workers = [self._worker(work) for _ in range(max(1, self.concurrency))]
+            await asyncio.gather(*workers)
+            return work.taken
 
-    async def _deliver_batch(self, rows: Sequence[Reminder], now: datetime) -> None:
-        disputes = await self.db.disputes.get_many(sorted({r.dispute_id for r in rows}))
-        buyers = await self.db.users.get_many(sorted({r.user_id for r in rows}))
-        gate = asyncio.Semaphore(self.concurrency)
+    def _may_go_on(self, work: _Pass) -> bool:
+        return work.taken < work.limit and not self.paused() and not self._stopping
 
-        async def one(r: Reminder) -> None:
-            async with gate:
-                try:
-                    await self._deliver(r, disputes.get(r.dispute_id), buyers.get(r.user_id), now)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    # Never let one row stop the batch. It stays 'sending' if even the
-                    # bookkeeping failed; the next start recovers it.
-                    log.exception("reminder %s: unexpected error", r.id)
+    async def _worker(self, work: _Pass) -> None:
+        while self._may_go_on(work):
+            r = await self._pick(work)
+            if r is None:
+                return
+            try:
+                await self._attempt(r, work)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Never let one row stop the others. It stays 'sending' if even the
+                # bookkeeping failed; the next start recovers it.
+                log.exception("reminder %s: unexpected error", r.id)
+            finally:
+                work.done_with(r)
 
-        await asyncio.gather(*(one(r) for r in rows))
+    async def _pick(self, work: _Pass) -> Reminder | None:
+        """The earliest due row nobody holds, for a buyer with no send in flight; None when
+        there is none now (a buyer's next row waits for their send in flight: the worker
+        that finishes it picks the row up)."""
+        r = work.take()
+        if r is not None or not self._may_go_on(work):
+            return r
+        async with work.refill:
+            r = work.take()
+            if r is not None:
+                return r
+            rows = await self.db.reminders.next_due(self.clock(), self.batch)
+            fresh = [row for row in rows if row.id not in work.held]
+            missing = sorted({row.dispute_id for row in fresh} - work.disputes.keys())
+            work.disputes.update(await self.db.disputes.get_many(missing))
+            buyers = sorted({row.user_id for row in fresh} - work.buyers.keys())
+            work.buyers.update(await self.db.users.get_many(buyers))
+            work.rows = deque(fresh)
+            return work.take() if self._may_go_on(work) else None
 
-    async def _deliver(
-        self, r: Reminder, d: Dispute | None, buyer: UserSettings | None, now: datetime
-    ) -> None:
+    async def _attempt(self, r: Reminder, work: _Pass) -> None:
+        """Check, render, wait for the outgoing budget, claim, send: a row is 'sending' only
+        from the moment a slot is held for it, so a crash resends only what was in flight."""
         repo = self.db.reminders
         assert r.id is not None
-        if self.paused():
-            # Another send of this batch hit 429 while this one waited for its turn.
-            assert self.paused_until is not None
-            await repo.release(r.id, self.paused_until)
-            return
+        d = work.disputes.get(r.dispute_id)
         if d is None or d.user_id != r.user_id:
             await repo.cancel(r.id)  # cannot happen through the repositories; never send it
             return
-        buyer = buyer or UserSettings(user_id=r.user_id)
+        buyer = work.buyers.get(r.user_id) or UserSettings(user_id=r.user_id)
         if buyer.blocked or d.muted:
             await repo.cancel(r.id)
             return
         try:
-            text, markup = await self.render(r, d, buyer, now)
+            text, markup = await self.render(r, d, buyer, self.clock())
         except Exception:
             log.exception("reminder %s (%s): could not render; giving up on it", r.id, r.kind)
-            await repo.mark_failed(r.id)
+            await self.delivery.failed(r.id)
             return
+        budget = self.budget
+        permit = None if budget is None else await budget.acquire(r.user_id, ONE, Lane.REMINDER)
         try:
-            message = await self.bot.send_message(
-                r.user_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
-        except RetryAfter as error:
-            wait = _retry_after(error)
-            until = self.clock() + wait
-            if self.paused_until is None or until > self.paused_until:
-                self.paused_until = until
-            log.warning("Telegram asked to slow down: pausing reminders for %s", wait)
-            await repo.release(r.id, until)
-            return
-        except Forbidden:
-            await self._buyer_gone(r, "blocked the bot")
-            return
-        except BadRequest as error:
-            if "chat not found" in error.message.lower():
-                await self._buyer_gone(r, "chat not found")
-                return
-            # Telegram refused this exact message (too long, bad markup): retrying the same
-            # request cannot succeed.
-            log.error("reminder %s (%s): Telegram refused it: %s", r.id, r.kind, error.message)
-            await repo.mark_failed(r.id)
-            return
-        except TelegramError as error:  # NetworkError, TimedOut, 5xx, anything transient
-            await self._retry_later(r, error)
-            return
-        await repo.mark_sent(r.id, message.message_id)
-        self.sent_total += 1
-
-    async def _retry_later(self, r: Reminder, error: TelegramError) -> None:
-        assert r.id is not None
-        if r.attempts >= self.max_attempts:
-            log.error(
-                "reminder %s (%s): giving up after %d attempts: %s",
-                r.id,
-                r.kind,
-                r.attempts,
-                error,
-            )
-            await self.db.reminders.mark_failed(r.id)
-            return
-        delay = backoff(r.attempts)
-        log.warning(
-            "reminder %s (%s): attempt %d failed (%s); retrying in %s",
-            r.id,
-            r.kind,
-            r.attempts,
-            error,
-            delay,
-        )
-        await self.db.reminders.mark_retry(r.id, self.clock() + delay)
-
-    async def _buyer_gone(self, r: Reminder, why: str) -> None:
-        cancelled = await self.db.reminders.stop_for_blocked_buyer(r.user_id)
-        log.info("buyer %s %s: %d reminders cancelled", r.user_id, why, cancelled)
-        if self.on_blocked is not None:
-            self.on_blocked(r.user_id)
+            if self.paused() or self._stopping or not await repo.claim(r.id):
+                return  # paused or stopping meanwhile, or the row was cancelled or muted
+            r.attempts += 1  # what claim wrote
+            await self.delivery.send(r, text, markup, permit)
+        finally:
+            if budget is not None and permit is not None:
+                budget.release(permit)  # unless the send used it: the slot goes back
 
     # --- re-planning ------------------------------------------------------------------------
 

@@ -565,6 +565,18 @@ class StandinServer:
                 writer.close()
 
 
+def busiest_second(instants: list[float], window: float = 1.0) -> int:
+    """The most instants in any half-open window of `window` s: how Telegram's "about 30
+    messages per second" is checked against what the stand-in recorded."""
+    ordered = sorted(instants)
+    busiest, j = 0, 0
+    for i, t in enumerate(ordered):
+        while ordered[j] <= t - window:
+            j += 1
+        busiest = max(busiest, i - j + 1)
+    return busiest
+
+
 # --- updates as Telegram sends them ----------------------------------------------------------
 _message_ids = itertools.count(1)
 

@@ -1,10 +1,12 @@
 """Faults, the hard way: `python -m bot` as a real process against the Bot API stand-in over
 loopback HTTP (tests/standin.py), with the stand-in misbehaving (issue 6, "Faults").
 
-1. SIGKILL in the middle of reminder dispatch: the outbox only ever holds pending, sending
-   and sent rows, a 'sent' row carries the message id Telegram gave it, and after a restart
-   every reminder is delivered, at most once more than asked (only rows caught in 'sending'
-   by the kill are sent twice), and nothing stays unsent.
+1. SIGKILL in the middle of reminder dispatch, with the production budget and 80 ms round
+   trips: the outbox only ever holds pending, sending and sent rows, a 'sent' row carries the
+   message id Telegram gave it, rows are 'sending' only while in flight (no more than the
+   in-flight cap, one per buyer), and after a restart every reminder is delivered, at most
+   once more than asked (only rows caught in 'sending' by the kill are sent twice, so at most
+   one duplicate per buyer), and nothing stays unsent.
 2. Buyers keep being answered while sendMessage fails in every way the stand-in knows (502,
    429 with retry_after, slow answers, time-outs, dropped connections): the process stays
    up, every update gets the reply or the "something went wrong" apology, the next update is
@@ -31,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from bot.reminders import CONCURRENCY
+from bot.limits import reminder_in_flight
 from bot.storage.db import Database, to_db_time
 from tests import standin
 from tests.processes import BotProcess
@@ -119,61 +121,108 @@ async def wait_for(
 
 # --- 1. SIGKILL during reminder dispatch ------------------------------------------------------
 
-N_REMINDERS = 300
-SEND_DELAY = 0.05  # per sendMessage: 300 reminders over 8 connections take about 2 s
+N_BUYERS = 60
+CASES_EACH = 3  # one reminder per case: a buyer has several due at once
+SEND_DELAY = 0.08  # per sendMessage: a realistic round trip to Telegram
 FIRST_USER = 3_000_000_000
+
+
+class SendMeter:
+    """The stand-in's sendMessage calls in flight, overall and per chat (the fault hook sees
+    each call arrive; it leaves `SEND_DELAY` later, when the stand-in answers)."""
+
+    def __init__(self) -> None:
+        self.now: collections.Counter[int] = collections.Counter()
+        self.max_total = 0
+        self.max_per_chat = 0
+
+    def __call__(self, method: str, params: dict[str, Any]) -> Fault | None:
+        if method != "sendMessage":
+            return None
+        chat = int(params["chat_id"])
+        self.now[chat] += 1
+        self.max_total = max(self.max_total, sum(self.now.values()))
+        self.max_per_chat = max(self.max_per_chat, self.now[chat])
+        asyncio.get_running_loop().call_later(SEND_DELAY, self.leave, chat)
+        return Fault(delay=SEND_DELAY)
+
+    def leave(self, chat: int) -> None:
+        self.now[chat] -= 1
+
+
+def order_of(dispute_id: int) -> str:
+    return f"81{dispute_id:014d}"  # as `seed` writes it; every reminder names its order
+
+
+def per_case(api: FakeBotApi, orders: dict[str, int]) -> collections.Counter[int]:
+    """Reminders delivered per case (dispute id), by the order number in the text."""
+    found: collections.Counter[int] = collections.Counter()
+    for s in api.sent:
+        if s.method == "sendMessage":
+            for order in re.findall(r"81\d{14}", s.text):
+                if order in orders:
+                    found[orders[order]] += 1
+    return found
 
 
 async def test_sigkill_during_dispatch_loses_nothing_and_duplicates_only_what_was_in_flight(
     server: StandinServer, procs: list[BotProcess], tmp_path: Path
 ) -> None:
+    """The production budget (30/s), 80 ms round trips, several reminders per buyer: kill -9
+    mid-dispatch, restart. Nothing lost; rows are 'sending' only while in flight (at most the
+    in-flight cap, one per buyer), so a buyer gets at most one duplicate and only rows that
+    were in flight are sent twice."""
     api = server.api
     now = datetime.now(UTC)
     deadline = now + timedelta(days=5)
     due = now - timedelta(minutes=10)
-    chats = {FIRST_USER + i for i in range(N_REMINDERS)}
+    users = [FIRST_USER + i for i in range(N_BUYERS)]
+    cases: list[Case] = [
+        (user, 1 + i * CASES_EACH + n, [("seller_1d", deadline, due)])
+        for i, user in enumerate(users)
+        for n in range(CASES_EACH)
+    ]
+    orders = {order_of(dispute_id): dispute_id for _, dispute_id, _ in cases}
     db_path = tmp_path / "bot.sqlite3"
-    await seed(
-        db_path,
-        [(FIRST_USER + i, 1 + i, [("seller_1d", deadline, due)]) for i in range(N_REMINDERS)],
-        now,
-    )
-    api.fault = lambda method, _params: Fault(delay=SEND_DELAY) if method == "sendMessage" else None
-    bot = BotProcess(server, db_path, env={"REMINDER_RATE_LIMIT": "0"})
+    await seed(db_path, cases, now)
+    meter = SendMeter()
+    api.fault = meter
+    bot = BotProcess(server, db_path)  # production settings: OUTGOING_RATE_LIMIT=30
     procs.append(bot)
 
     # First run: kill -9 once about a third of the reminders went out.
     ready_s = await bot.start()
     t0 = time.monotonic()
-    await wait_for(
-        lambda: api.counts["sendMessage"] >= N_REMINDERS // 3, 30, "a third dispatched", bot
-    )
+    await wait_for(lambda: api.counts["sendMessage"] >= len(cases) // 3, 30, "a third", bot)
     await bot.kill9()
     killed_after = time.monotonic() - t0
     await asyncio.sleep(SEND_DELAY * 4)  # calls already in the stand-in finish (delivered)
-    before = reminder_sends(api, chats)
-    assert 0 < sum(before.values()) < N_REMINDERS, "the kill did not land mid-dispatch"
+    before = per_case(api, orders)
+    assert 0 < sum(before.values()) < len(cases), "the kill did not land mid-dispatch"
     assert max(before.values()) == 1, "a reminder was sent twice before any crash"
 
     states = dict(query(db_path, "SELECT state, COUNT(*) FROM reminders GROUP BY state"))
     assert set(states) <= {"pending", "sending", "sent"}, states
-    assert sum(states.values()) == N_REMINDERS
-    sending_at_kill = {
-        user_id
-        for (user_id,) in query(db_path, "SELECT user_id FROM reminders WHERE state = 'sending'")
-    }
+    assert sum(states.values()) == len(cases)
+    in_flight = query(db_path, "SELECT user_id, dispute_id FROM reminders WHERE state='sending'")
+    # Claimed only once the budget gave a slot, so 'sending' is what was in flight: no more
+    # than the in-flight cap (the old dispatcher had 64 claimed at once), one per buyer.
+    assert len(in_flight) <= reminder_in_flight(30), in_flight
+    assert len({u for u, _ in in_flight}) == len(in_flight), "two sends to one buyer in flight"
     sent_rows = query(db_path, "SELECT user_id, sent_message_id FROM reminders WHERE state='sent'")
-    # A row marked sent was really delivered, and carries the id Telegram gave that message.
     delivered = {(s.chat_id, s.message_id) for s in api.sent if s.method == "sendMessage"}
     assert all(message_id is not None for _, message_id in sent_rows)
-    assert set(sent_rows) <= delivered
+    assert set(sent_rows) <= delivered  # marked sent: really delivered, with Telegram's id
     # Nothing pending was sent: what went out and is not marked sent is still 'sending'.
-    assert set(before) - {u for u, _ in sent_rows} <= sending_at_kill
+    sent_cases = {
+        d for (d,) in query(db_path, "SELECT dispute_id FROM reminders WHERE state='sent'")
+    }
+    assert set(before) - sent_cases <= {d for _, d in in_flight}
 
     # Second run: recover_sending puts 'sending' rows back; everything gets out.
     restart_ready_s = await bot.start()
     t1 = time.monotonic()
-    await wait_for(lambda: len(reminder_sends(api, chats)) == N_REMINDERS, 30, "all sent", bot)
+    await wait_for(lambda: len(per_case(api, orders)) == len(cases), 30, "all sent", bot)
     finish_s = time.monotonic() - t1
     await wait_for(
         lambda: query(db_path, "SELECT COUNT(*) FROM reminders WHERE state != 'sent'")[0][0] == 0,
@@ -184,23 +233,28 @@ async def test_sigkill_during_dispatch_loses_nothing_and_duplicates_only_what_wa
     await asyncio.sleep(0.3)  # nothing else may follow
     assert await bot.terminate() == 0
 
-    after = reminder_sends(api, chats)
-    assert set(after) == chats, "a reminder was lost"
-    assert max(after.values()) <= 2, "more than one duplicate for one crash"
-    duplicated = {chat for chat, n in after.items() if n == 2}
-    # Only rows the kill caught mid-send may be sent twice, at most one per send in flight.
-    assert duplicated <= sending_at_kill
-    assert len(duplicated) <= CONCURRENCY
-    delivered = {(s.chat_id, s.message_id) for s in api.sent if s.method == "sendMessage"}
+    after = per_case(api, orders)
+    assert set(after) == set(orders.values()), "a reminder was lost"
+    duplicated = {d for d, n in after.items() if n > 1}
+    assert max(after.values()) <= 2
+    # Only rows the kill caught in flight are sent twice: at most one per buyer.
+    assert duplicated <= {d for _, d in in_flight}
+    per_buyer = reminder_sends(api, set(users))
+    assert all(n <= CASES_EACH + 1 for n in per_buyer.values()), per_buyer
+    assert meter.max_per_chat == 1, "two reminders to one buyer were in flight at once"
     final = query(db_path, "SELECT user_id, state, sent_message_id FROM reminders")
+    delivered = {(s.chat_id, s.message_id) for s in api.sent if s.method == "sendMessage"}
     assert all(state == "sent" for _, state, _ in final)
     assert {(u, m) for u, _, m in final} <= delivered
     print(
-        f"\n[sigkill] {N_REMINDERS} reminders, {SEND_DELAY * 1000:.0f} ms per send, no limiter:"
-        f" ready in {ready_s:.2f} s; killed {killed_after:.2f} s after ready with"
-        f" {sum(before.values())} delivered; outbox at kill {states};"
-        f" restart ready in {restart_ready_s:.2f} s, the rest out in {finish_s:.2f} s;"
-        f" duplicates {len(duplicated)} (of {len(sending_at_kill)} rows in 'sending')"
+        f"\n[sigkill] {len(cases)} reminders ({N_BUYERS} buyers x {CASES_EACH}),"
+        f" {SEND_DELAY * 1000:.0f} ms per send, budget 30/s: ready in {ready_s:.2f} s;"
+        f" killed {killed_after:.2f} s after ready with {sum(before.values())} delivered;"
+        f" outbox at kill {states}; sends in flight at most {meter.max_total}"
+        f" (per buyer {meter.max_per_chat}); restart ready in {restart_ready_s:.2f} s,"
+        f" the rest out in {finish_s:.2f} s; duplicates {len(duplicated)}"
+        f" (of {len(in_flight)} rows in 'sending'), most per buyer"
+        f" {max(per_buyer.values()) - CASES_EACH}"
     )
 
 
@@ -434,7 +488,7 @@ async def test_403_stops_that_buyers_reminders_only_and_across_a_restart(
     ]
     db_path = tmp_path / "bot.sqlite3"
     await seed(db_path, [*blocked_cases, *other_cases], now)
-    bot = BotProcess(server, db_path, env={"REMINDER_RATE_LIMIT": "0"})
+    bot = BotProcess(server, db_path, env={"OUTGOING_RATE_LIMIT": "0"})
     procs.append(bot)
 
     await bot.start()

@@ -22,10 +22,13 @@ import pytest
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
+from bot import metrics
 from bot.domain.models import Dispute, Outcome, Reminder, ReminderState, Stage, UserSettings
 from bot.domain.rules import DEFAULT_RULES
 from bot.domain.schedule import PlannedReminder
 from bot.handlers.reminder_buttons import render, renderer
+from bot.limits import reminder_in_flight
+from bot.ratelimit import OutgoingLimiter
 from bot.reminders import BACKOFF, ReminderService, backoff, plan_for
 from bot.storage.db import Database, to_db_time
 from tests.harness import TEST_TOKEN, FakeClock
@@ -626,3 +629,115 @@ async def test_100k_overdue_rows_catch_up_in_one_pass(env: Env) -> None:
     assert start_s < 6.0, f"catch-up of 100,000 overdue rows took {start_s:.2f} s"
     counts = await env.db.reminders.count_by_state()
     assert counts["pending"] == 20_000 and counts["cancelled"] == 80_000
+
+
+# --- the outgoing budget: claim only with a slot, one send per buyer in flight ------------------
+
+
+class InFlight:
+    """Counts sendMessage calls in flight in the stand-in, overall and per chat."""
+
+    def __init__(self, api: FakeBotApi, delay: float) -> None:
+        self.now: dict[int, int] = {}
+        self.max_total = 0
+        self.max_per_chat = 0
+        self.delay = delay
+        api.fault = self.enter
+
+    def enter(self, method: str, params: dict[str, Any]) -> Fault | None:
+        if method != "sendMessage":
+            return None
+        chat = int(params["chat_id"])
+        self.now[chat] = self.now.get(chat, 0) + 1
+        self.max_total = max(self.max_total, sum(self.now.values()))
+        self.max_per_chat = max(self.max_per_chat, self.now[chat])
+        asyncio.get_running_loop().call_later(self.delay, self.leave, chat)
+        return Fault(delay=self.delay)
+
+    def leave(self, chat: int) -> None:
+        self.now[chat] -= 1
+
+
+async def test_with_the_budget_rows_are_claimed_only_with_a_slot_one_per_buyer(
+    env: Env,
+) -> None:
+    limiter = OutgoingLimiter(30)
+    bot: ExtBot[Any] = ExtBot(
+        TEST_TOKEN,
+        base_url="http://standin.invalid/bot",
+        request=HTTPXRequest(httpx_kwargs={"transport": env.api.transport()}),
+        rate_limiter=limiter.for_reminders(),
+    )
+    await bot.initialize()
+    try:
+        # 12 buyers with 4 cases each: 48 reminders, all due at once.
+        for buyer in range(12):
+            for n in range(4):
+                await add_case(
+                    env,
+                    60 + buyer,
+                    f"81000000006{buyer:02d}{n:03d}",
+                    Stage.OPENED,
+                    **opened_case(T0),
+                )
+        flight = InFlight(env.api, delay=0.08)
+        svc = ReminderService(
+            env.db,
+            bot,
+            env.clock,
+            DEFAULT_RULES,
+            None,
+            renderer(None),
+            budget=limiter,
+            concurrency=reminder_in_flight(30),
+        )
+        env.services.append(svc)
+        await svc.start(loop=False)
+        env.clock.now = T0 + 4 * DAY
+        sending: list[list[tuple[int]]] = []
+
+        async def watch() -> None:
+            while True:
+                sending.append(
+                    await env.db.fetchall("SELECT user_id FROM reminders WHERE state = 'sending'")
+                )
+                await asyncio.sleep(0.005)
+
+        watcher = asyncio.create_task(watch())
+        started = time.monotonic()
+        sent = await svc.run_due()
+        elapsed = time.monotonic() - started
+        watcher.cancel()
+    finally:
+        await bot.shutdown()
+    assert sent == 48
+    assert all(len(env.messages_to(60 + b)) == 4 for b in range(12))
+    # Claimed only when about to be sent: never more rows in 'sending' than the in-flight cap
+    # (the old dispatcher claimed 64 at once), never two of one buyer.
+    assert max(len(rows) for rows in sending) <= reminder_in_flight(30)
+    assert all(len(set(rows)) == len(rows) for rows in sending)
+    assert flight.max_per_chat == 1
+    # Paced one every 34 ms, each in flight for 80 ms: 3 at once (30/s x 80 ms + 1 = 3.4),
+    # one more allowed for a loaded machine's timing.
+    assert flight.max_total <= 4
+    assert elapsed >= 47 * limiter.reminder_interval * 0.95  # paced, not a burst
+
+
+async def test_sent_and_failed_reminders_are_counted_in_metrics(env: Env) -> None:
+    def sample(name: str) -> float:
+        return metrics.REGISTRY.get_sample_value(f"dispute_helper_{name}_total") or 0.0
+
+    await add_case(env, 70, "8100000000000070", Stage.OPENED, **opened_case(T0))
+    await add_case(env, 71, "8100000000000071", Stage.OPENED, **opened_case(T0))
+    env.api.fault = lambda method, params: (
+        Fault(status=400, description="Bad Request: message is too long")
+        if method == "sendMessage" and params.get("chat_id") == 71
+        else None
+    )
+    sent, failed = sample("reminders_sent"), sample("reminders_failed")
+    svc = env.service()
+    await svc.start(loop=False)
+    env.clock.now = T0 + 4 * DAY
+    assert await svc.run_due() == 1
+    assert sample("reminders_sent") == sent + 1
+    assert sample("reminders_failed") == failed + 1

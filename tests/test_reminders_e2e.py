@@ -54,7 +54,7 @@ async def only_case(bot: Harness, user_id: int) -> Dispute:
 
 
 async def ensure_planned(bot: Harness, d: Dispute, default_tz: str) -> None:
-    """Plan the case's reminders as the lifecycle does (bot/handlers/cases.py plans them with
+    """Plan the case's reminders as the lifecycle does (bot/services.py plans them with
     every move). Re-planning is idempotent, so this is a no-op when the wizard already did it
     and keeps this test about delivery, not about who plans."""
     assert bot.app is not None

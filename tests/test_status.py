@@ -183,8 +183,6 @@ async def test_deletedata_removes_every_row(bot: Harness) -> None:
             "evidence",
             "reminders",
             "events",
-            "user_data",
-            "chat_data",
             "conversations",
         } <= set(tables)
         for table in tables:

@@ -32,21 +32,21 @@ from bot.domain.models import (
     Stage,
     UserSettings,
 )
-from bot.storage import (
-    ConversationWrite,
-    Database,
-    DisputeNotFoundError,
-    DuplicateActiveDisputeError,
-    SchemaTooNewError,
-)
 from bot.storage.db import (
+    Database,
+    SchemaTooNewError,
     dumps_json,
     latest_schema_version,
     load_migrations,
     loads_json,
     to_db_time,
 )
-from bot.storage.repositories import _replace_reminders
+from bot.storage.repositories import (
+    ConversationWrite,
+    DisputeNotFoundError,
+    DuplicateActiveDisputeError,
+)
+from bot.storage.repositories.reminders import replace_reminders as _replace_reminders
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -130,7 +130,9 @@ async def test_migrates_an_empty_file_and_packages_its_sql(tmp_path: Path) -> No
         assert await db.schema_version() == latest_schema_version() == len(load_migrations())
         tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master")}
         assert {"users", "disputes", "evidence", "reminders", "events"} <= tables
-        assert {"user_data", "chat_data", "bot_data", "callback_data", "conversations"} <= tables
+        assert "conversations" in tables
+        # PTB's user/chat/bot/callback data are not stored (persistence.STORE; migration 3).
+        assert not {"user_data", "chat_data", "bot_data", "callback_data"} & tables
     finally:
         await db.close()
 
@@ -166,15 +168,19 @@ async def test_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> Non
 
 
 async def test_pragmas_for_durability_and_integrity(sdb: Database) -> None:
-    async def pragma(name: str) -> Any:
-        row = await sdb.fetchone(f"PRAGMA {name}")
-        assert row is not None
-        return row[0]
+    async def pragmas(conn: Any, *names: str) -> list[Any]:
+        return [next(iter(await conn.execute_fetchall(f"PRAGMA {name}")))[0] for name in names]
 
-    assert await pragma("journal_mode") == "wal"
-    assert await pragma("foreign_keys") == 1
-    assert await pragma("synchronous") == 1  # NORMAL
-    assert await pragma("busy_timeout") == 5000
+    async with sdb.transaction() as writer:
+        got = await pragmas(writer, "journal_mode", "foreign_keys", "synchronous", "busy_timeout")
+    # NORMAL; no busy wait on the writer's thread: the engine waits with its lock released.
+    assert got == ["wal", 1, 1, 0]
+    async with sdb.reading() as reader:
+        assert await pragmas(reader, "journal_mode", "query_only", "busy_timeout") == [
+            "wal",
+            1,
+            5000,
+        ]
 
 
 async def test_closed_database_says_so(tmp_path: Path) -> None:
@@ -573,8 +579,6 @@ async def _populate(db: Database, user_id: int) -> None:
     await db.reminders.replace_for_dispute(d.id, user_id, [("k", T0, T0)])
     await db.events.append(Event(d.id, T0, "bot", "reminded"))
     async with db.transaction() as conn:
-        await conn.execute("INSERT INTO user_data VALUES (?, ?)", (user_id, '{"a":1}'))
-        await conn.execute("INSERT INTO chat_data VALUES (?, ?)", (user_id, '{"b":2}'))
         await conn.execute("INSERT INTO conversations VALUES ('other', ?, '1')", (f"[{user_id}]",))
 
 
@@ -623,8 +627,7 @@ async def test_delete_user_data_removes_every_row_of_that_buyer_only(sdb: Databa
     # The check itself sees the buyer everywhere we put them.
     for table in ("users", "disputes", "evidence", "reminders", "events"):
         assert mine[table] > 0, table
-    for table in ("user_data", "chat_data", "conversations"):
-        assert mine[table] > 0, table
+    assert mine["conversations"] > 0
 
     await sdb.delete_user_data(111)
 

@@ -2,7 +2,7 @@
 
 A hypothesis state machine runs random sequences of buyer settings, dispute creates and
 saves (each with the wizard's conversation write, as the wizard does before replying), PTB
-user_data writes, clean restarts (close + reopen) and crash images (the db and -wal files
+conversation writes, clean restarts (close + reopen) and crash images (the db and -wal files
 copied while the connection is open, as after kill -9, then opened). After every step the
 database must equal a plain dict model of what was acknowledged.
 """
@@ -21,12 +21,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from bot.domain.models import Dispute, Money, Stage
-from bot.storage import (
-    ConversationWrite,
-    Database,
-    DuplicateActiveDisputeError,
-    SqlitePersistence,
-)
+from bot.storage.db import Database
+from bot.storage.persistence import SqlitePersistence
+from bot.storage.repositories import ConversationWrite, DuplicateActiveDisputeError
 
 USERS = st.integers(min_value=1, max_value=3)
 ORDERS = st.sampled_from(["1001", "1002"])
@@ -55,7 +52,6 @@ class NoLostWrites(RuleBasedStateMachine):
         self.languages: dict[int, str] = {}
         self.disputes: dict[int, Row] = {}
         self.conversations: dict[int, object] = {}
-        self.user_data: dict[int, dict[str, Any]] = {}
 
     def run(self, coro: Any) -> Any:
         return self.loop.run_until_complete(coro)
@@ -135,12 +131,12 @@ class NoLostWrites(RuleBasedStateMachine):
         self.disputes[dispute_id] = Row(row.user_id, row.order_id, stage, title, amount)
         self._ack_conversation(row.user_id, state)
 
-    @rule(user_id=USERS, n=st.integers(0, 5))
-    def ptb_user_data(self, user_id: int, n: int) -> None:
+    @rule(user_id=USERS, state=STATES)
+    def ptb_conversation(self, user_id: int, state: object) -> None:
+        """PTB's own periodic write of the wizard's state (update_persistence)."""
         persistence = SqlitePersistence.from_database(self.db)
-        data = {"n": n, "pair": (user_id, n)}
-        self.run(persistence.update_user_data(user_id, data))
-        self.user_data[user_id] = data
+        self.run(persistence.update_conversation("wizard", (user_id, user_id), state))
+        self._ack_conversation(user_id, state)
 
     # ------------------------------------------------------------------ restarts
 
@@ -184,7 +180,6 @@ class NoLostWrites(RuleBasedStateMachine):
         persistence = SqlitePersistence.from_database(db)
         conversations = await persistence.get_conversations("wizard")
         assert conversations == {(u, u): s for u, s in self.conversations.items()}
-        assert await persistence.get_user_data() == self.user_data
 
 
 NoLostWrites.TestCase.settings = settings(

@@ -1,35 +1,14 @@
 """Storage: one SQLite database (aiosqlite, WAL) for business data and PTB persistence.
 
-``Database.open(path)`` migrates and returns the database with its repositories
-(``db.users``, ``db.disputes``, ``db.evidence``, ``db.reminders``, ``db.events``);
-``SqlitePersistence`` is PTB's persistence over the same database object.
+- ``bot.storage.db.Database``: ``await Database.open(path)`` migrates and returns the
+  database with its repositories (``db.users``, ``db.disputes``, ``db.evidence``,
+  ``db.reminders``, ``db.events``).
+- ``bot.storage.engine``: how statements reach SQLite (connections, transactions).
+- ``bot.storage.repositories``: the SQL, one module per table family.
+- ``bot.storage.persistence.SqlitePersistence``: PTB's persistence over the same database.
+- ``bot.storage.codecs``, ``bot.storage.schema``, ``bot.storage.errors``: value spellings,
+  migrations, and the errors an operator sees.
+
+Import from the modules themselves: this package imports nothing, so that a light module
+(``errors``, ``codecs``) never drags in the rest (or PTB) and no import cycle can form.
 """
-
-from bot.storage.db import Database, SchemaTooNewError, StorageStats, utc_now
-from bot.storage.persistence import SqlitePersistence
-from bot.storage.repositories import (
-    ConversationWrite,
-    DisputeNotFoundError,
-    DisputeRepo,
-    DuplicateActiveDisputeError,
-    EventRepo,
-    EvidenceRepo,
-    ReminderRepo,
-    UserRepo,
-)
-
-__all__ = [
-    "ConversationWrite",
-    "Database",
-    "DisputeNotFoundError",
-    "DisputeRepo",
-    "DuplicateActiveDisputeError",
-    "EventRepo",
-    "EvidenceRepo",
-    "ReminderRepo",
-    "SchemaTooNewError",
-    "SqlitePersistence",
-    "StorageStats",
-    "UserRepo",
-    "utc_now",
-]

@@ -1,245 +1,54 @@
-"""The SQLite database: one aiosqlite connection, migrations, transactions, value codecs.
+"""The bot's database: the SQLite engine with the repositories attached.
 
-Why one connection: the bot is one process, and every statement goes through aiosqlite's
-single worker thread anyway. One connection shared by the repositories and the PTB
-persistence means one writer, no ``SQLITE_BUSY`` between our own coroutines, and one place
-(``Database._lock``) that serialises access. The lock matters: on one connection a statement
-issued by coroutine B while coroutine A is inside ``BEGIN .. COMMIT`` would silently become
-part of A's transaction (and vanish with A's rollback). So *every* statement, not only
-transactions, runs under the lock.
-
-Each aiosqlite call is a round trip to its worker thread (a queue, a thread wake-up, a wake-up
-of the event loop back), so a transaction written as one `await` per statement costs one trip
-per statement, and the event loop and the worker contend for the GIL at every step. The hot
-transactions (a wizard answer, a stage move, a reminder plan) are therefore plain functions of a
-`sqlite3.Connection`, run whole on the worker thread by `Database.run`: one trip per
-transaction (measured: 6 statements in 80-120 us of CPU instead of 200-360 us).
-
-Instants are stored as fixed-width ISO-8601 UTC text with microseconds (``to_db_time``), so
-text order is time order; JSON columns use a small tagged codec (``dumps_json``) so tuples,
-non-string dict keys and datetimes survive a round trip without pickle.
+``await Database.open(path)`` opens (creating and migrating) the file and returns it with
+``db.users``, ``db.disputes``, ``db.evidence``, ``db.reminders`` and ``db.events``. How
+statements reach SQLite (connections, transactions, locking) is ``bot.storage.engine``; the
+SQL is in ``bot.storage.repositories``; value spellings in ``bot.storage.codecs``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import importlib.resources
-import json
-import logging
-import os
-import re
-import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cache
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import aiosqlite
 
-log = logging.getLogger(__name__)
-
-if TYPE_CHECKING:
-    from bot.storage.repositories import (
-        DisputeRepo,
-        EventRepo,
-        EvidenceRepo,
-        ReminderRepo,
-        UserRepo,
-    )
+from bot import metrics
+from bot.storage.codecs import (
+    conversation_key_json,
+    dumps_json,
+    from_db_time,
+    from_db_time_opt,
+    loads_json,
+    to_db_time,
+    to_db_time_opt,
+    utc_now,
+)
+from bot.storage.engine import SqliteEngine, StorageStats
+from bot.storage.errors import SchemaTooNewError
+from bot.storage.repositories import DisputeRepo, EventRepo, EvidenceRepo, ReminderRepo, UserRepo
+from bot.storage.schema import Migration, latest_schema_version, load_migrations
 
 __all__ = [
     "Database",
     "Migration",
     "SchemaTooNewError",
     "StorageStats",
+    "conversation_key_json",
     "dumps_json",
     "from_db_time",
+    "from_db_time_opt",
     "latest_schema_version",
     "load_migrations",
     "loads_json",
     "to_db_time",
+    "to_db_time_opt",
     "utc_now",
 ]
 
-Params = Sequence[Any] | Mapping[str, Any]
-T = TypeVar("T")
 
-
-def utc_now() -> datetime:
-    """The default clock: timezone-aware UTC now."""
-    return datetime.now(UTC)
-
-
-# --------------------------------------------------------------------------- value codecs
-
-
-def to_db_time(dt: datetime) -> str:
-    """A timezone-aware instant as fixed-width UTC text: ``2025-01-31T09:00:00.000000Z``.
-
-    Naive datetimes are refused: guessing their zone is how deadlines drift by hours.
-    """
-    if dt.tzinfo is None or dt.utcoffset() is None:
-        raise ValueError(f"naive datetime {dt!r}: the storage only accepts timezone-aware ones")
-    return dt.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
-def to_db_time_opt(dt: datetime | None) -> str | None:
-    return None if dt is None else to_db_time(dt)
-
-
-def from_db_time(text: str) -> datetime:
-    """Inverse of ``to_db_time``; always returns a UTC-aware datetime."""
-    return datetime.fromisoformat(text).astimezone(UTC)
-
-
-def from_db_time_opt(text: str | None) -> datetime | None:
-    return None if text is None else from_db_time(text)
-
-
-_TUPLE: Final = "__tuple__"
-_DICT: Final = "__dict__"
-_DATETIME: Final = "__datetime__"
-_TAGS: Final = frozenset({_TUPLE, _DICT, _DATETIME})
-
-
-def _encode(value: Any) -> Any:
-    # bool/int/float/str (and StrEnum/IntEnum, which are str/int) are JSON as they are.
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, list):
-        return [_encode(v) for v in value]
-    if isinstance(value, tuple):
-        return {_TUPLE: [_encode(v) for v in value]}
-    if isinstance(value, datetime):
-        return {_DATETIME: to_db_time(value)}
-    if isinstance(value, dict):
-        plain = all(type(k) is str for k in value) and not (len(value) == 1 and set(value) <= _TAGS)
-        if plain:
-            return {k: _encode(v) for k, v in value.items()}
-        return {_DICT: [[_encode(k), _encode(v)] for k, v in value.items()]}
-    raise TypeError(
-        f"cannot store a {type(value).__name__} as JSON; use str/int/float/bool/None, "
-        "lists, tuples, dicts and datetimes"
-    )
-
-
-def _freeze(value: Any) -> Any:
-    """Dict keys must be hashable: a decoded list used as a key becomes a tuple."""
-    return tuple(_freeze(v) for v in value) if isinstance(value, list) else value
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    if isinstance(value, dict):
-        if len(value) == 1:
-            ((tag, inner),) = value.items()
-            if tag == _TUPLE:
-                return tuple(_decode(v) for v in inner)
-            if tag == _DATETIME:
-                return from_db_time(inner)
-            if tag == _DICT:
-                return {_freeze(_decode(k)): _decode(v) for k, v in inner}
-        return {k: _decode(v) for k, v in value.items()}
-    return value
-
-
-def dumps_json(value: Any) -> str:
-    """Compact JSON; tuples, non-str keys and datetimes are tagged, not lost."""
-    return json.dumps(_encode(value), ensure_ascii=False, separators=(",", ":"), sort_keys=False)
-
-
-def loads_json(text: str) -> Any:
-    return _decode(json.loads(text))
-
-
-def conversation_key_json(key: Sequence[int | str]) -> str:
-    """The one canonical spelling of a ConversationHandler key (a JSON array), used by both
-    the persistence and ``DisputeRepo.save`` so both write the same row."""
-    return json.dumps(list(key), separators=(",", ":"))
-
-
-# --------------------------------------------------------------------------- migrations
-
-
-class SchemaTooNewError(RuntimeError):
-    """The database was written by a newer version of the bot; refusing to touch it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-    def statements(self) -> list[str]:
-        """Split the file into statements with sqlite3.complete_statement (trigger-safe)."""
-        out: list[str] = []
-        buf = ""
-        for line in self.sql.splitlines(keepends=True):
-            buf += line
-            if sqlite3.complete_statement(buf):
-                out.append(buf.strip())
-                buf = ""
-        rest = "\n".join(
-            ln for ln in buf.splitlines() if ln.strip() and not ln.strip().startswith("--")
-        )
-        if rest:
-            raise ValueError(f"migration {self.name}: unterminated statement: {rest[:80]!r}")
-        return out
-
-
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.sql$")
-
-
-@cache
-def load_migrations() -> tuple[Migration, ...]:
-    """The packaged migrations, in order. Loaded with importlib.resources so they work from
-    an installed wheel (pyproject must ship ``storage/migrations/*.sql`` as package data)."""
-    root = importlib.resources.files("bot.storage").joinpath("migrations")
-    found: list[Migration] = []
-    for entry in root.iterdir():
-        m = _MIGRATION_NAME.match(entry.name)
-        if m and entry.is_file():
-            found.append(Migration(int(m.group(1)), entry.name, entry.read_text("utf-8")))
-    found.sort(key=lambda mig: mig.version)
-    versions = [mig.version for mig in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 0001.. without gaps, found {versions}")
-    return tuple(found)
-
-
-def latest_schema_version() -> int:
-    return len(load_migrations())
-
-
-# --------------------------------------------------------------------------- database
-
-
-@dataclass(slots=True)
-class StorageStats:
-    """Cheap counters for benchmarks.
-
-    ``statements``: SQL statements SQLite ran, excluding BEGIN/COMMIT/ROLLBACK (counted by a
-    trace callback, so statements inside ``transaction()`` blocks are included).
-    ``transactions``: explicit transactions committed through ``Database.transaction``.
-    """
-
-    statements: int = 0
-    transactions: int = 0
-
-    def reset(self) -> None:
-        self.statements = 0
-        self.transactions = 0
-
-
-_CONTROL_PREFIXES: Final = ("BEGIN", "COMMIT", "ROLLBACK", "END")
-
-
-class Database:
+class Database(SqliteEngine):
     """The bot's SQLite database. Create with ``await Database.open(path)``."""
 
     def __init__(
@@ -248,209 +57,23 @@ class Database:
         path: Path | None,
         clock: Callable[[], datetime],
     ) -> None:
-        self._conn: aiosqlite.Connection | None = conn
-        self.path = path
-        self.clock = clock
-        self.stats = StorageStats()
-        self._lock = asyncio.Lock()
-        # Imported here: repositories.py imports this module's codecs.
-        from bot.storage import repositories as repos
-
-        self.users: UserRepo = repos.UserRepo(self)
-        self.disputes: DisputeRepo = repos.DisputeRepo(self)
-        self.evidence: EvidenceRepo = repos.EvidenceRepo(self)
-        self.reminders: ReminderRepo = repos.ReminderRepo(self)
-        self.events: EventRepo = repos.EventRepo(self)
-
-    @classmethod
-    async def open(
-        cls,
-        path: str | os.PathLike[str],
-        *,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> Database:
-        """Open (creating if needed) and migrate the database at ``path``.
-
-        Raises SchemaTooNewError if the file's schema is newer than this code's migrations.
-        """
-        memory = os.fspath(path) == ":memory:"
-        file_path = None if memory else Path(path)
-        if file_path is not None:
-            file_path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: autocommit. Single statements commit on their own; multi-
-        # statement work uses transaction(), which issues BEGIN IMMEDIATE itself.
-        conn = await aiosqlite.connect(os.fspath(path), isolation_level=None)
-        try:
-            conn.row_factory = sqlite3.Row
-            db = cls(conn, file_path, clock)
-            await conn.set_trace_callback(db._on_statement)
-            # busy_timeout first, so switching to WAL waits for another opener's lock.
-            await conn.execute("PRAGMA busy_timeout = 5000")
-            (mode,) = next(iter(await conn.execute_fetchall("PRAGMA journal_mode = WAL")))
-            if mode != "wal" and file_path is not None:
-                log.warning("SQLite refused WAL mode (journal_mode=%s) for %s", mode, file_path)
-            # synchronous=NORMAL is safe for our durability promise: in WAL mode a commit is
-            # appended to the -wal file (in the OS page cache) before COMMIT returns, so a
-            # process crash or kill -9 loses nothing that was acknowledged; only a power loss
-            # or OS crash can drop the last commits before the next checkpoint. FULL would
-            # fsync on every commit, which costs milliseconds per step for no gain against
-            # the failures the bot is expected to survive.
-            await conn.execute("PRAGMA synchronous = NORMAL")
-            await conn.execute("PRAGMA foreign_keys = ON")
-            await db._migrate()
-        except BaseException:
-            await conn.close()
-            raise
-        return db
-
-    # ----------------------------------------------------------------- lifecycle
-
-    @property
-    def closed(self) -> bool:
-        return self._conn is None
-
-    async def close(self) -> None:
-        """Close the connection (idempotent). The last close checkpoints the WAL."""
-        async with self._lock:
-            conn, self._conn = self._conn, None
-            if conn is not None:
-                await conn.close()
-
-    def _require(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise RuntimeError("the Database is closed")
-        return self._conn
-
-    def _on_statement(self, sql: str) -> None:
-        # Runs in aiosqlite's worker thread; the only writer of this counter.
-        if not sql.lstrip().upper().startswith(_CONTROL_PREFIXES):
-            self.stats.statements += 1
-
-    async def _migrate(self) -> None:
-        conn = self._require()
-        migrations = load_migrations()
-        latest = len(migrations)
-        current = await self._user_version(conn)
-        if current > latest:
-            raise SchemaTooNewError(
-                f"database {self.path or ':memory:'} has schema version {current}, but this "
-                f"code only knows versions up to {latest}; upgrade the bot or restore a backup"
-            )
-        for migration in migrations[current:]:
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                # Re-read inside the write lock: another process may have migrated meanwhile.
-                if await self._user_version(conn) >= migration.version:
-                    await conn.execute("ROLLBACK")
-                    continue
-                for statement in migration.statements():
-                    await conn.execute(statement)
-                # PRAGMA takes no parameters; the version is an int parsed from a file name.
-                await conn.execute(f"PRAGMA user_version = {int(migration.version)}")
-                await conn.execute("COMMIT")
-            except BaseException:
-                await _rollback_quietly(conn)
-                raise
-
-    @staticmethod
-    async def _user_version(conn: aiosqlite.Connection) -> int:
-        rows = list(await conn.execute_fetchall("PRAGMA user_version"))
-        return int(rows[0][0])
-
-    async def schema_version(self) -> int:
-        async with self._lock:
-            return await self._user_version(self._require())
-
-    # ----------------------------------------------------------------- statements
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """``async with db.transaction() as conn``: BEGIN IMMEDIATE .. COMMIT, ROLLBACK on any
-        exception (including cancellation). Serialised with every other statement of this
-        Database, so nothing of another coroutine can slip into it. Not re-entrant: inside,
-        use ``conn``, never ``db.*``. One ``await`` per statement: for a transaction on a hot
-        path prefer ``run``, which makes one trip to the database thread.
-        """
-        async with self._lock:
-            conn = self._require()
-            # IMMEDIATE takes the write lock now, not at the first write, so a transaction
-            # that reads then writes cannot fail half-way with SQLITE_BUSY.
-            try:
-                await conn.execute("BEGIN IMMEDIATE")
-            except BaseException:
-                # Cancelled while BEGIN was queued: it still runs; undo it before unlocking.
-                await _rollback_quietly(conn)
-                raise
-            try:
-                yield conn
-            except BaseException:
-                # aiosqlite runs calls in queue order, so the ROLLBACK is queued before any
-                # later statement even if this await itself gets cancelled.
-                await _rollback_quietly(conn)
-                raise
-            try:
-                await conn.execute("COMMIT")
-            except sqlite3.Error:
-                await _rollback_quietly(conn)
-                raise
-            self.stats.transactions += 1
-
-    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """One transaction in one trip to the database thread: BEGIN IMMEDIATE, then
-        ``work(conn)`` with the plain ``sqlite3.Connection`` (rows are ``sqlite3.Row``), then
-        COMMIT; ROLLBACK if ``work`` raises, and the error is raised here. Returns what
-        ``work`` returns. ``work`` runs on the worker thread: it must only touch ``conn`` and
-        its own arguments, never the event loop.
-
-        Cancelling the caller does not cut the transaction in half: once queued it commits or
-        rolls back as a whole, like a statement.
-        """
-        async with self._lock:
-            conn = self._require()
-            # aiosqlite queues every call it makes as `_execute(function)` on its thread; this
-            # queues ours the same way (aiosqlite has no public call for "run this function").
-            result: T = await conn._execute(  # type: ignore[no-untyped-call]
-                _in_transaction, conn._conn, work
-            )
-        self.stats.transactions += 1
-        return result
-
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The connection with the lock held but no transaction (autocommit): for a short
-        read-then-maybe-write sequence whose single write is one statement."""
-        async with self._lock:
-            yield self._require()
-
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        """One autocommitted statement; returns the number of rows changed."""
-        async with self._lock:
-            cursor = await self._require().execute(sql, params)
-            return int(cursor.rowcount)
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._lock:
-            return list(await self._require().execute_fetchall(sql, params))
-
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
-
-    async def executemany(self, sql: str, params: Iterable[Params]) -> None:
-        """Many rows of one statement in one transaction (used for bulk loads and benches)."""
-        async with self.transaction() as conn:
-            await conn.executemany(sql, params)
-
-    # ----------------------------------------------------------------- privacy
+        super().__init__(conn, path, clock)
+        # Every transaction, reads included, with the time spent waiting for SQLite.
+        self.on_transaction = metrics.DB_TRANSACTION_SECONDS.observe
+        self.users = UserRepo(self)
+        self.disputes = DisputeRepo(self)
+        self.evidence = EvidenceRepo(self)
+        self.reminders = ReminderRepo(self)
+        self.events = EventRepo(self)
 
     async def delete_user_data(self, user_id: int) -> None:
         """/deletedata: remove every row about this buyer, from every table, in one
         transaction. Explicit deletes (not only ON DELETE CASCADE) so the result does not
         depend on the foreign_keys pragma. The private chat's id equals the user's id, so
-        chat_data and conversation keys containing the id go too.
+        conversation keys containing the id go too.
 
-        The caller must also drop PTB's in-memory copies (``application.drop_user_data`` /
-        ``drop_chat_data`` and end the conversation), or PTB writes them back later.
+        The caller must also end the buyer's conversations in memory, or PTB writes them
+        back at its next persistence update.
         """
         by_dispute = "dispute_id IN (SELECT id FROM disputes WHERE user_id = ?)"
         async with self.transaction() as conn:
@@ -462,29 +85,8 @@ class Database:
             )
             await conn.execute("DELETE FROM disputes WHERE user_id = ?", (user_id,))
             await conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
-            await conn.execute("DELETE FROM user_data WHERE user_id = ?", (user_id,))
-            await conn.execute("DELETE FROM chat_data WHERE chat_id = ?", (user_id,))
             await conn.execute(
                 "DELETE FROM conversations WHERE EXISTS "
                 "(SELECT 1 FROM json_each(conversations.key) AS k WHERE k.value = ?)",
                 (user_id,),
             )
-
-
-def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
-    """`Database.run`'s body, on the worker thread."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = work(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        with suppress(sqlite3.OperationalError):  # BEGIN may be all that ran, or COMMIT failed
-            conn.execute("ROLLBACK")
-        raise
-    return result
-
-
-async def _rollback_quietly(conn: aiosqlite.Connection) -> None:
-    """ROLLBACK, ignoring "no transaction is active" (BEGIN or COMMIT may not have run)."""
-    with suppress(sqlite3.OperationalError):
-        await conn.execute("ROLLBACK")

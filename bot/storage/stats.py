@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final
 
-from bot.storage.db import Database, to_db_time
+from bot.storage.codecs import to_db_time
+from bot.storage.engine import SqliteEngine
 
 # A pending reminder this late is "overdue": the dispatcher is stuck, paused by Telegram, or down.
 OVERDUE_AFTER: Final = timedelta(minutes=1)
@@ -45,7 +46,7 @@ def database_bytes(path: Path | None) -> int:
     return total
 
 
-async def counts(db: Database, now: datetime) -> Counts:
+async def counts(db: SqliteEngine, now: datetime) -> Counts:
     """One consistent-enough reading (each count is its own statement)."""
     (buyers,) = await db.fetchone("SELECT COUNT(*) FROM users") or (0,)
     stages = {

@@ -1,0 +1,274 @@
+"""Operator commands, and the guard the bot itself starts behind.
+
+    dispute-helper backup PATH      an online, consistent copy of the database, verified
+    dispute-helper stats [--json]   buyers, cases by stage, reminders by state, overdue, size
+    dispute-helper --version
+
+They run beside a running bot, need no TELEGRAM_BOT_TOKEN (only DATABASE_PATH, from the
+environment or ./.env, or ``--database``), never take the bot's single-instance lock and
+never write to the bot's database: ``stats`` reads through a read-only connection, ``backup``
+copies one read snapshot with SQLite's backup API (in WAL mode the bot's writes go on).
+
+Exit statuses: 0 done; 2 the command cannot work as given (usage, no database at the path,
+the backup's target exists); 1 it failed (the copy did not verify, the disk filled up).
+
+``run_claimed`` is how the entry point starts the bot: the database's directory, the
+single-instance lock and a check of the file first (``bot.storage.instance``), so a second
+bot or an unusable DATABASE_PATH is one line on stderr and exit status 2, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from bot.config import load_database_path
+from bot.domain.models import ReminderState, Stage
+from bot.storage.engine import SqliteEngine
+from bot.storage.errors import DatabaseUnavailableError
+from bot.storage.instance import claim
+from bot.storage.schema import latest_schema_version
+from bot.storage.stats import OVERDUE_AFTER, Counts, counts
+
+__all__ = ["COMMANDS", "BackupReport", "is_operator_command", "main", "make_backup", "run_claimed"]
+
+COMMANDS = ("backup", "stats", "--version")
+PACKAGE = "dispute-helper"
+
+
+class UsageError(Exception):
+    """The command cannot work as given (exit status 2)."""
+
+
+class BackupFailedError(Exception):
+    """The copy was made but did not verify (exit status 1)."""
+
+
+def is_operator_command(argv: Sequence[str]) -> bool:
+    return bool(argv) and argv[0] in COMMANDS
+
+
+def run_claimed(database: Path, run: Callable[[], int]) -> int:
+    """``run()`` (the bot) while holding ``database``'s single-instance lock; a database the
+    bot cannot use is one line on stderr naming DATABASE_PATH, exit status 2."""
+    try:
+        with claim(database):
+            return run()
+    except DatabaseUnavailableError as error:
+        print(f"DATABASE_PATH: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PACKAGE,
+        description="Operator commands; they run beside the bot and need no token.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    commands = parser.add_subparsers(dest="command")
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database",
+        type=Path,
+        metavar="FILE",
+        help="the database (default: DATABASE_PATH from the environment or ./.env)",
+    )
+    backup = commands.add_parser(
+        "backup",
+        parents=[database],
+        help="write a consistent, verified copy of the database while the bot runs",
+    )
+    backup.add_argument("path", type=Path, metavar="PATH", help="the copy (must not exist)")
+    stats = commands.add_parser(
+        "stats", parents=[database], help="buyers, cases, reminders and database size"
+    )
+    stats.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    return parser
+
+
+def main(argv: Sequence[str]) -> int:
+    try:
+        args = _parser().parse_args(list(argv))
+    except SystemExit as stop:  # --help (0) or a usage error (2, usage already printed)
+        return int(stop.code or 0)
+    if args.version:
+        print(f"{PACKAGE} {_version()}")
+        return 0
+    database: Path = args.database or load_database_path()
+    try:
+        if args.command == "backup":
+            report = make_backup(database, args.path)
+            print(report.describe())
+            return 0
+        if args.command == "stats":
+            found, schema = asyncio.run(_read_counts(database))
+            print(stats_json(found, schema) if args.json else stats_text(database, found, schema))
+            return 0
+    except (UsageError, DatabaseUnavailableError) as error:
+        print(f"{args.command}: {error}", file=sys.stderr)
+        return 2
+    except (BackupFailedError, OSError, sqlite3.Error) as error:
+        print(f"{args.command}: failed: {error}", file=sys.stderr)
+        return 1
+    _parser().print_usage(sys.stderr)
+    return 2
+
+
+def _version() -> str:
+    try:
+        return version(PACKAGE)
+    except PackageNotFoundError:
+        return "(not installed: run from a checkout)"
+
+
+# --------------------------------------------------------------------------- backup
+
+
+@dataclass(frozen=True, slots=True)
+class BackupReport:
+    path: Path
+    size: int
+    schema_version: int
+    buyers: int
+    cases: int
+
+    def describe(self) -> str:
+        return (
+            f"backup: wrote {self.path} ({_size(self.size)}): integrity ok, schema version "
+            f"{self.schema_version}, {self.buyers:,} buyers, {self.cases:,} cases"
+        )
+
+
+def make_backup(source: Path, target: Path) -> BackupReport:
+    """Copy ``source`` to ``target`` as one read snapshot (SQLite's backup API), check the
+    copy (integrity_check, schema version, counts), then move it into place; a failed or
+    interrupted copy never leaves a file at ``target``."""
+    if not source.is_file():
+        raise UsageError(f"there is no database at {source}")
+    if target.exists() or target.is_symlink():
+        raise UsageError(f"{target} already exists; choose a new file name")
+    if not target.parent.is_dir():
+        raise UsageError(f"{target.parent} is not a directory")
+    partial = target.with_name(f".{target.name}.partial")
+    _remove_database_files(partial)  # what an interrupted run left
+    try:
+        _copy(source, partial)
+        report = _verify(partial, target)
+        _publish(partial, target)
+    finally:
+        _remove_database_files(partial)
+    return report
+
+
+def _copy(source: Path, partial: Path) -> None:
+    # The copy holds every buyer's data: readable by its owner only (SQLite would create it
+    # with the umask's mode, usually world-readable).
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    src = sqlite3.connect(source, timeout=10)
+    try:
+        src.execute("PRAGMA query_only = ON")
+        dst = sqlite3.connect(partial)
+        try:
+            # All pages in one step: one read transaction, so one consistent snapshot; in WAL
+            # mode the bot's writes go on meanwhile (they land after the snapshot).
+            src.backup(dst, pages=-1)
+            # One self-contained file (no -wal beside it); the bot turns WAL back on at open.
+            dst.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def _verify(partial: Path, target: Path) -> BackupReport:
+    conn = sqlite3.connect(partial)
+    try:
+        problems = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        if problems != ["ok"]:
+            raise BackupFailedError(f"the copy failed its integrity check: {problems[:3]}")
+        (schema,) = conn.execute("PRAGMA user_version").fetchone()
+        if not 1 <= int(schema) <= latest_schema_version():
+            raise BackupFailedError(f"the copy has schema version {schema}")
+        (buyers,) = conn.execute("SELECT COUNT(*) FROM users").fetchone()
+        (cases,) = conn.execute("SELECT COUNT(*) FROM disputes").fetchone()
+    finally:
+        conn.close()
+    return BackupReport(target, partial.stat().st_size, int(schema), int(buyers), int(cases))
+
+
+def _publish(partial: Path, target: Path) -> None:
+    fd = os.open(partial, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(partial, target)  # unlike rename, never replaces a file created meanwhile
+    except FileExistsError:
+        raise UsageError(f"{target} already exists; choose a new file name") from None
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _remove_database_files(path: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- stats
+
+
+async def _read_counts(database: Path) -> tuple[Counts, int]:
+    engine = await SqliteEngine.open_readonly(database)
+    try:
+        return await counts(engine, datetime.now(UTC)), await engine.schema_version()
+    finally:
+        await engine.close()
+
+
+def stats_json(found: Counts, schema: int) -> str:
+    return json.dumps(
+        {**asdict(found), "open_cases": found.open_cases, "schema_version": schema},
+        sort_keys=True,
+    )
+
+
+def stats_text(database: Path, found: Counts, schema: int) -> str:
+    stages = [stage.value for stage in Stage]
+    stages += sorted(set(found.cases_by_stage) - set(stages))
+    states = [state.value for state in ReminderState]
+    states += sorted(set(found.reminders_by_state) - set(states))
+    total_cases = sum(found.cases_by_stage.values())
+    closed = found.cases_by_stage.get(Stage.CLOSED.value, 0)
+    minutes = int(OVERDUE_AFTER.total_seconds() // 60)
+    lines = [
+        f"database   {database} ({_size(found.database_bytes)}, schema version {schema})",
+        f"buyers     {found.buyers:,}",
+        f"cases      {total_cases:,}: {found.open_cases:,} open, {closed:,} closed",
+        *(f"  {s:<12}{found.cases_by_stage.get(s, 0):>9,}" for s in stages),
+        f"reminders  {sum(found.reminders_by_state.values()):,}",
+        *(f"  {s:<12}{found.reminders_by_state.get(s, 0):>9,}" for s in states),
+        f"overdue    {found.reminders_overdue:,} (pending, due more than {minutes} min ago)",
+    ]
+    return "\n".join(lines)
+
+
+def _size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
