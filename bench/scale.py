@@ -6,10 +6,11 @@ bench/reminders.py) on two databases, each copied fresh for every run:
 - **empty**: migrated, no rows (the baseline, measured in the same run);
 - **N users**: `--users` buyers (default 100,000) with settings, `--disputes` opened disputes
   (default 100,000, one per buyer) each with 3 pending reminders in the future and 2 events,
-  and 1% of the buyers mid-wizard (a conversation row each), filled with direct SQL.
+  and 1% of the buyers mid-wizard (a draft row at step 2 each; before schema 4, a
+  conversation row), filled with direct SQL.
 
-For each: seconds from spawn to ready (the first getUpdates: migrations, PTB's persistence
-load and the reminder catch-up scan have run), resident memory when ready, then after
+For each: seconds from spawn to ready (the first getUpdates: migrations and the reminder
+catch-up scan have run), resident memory when ready, then after
 `--hello` new buyers each sent /start (50 at a time, each waiting for its greeting), and the
 peak (VmHWM). Goals: RSS within 30 MB of the empty database, ready in under 2 s.
 
@@ -60,7 +61,9 @@ def migrated(path: Path, schema: int) -> sqlite3.Connection:
     return conn
 
 
-def fill(conn: sqlite3.Connection, users: int, disputes: int, *, ptb_rows: bool) -> None:
+def fill(
+    conn: sqlite3.Connection, users: int, disputes: int, *, schema: int, ptb_rows: bool
+) -> None:
     """Direct SQL, one transaction: the shapes the bot writes, not its code path."""
     now = datetime.now(UTC)
     stamp = to_db_time(now)
@@ -113,10 +116,18 @@ def fill(conn: sqlite3.Connection, users: int, disputes: int, *, ptb_rows: bool)
             " '{}')",
             ((i + 1, stamp, kind) for i in range(disputes)),
         )
-    conn.executemany(
-        "INSERT INTO conversations (name, key, state) VALUES ('wizard', ?, '\"amount\"')",
-        ((f"[{FIRST_USER + i},{FIRST_USER + i}]",) for i in range(0, users, 100)),
-    )
+    mid_wizard = range(0, users, 100)
+    if schema >= 4:  # the wizard's place is the draft's own row
+        conn.executemany(
+            "INSERT INTO disputes (user_id, order_id, stage, wizard_step, muted, created_at,"
+            " updated_at) VALUES (?, ?, 'draft', 'amount', 0, ?, ?)",
+            ((FIRST_USER + i, str(8_200_000_000_000_000 + i), stamp, stamp) for i in mid_wizard),
+        )
+    else:  # a persistent ConversationHandler's row, as the bot before schema 4 kept it
+        conn.executemany(
+            "INSERT INTO conversations (name, key, state) VALUES ('wizard', ?, '\"amount\"')",
+            ((f"[{FIRST_USER + i},{FIRST_USER + i}]",) for i in mid_wizard),
+        )
     if ptb_rows:  # what the persistence before schema 3 wrote for every buyer
         for table_name, column in (("user_data", "user_id"), ("chat_data", "chat_id")):
             conn.executemany(
@@ -131,7 +142,7 @@ def seed(path: Path, users: int, disputes: int, *, schema: int, ptb_rows: bool) 
     conn = migrated(path, schema)
     try:
         if users:
-            fill(conn, users, disputes, ptb_rows=ptb_rows)
+            fill(conn, users, disputes, schema=schema, ptb_rows=ptb_rows)
         else:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:

@@ -138,7 +138,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     with sqlite3.connect(db_path) as conn:
         rows = {
             t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]  # noqa: S608
-            for t in ("users", "disputes", "evidence", "events", "reminders", "conversations")
+            for t in ("users", "disputes", "evidence", "events", "reminders")
         }
         opened = conn.execute("SELECT COUNT(*) FROM disputes WHERE stage = 'opened'").fetchone()[0]
     conn.close()

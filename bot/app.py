@@ -1,4 +1,4 @@
-"""Build the Application: persistence, rate limiter, hooks and every handler in one place."""
+"""Build the Application: the database, rate limiter, hooks and every handler in one place."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ from bot.http import make_request
 from bot.limits import reminder_in_flight
 from bot.ratelimit import OutgoingLimiter
 from bot.reminders import ReminderService
-from bot.storage.persistence import SqlitePersistence
+from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,6 @@ def build_application(
     )
     limiter = _budget(settings) if rate_limit else None
     services.reminder_bot = _reminder_bot(settings, reminder_request, limiter)
-    persistence = SqlitePersistence(settings.database_path, clock=clock)
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .application_class(DisputeApplication, {"services": services})
@@ -119,7 +118,6 @@ def build_application(
         .base_file_url(settings.api_file_url)
         .defaults(DEFAULTS)
         .context_types(ContextTypes(context=BotContext))
-        .persistence(persistence)
         .concurrent_updates(PerChatUpdateProcessor(concurrency))
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -234,11 +232,12 @@ def _register_handlers(application: DisputeApplication, flood_guard: FloodGuard 
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Open (and migrate) the database, register the commands, start the reminder outbox.
+    No PTB persistence: everything a buyer has, their place in the wizard included, is in
+    the database's own tables, read when an update needs it."""
     assert isinstance(application, DisputeApplication)
-    persistence = application.persistence
-    assert isinstance(persistence, SqlitePersistence)
     services = application.services
-    services.attach(await persistence.database())
+    services.attach(await Database.open(services.settings.database_path, clock=services.clock))
     await common.register_commands(application)
     # The reminder outbox: recover interrupted sends, catch up after downtime, then send due
     # reminders in the background. A buyer found blocked is dropped from the settings cache
@@ -275,6 +274,5 @@ async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> 
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    persistence = application.persistence
-    if isinstance(persistence, SqlitePersistence):
-        await persistence.close()
+    assert isinstance(application, DisputeApplication)
+    await application.services.close()

@@ -98,6 +98,12 @@ class Services:
     def attach(self, db: Database) -> None:
         self._db = db
 
+    async def close(self) -> None:
+        """Close the database (idempotent): after the Application stopped using it."""
+        db, self._db = self._db, None
+        if db is not None:
+            await db.close()
+
 
 class DisputeApplication(Application[Any, Any, Any, Any, Any, Any]):
     """Application with our services attached (ApplicationBuilder.application_class)."""
@@ -106,30 +112,12 @@ class DisputeApplication(Application[Any, Any, Any, Any, Any, Any]):
         super().__init__(**kwargs)
         self.services = services
 
-    def _stores(self, what: str) -> bool:
-        persistence = self.persistence
-        return persistence is not None and bool(getattr(persistence.store_data, what))
-
     def _mark_for_persistence_update(
         self, *, update: object | None = None, job: Any = None
     ) -> None:
-        """PTB marks every update's user and chat for a user_data/chat_data write, and clears
-        the marks only when it stores those. This bot stores neither
-        (``SqlitePersistence.STORE``), so the marks would pile up, one per buyer ever seen,
-        for the process's life: mark nothing unless they are stored."""
-        if self._stores("user_data") or self._stores("chat_data"):
-            super()._mark_for_persistence_update(update=update, job=job)
-
-    def drop_user_data(self, user_id: int) -> None:
-        """Nothing to drop when user_data is not stored (no handler creates it); PTB would
-        otherwise queue the id for a persistence delete that never runs, and keep it."""
-        if self._stores("user_data"):
-            super().drop_user_data(user_id)
-
-    def drop_chat_data(self, chat_id: int) -> None:
-        """As ``drop_user_data``, for chat_data."""
-        if self._stores("chat_data"):
-            super().drop_chat_data(chat_id)
+        """PTB marks every update's user and chat for a persistence write, and clears the
+        marks only in a persistence update. This bot has no PTB persistence, so the marks
+        would pile up, one per buyer ever seen, for the process's life: mark nothing."""
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

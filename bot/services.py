@@ -16,7 +16,6 @@ from bot.domain.schedule import PlannedReminder, active_deadlines
 if TYPE_CHECKING:
     from bot.context import Services
     from bot.storage.db import Database
-    from bot.storage.repositories import ConversationWrite
 
 
 class CaseContext(Protocol):
@@ -48,7 +47,6 @@ async def save_case(
     *,
     previous: Dispute | None,
     event: Event | None = None,
-    conversation: ConversationWrite | None = None,
 ) -> Dispute:
     """Create or update `d` in one transaction; returns it with its id. `previous` is the
     stored version (None for a new case) and decides whether reminders need re-planning."""
@@ -57,9 +55,9 @@ async def save_case(
         planned = context.plan(d)
     repo = context.db.disputes
     if d.id is None:
-        d = await repo.create(d, conversation=conversation, event=event, reminders=planned)
+        d = await repo.create(d, event=event, reminders=planned)
     else:
-        await repo.save(d, conversation=conversation, event=event, reminders=planned)
+        await repo.save(d, event=event, reminders=planned)
     if planned:
         _wake(context)
     return d

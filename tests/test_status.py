@@ -183,7 +183,6 @@ async def test_deletedata_removes_every_row(bot: Harness) -> None:
             "evidence",
             "reminders",
             "events",
-            "conversations",
         } <= set(tables)
         for table in tables:
             columns = [c[1] for c in conn.execute(f"PRAGMA table_info({table})")]

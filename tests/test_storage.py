@@ -42,7 +42,6 @@ from bot.storage.db import (
     to_db_time,
 )
 from bot.storage.repositories import (
-    ConversationWrite,
     DisputeNotFoundError,
     DuplicateActiveDisputeError,
 )
@@ -130,9 +129,11 @@ async def test_migrates_an_empty_file_and_packages_its_sql(tmp_path: Path) -> No
         assert await db.schema_version() == latest_schema_version() == len(load_migrations())
         tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master")}
         assert {"users", "disputes", "evidence", "reminders", "events"} <= tables
-        assert "conversations" in tables
-        # PTB's user/chat/bot/callback data are not stored (persistence.STORE; migration 3).
-        assert not {"user_data", "chat_data", "bot_data", "callback_data"} & tables
+        # No PTB persistence: its tables went in migrations 3 (user, chat, bot and callback
+        # data) and 4 (conversations: the wizard's place is the dispute row's wizard_step).
+        assert not {"user_data", "chat_data", "bot_data", "callback_data", "conversations"} & (
+            tables
+        )
     finally:
         await db.close()
 
@@ -320,20 +321,19 @@ async def test_one_active_dispute_per_order(sdb: Database) -> None:
         await sdb.disputes.save(first)
 
 
-async def test_save_writes_dispute_conversation_and_event_together(
+async def test_save_writes_dispute_its_wizard_step_and_event_together(
     sdb: Database, step_clock: StepClock
 ) -> None:
     d = await sdb.disputes.create(
-        Dispute(user_id=5, order_id="9"),
-        conversation=ConversationWrite("wizard", (5, 5), "order"),
+        Dispute(user_id=5, order_id="9", wizard_step="order"),
         event=Event(dispute_id=0, at=T0, actor="buyer", kind="created"),
     )
     assert d.id is not None
     step_clock.now = T0 + timedelta(minutes=3)
     d.item_title = "Lamp"
+    d.wizard_step = "amount"
     await sdb.disputes.save(
         d,
-        conversation=ConversationWrite("wizard", (5, 5), "amount"),
         event=Event(dispute_id=0, at=step_clock.now, actor="buyer", kind="title", detail={"t": 1}),
     )
     assert d.updated_at == step_clock.now
@@ -343,28 +343,26 @@ async def test_save_writes_dispute_conversation_and_event_together(
         ("created", d.id, {}),
         ("title", d.id, {"t": 1}),
     ]
-    rows = await sdb.fetchall("SELECT name, key, state FROM conversations")
-    assert [tuple(r) for r in rows] == [("wizard", "[5,5]", '"amount"')]
+    in_wizard = await sdb.disputes.in_wizard(5)
+    assert in_wizard is not None and in_wizard.wizard_step == "amount"
 
-    await sdb.disputes.save(d, conversation=ConversationWrite("wizard", (5, 5), None))
-    assert await sdb.fetchall("SELECT * FROM conversations") == []
+    d.wizard_step = None
+    await sdb.disputes.save(d)
+    assert await sdb.disputes.in_wizard(5) is None
 
 
 async def test_save_is_atomic_when_it_fails_midway(sdb: Database) -> None:
-    d = await sdb.disputes.create(
-        Dispute(user_id=5, order_id="9"), conversation=ConversationWrite("wizard", (5, 5), 1)
-    )
+    d = await sdb.disputes.create(Dispute(user_id=5, order_id="9", wizard_step="item"))
     assert d.id is not None
     before = await sdb.disputes.get(d.id, 5)
     d.item_title = "changed"
-    # The event's detail cannot be encoded: the failure comes after the UPDATE and the
-    # conversation upsert have run inside the transaction.
+    d.wizard_step = "amount"
+    # The event's detail cannot be encoded: the failure comes after the UPDATE (the answer
+    # and the buyer's new place in the wizard) has run inside the transaction.
     bad = Event(dispute_id=d.id, at=T0, actor="buyer", kind="x", detail={"o": object()})
     with pytest.raises(TypeError):
-        await sdb.disputes.save(d, conversation=ConversationWrite("wizard", (5, 5), 2), event=bad)
+        await sdb.disputes.save(d, event=bad)
     assert await sdb.disputes.get(d.id, 5) == before
-    state = await sdb.fetchone("SELECT state FROM conversations")
-    assert state is not None and loads_json(state[0]) == 1
     assert await sdb.events.list(d.id) == []
 
 
@@ -570,7 +568,6 @@ async def test_dispatcher_queries_use_the_indexes(sdb: Database) -> None:
 async def _populate(db: Database, user_id: int) -> None:
     d = await db.disputes.create(
         full_dispute(user_id, order_id=f"{user_id}00"),
-        conversation=ConversationWrite("wizard", (user_id, user_id), "desc"),
         event=Event(0, T0, "buyer", "created", {"by": user_id}),
     )
     assert d.id is not None
@@ -578,8 +575,6 @@ async def _populate(db: Database, user_id: int) -> None:
     await db.evidence.add(Evidence(d.id, f"f{user_id}", f"u{user_id}", EvidenceKind.PHOTO))
     await db.reminders.replace_for_dispute(d.id, user_id, [("k", T0, T0)])
     await db.events.append(Event(d.id, T0, "bot", "reminded"))
-    async with db.transaction() as conn:
-        await conn.execute("INSERT INTO conversations VALUES ('other', ?, '1')", (f"[{user_id}]",))
 
 
 async def _rows_mentioning(db: Database, user_id: int) -> dict[str, int]:
@@ -627,7 +622,6 @@ async def test_delete_user_data_removes_every_row_of_that_buyer_only(sdb: Databa
     # The check itself sees the buyer everywhere we put them.
     for table in ("users", "disputes", "evidence", "reminders", "events"):
         assert mine[table] > 0, table
-    assert mine["conversations"] > 0
 
     await sdb.delete_user_data(111)
 
@@ -763,10 +757,9 @@ async def test_acknowledged_writes_are_on_disk_for_another_connection(
     without our connection closing or checkpointing."""
     d = await sdb.disputes.create(Dispute(user_id=9, order_id="5"))
     d.wizard_step = "amount"
-    await sdb.disputes.save(d, conversation=ConversationWrite("wizard", (9, 9), "amount"))
+    await sdb.disputes.save(d)
     path = tmp_path / "data" / "bot.sqlite3"
     assert sqlite_rows(path, "SELECT wizard_step FROM disputes") == [("amount",)]
-    assert sqlite_rows(path, "SELECT state FROM conversations") == [('"amount"',)]
 
 
 async def test_stats_count_statements_and_transactions(sdb: Database) -> None:
@@ -803,3 +796,88 @@ async def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None
         assert stored is not None and stored.shipped_at == d.shipped_at
     finally:
         await db.close()
+
+
+# --------------------------------------------------------------------------- schema 4
+
+
+def _at_version(path: Path, version: int) -> None:
+    """A database as the release with schema `version` left it."""
+    with sqlite3.connect(path) as conn:
+        for migration in load_migrations()[:version]:
+            for statement in migration.statements():
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {version}")
+
+
+async def test_a_version_3_database_moves_the_wizard_into_the_dispute_rows(
+    tmp_path: Path,
+) -> None:
+    """Migration 4 rebuilds disputes (order_id nullable) and drops PTB's last table: every
+    row and every reference survive, and an id once used is still never given again."""
+    path = tmp_path / "v3.sqlite3"
+    _at_version(path, 3)
+    stamp = "2026-01-01T00:00:00.000000Z"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(
+            "INSERT INTO users (user_id, created_at, updated_at) VALUES (7, ?, ?)", (stamp,) * 2
+        )
+        for order in ("811", "822", "833"):
+            conn.execute(
+                "INSERT INTO disputes (user_id, order_id, stage, wizard_step, muted, created_at,"
+                " updated_at) VALUES (7, ?, 'draft', 'amount', 0, ?, ?)",
+                (order, stamp, stamp),
+            )
+        conn.execute("DELETE FROM disputes WHERE id = 3")  # the sequence stays at 3
+        conn.execute(
+            "INSERT INTO evidence (dispute_id, file_id, file_unique_id, kind, position,"
+            " created_at) VALUES (2, 'f', 'u', 'photo', 0, ?)",
+            (stamp,),
+        )
+        conn.execute(
+            "INSERT INTO reminders (user_id, dispute_id, kind, deadline_at, due_at, created_at,"
+            " updated_at) VALUES (7, 2, 'k', ?, ?, ?, ?)",
+            (stamp,) * 4,
+        )
+        conn.execute(
+            "INSERT INTO events (dispute_id, at, actor, kind) VALUES (2, ?, 'b', 'x')", (stamp,)
+        )
+        conn.execute("INSERT INTO conversations VALUES ('wizard', '[7,7]', '\"amount\"')")
+    db = await Database.open(path)
+    try:
+        assert await db.schema_version() == latest_schema_version() >= 4
+        assert [d.order_id for d in await db.disputes.list_for_user(7)] == ["811", "822"]
+        assert await db.evidence.count(2) == 1 and len(await db.events.list(2)) == 1
+        assert len(await db.reminders.list_for_dispute(2)) == 1
+        tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master")}
+        assert "conversations" not in tables and "disputes_new" not in tables
+        assert list(await db.fetchall("PRAGMA foreign_key_check")) == []
+        draft = await db.disputes.create(Dispute(user_id=7, order_id=None, wizard_step="order"))
+        assert draft.id == 4  # not 3: that id belonged to a deleted dispute
+        # Foreign keys are on again: deleting a dispute takes its evidence and events along.
+        assert await db.disputes.delete(2, 7)
+        assert await db.evidence.count(2) == 0 and await db.events.list(2) == []
+    finally:
+        await db.close()
+
+
+async def test_a_draft_without_its_order_number(sdb: Database) -> None:
+    """Step 1 of the wizard: the draft exists before its order number. Such drafts never
+    collide with each other or with an order's case, and only a draft may lack one."""
+    first = await sdb.disputes.create(Dispute(user_id=3, order_id=None, wizard_step="order"))
+    active = await sdb.disputes.create(Dispute(user_id=3, order_id="8123456789012345"))
+    second = await sdb.disputes.create(Dispute(user_id=3, order_id=None, wizard_step="order"))
+    assert None not in (first.id, active.id, second.id)
+    assert await sdb.disputes.find_active(3, "8123456789012345") == active
+    in_wizard = await sdb.disputes.in_wizard(3)
+    assert in_wizard is not None and in_wizard.id == second.id  # the newest
+    stored = await sdb.disputes.get(first.id or 0, 3)
+    assert stored is not None and stored.order_id is None
+    # Answering step 1 with an order that has a case is the one-per-order conflict.
+    first.order_id = "8123456789012345"
+    with pytest.raises(DuplicateActiveDisputeError):
+        await sdb.disputes.save(first)
+    opened = Dispute(user_id=3, order_id=None, stage=Stage.OPENED)
+    with pytest.raises(sqlite3.IntegrityError):
+        await sdb.disputes.create(opened)

@@ -1,16 +1,17 @@
 """Property: no acknowledged write is ever lost across restarts or crashes.
 
 A hypothesis state machine runs random sequences of buyer settings, dispute creates and
-saves (each with the wizard's conversation write, as the wizard does before replying), PTB
-conversation writes, clean restarts (close + reopen) and crash images (the db and -wal files
-copied while the connection is open, as after kill -9, then opened). After every step the
-database must equal a plain dict model of what was acknowledged.
+saves (each with the buyer's place in the wizard, as the wizard stores it before replying;
+drafts without an order number too), clean restarts (close + reopen) and crash images (the db
+and -wal files copied while the connection is open, as after kill -9, then opened). After
+every step the database must equal a plain dict model of what was acknowledged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
+import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,23 +23,23 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from bot.domain.models import Dispute, Money, Stage
 from bot.storage.db import Database
-from bot.storage.persistence import SqlitePersistence
-from bot.storage.repositories import ConversationWrite, DuplicateActiveDisputeError
+from bot.storage.repositories import DuplicateActiveDisputeError
 
 USERS = st.integers(min_value=1, max_value=3)
-ORDERS = st.sampled_from(["1001", "1002"])
+ORDERS = st.sampled_from(["1001", "1002", None])  # None: a draft at the wizard's step 1
 STAGES = st.sampled_from([Stage.DRAFT, Stage.OPENED, Stage.CLOSED])
 TEXT = st.text(alphabet="abcЯж 😀", max_size=8)
-STATES = st.one_of(st.integers(0, 12), st.sampled_from(["order", "amount", "evidence"]), st.none())
+STEPS = st.sampled_from(["order", "amount", "evidence+e", None])
 
 
 @dataclass
 class Row:
     user_id: int
-    order_id: str
+    order_id: str | None
     stage: Stage
     title: str | None
     amount: Money | None
+    step: str | None
 
 
 class NoLostWrites(RuleBasedStateMachine):
@@ -51,7 +52,6 @@ class NoLostWrites(RuleBasedStateMachine):
         self.db = self.run(Database.open(self.path))
         self.languages: dict[int, str] = {}
         self.disputes: dict[int, Row] = {}
-        self.conversations: dict[int, object] = {}
 
     def run(self, coro: Any) -> Any:
         return self.loop.run_until_complete(coro)
@@ -61,21 +61,14 @@ class NoLostWrites(RuleBasedStateMachine):
         self.loop.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def _active(self, user_id: int, order_id: str, *, besides: int | None = None) -> bool:
+    def _active(self, user_id: int, order_id: str | None, *, besides: int | None = None) -> bool:
+        if order_id is None:  # no order number, no conflict
+            return False
         return any(
             r.user_id == user_id and r.order_id == order_id and r.stage is not Stage.CLOSED
             for i, r in self.disputes.items()
             if i != besides
         )
-
-    def _conversation(self, user_id: int, state: object) -> ConversationWrite:
-        return ConversationWrite("wizard", (user_id, user_id), state)
-
-    def _ack_conversation(self, user_id: int, state: object) -> None:
-        if state is None:
-            self.conversations.pop(user_id, None)
-        else:
-            self.conversations[user_id] = state
 
     # ------------------------------------------------------------------ writes
 
@@ -84,18 +77,17 @@ class NoLostWrites(RuleBasedStateMachine):
         self.run(self.db.users.set_language(user_id, language))
         self.languages[user_id] = language
 
-    @rule(user_id=USERS, order_id=ORDERS, state=STATES)
-    def create(self, user_id: int, order_id: str, state: object) -> None:
-        d = Dispute(user_id=user_id, order_id=order_id)
+    @rule(user_id=USERS, order_id=ORDERS, step=STEPS)
+    def create(self, user_id: int, order_id: str | None, step: str | None) -> None:
+        d = Dispute(user_id=user_id, order_id=order_id, wizard_step=step)
         try:
-            self.run(self.db.disputes.create(d, conversation=self._conversation(user_id, state)))
+            self.run(self.db.disputes.create(d))
         except DuplicateActiveDisputeError:
             assert self._active(user_id, order_id)
             return
         assert not self._active(user_id, order_id)
         assert d.id is not None
-        self.disputes[d.id] = Row(user_id, order_id, Stage.DRAFT, None, None)
-        self._ack_conversation(user_id, state)
+        self.disputes[d.id] = Row(user_id, order_id, Stage.DRAFT, None, None, step)
 
     @precondition(lambda self: bool(self.disputes))
     @rule(
@@ -103,10 +95,15 @@ class NoLostWrites(RuleBasedStateMachine):
         stage=STAGES,
         title=st.none() | TEXT,
         minor=st.none() | st.integers(0, 10**12),
-        state=STATES,
+        step=STEPS,
     )
     def save(
-        self, data: st.DataObject, stage: Stage, title: str | None, minor: int | None, state: object
+        self,
+        data: st.DataObject,
+        stage: Stage,
+        title: str | None,
+        minor: int | None,
+        step: str | None,
     ) -> None:
         dispute_id = data.draw(st.sampled_from(sorted(self.disputes)))
         row = self.disputes[dispute_id]
@@ -118,25 +115,21 @@ class NoLostWrites(RuleBasedStateMachine):
             stage=stage,
             item_title=title,
             amount_paid=amount,
+            wizard_step=step,
         )
         conflict = stage is not Stage.CLOSED and self._active(
             row.user_id, row.order_id, besides=dispute_id
         )
         try:
-            self.run(self.db.disputes.save(d, conversation=self._conversation(row.user_id, state)))
+            self.run(self.db.disputes.save(d))
         except DuplicateActiveDisputeError:
             assert conflict
             return
-        assert not conflict
-        self.disputes[dispute_id] = Row(row.user_id, row.order_id, stage, title, amount)
-        self._ack_conversation(row.user_id, state)
-
-    @rule(user_id=USERS, state=STATES)
-    def ptb_conversation(self, user_id: int, state: object) -> None:
-        """PTB's own periodic write of the wizard's state (update_persistence)."""
-        persistence = SqlitePersistence.from_database(self.db)
-        self.run(persistence.update_conversation("wizard", (user_id, user_id), state))
-        self._ack_conversation(user_id, state)
+        except sqlite3.IntegrityError:  # only a draft may lack its order number
+            assert row.order_id is None and stage is not Stage.DRAFT
+            return
+        assert not conflict and (row.order_id is not None or stage is Stage.DRAFT)
+        self.disputes[dispute_id] = Row(row.user_id, row.order_id, stage, title, amount, step)
 
     # ------------------------------------------------------------------ restarts
 
@@ -172,14 +165,13 @@ class NoLostWrites(RuleBasedStateMachine):
             language = None if settings_row is None else settings_row.language
             assert language == self.languages.get(user_id)
             stored = {
-                d.id: Row(d.user_id, d.order_id, d.stage, d.item_title, d.amount_paid)
+                d.id: Row(
+                    d.user_id, d.order_id, d.stage, d.item_title, d.amount_paid, d.wizard_step
+                )
                 for d in await db.disputes.list_for_user(user_id)
             }
             expected = {i: r for i, r in self.disputes.items() if r.user_id == user_id}
             assert stored == expected
-        persistence = SqlitePersistence.from_database(db)
-        conversations = await persistence.get_conversations("wizard")
-        assert conversations == {(u, u): s for u, s in self.conversations.items()}
 
 
 NoLostWrites.TestCase.settings = settings(

@@ -156,7 +156,7 @@ def _render(
                 filled[name] = value
         sentences.append(translated % filled if filled else translated)
 
-    say(_("Order %(order)s."), order=d.order_id)
+    say(_("Order %(order)s."), order=d.order_id or "")
 
     item = ascii_title(d.item_title)
     if item is not None and d.item_title is not None:

@@ -260,7 +260,7 @@ QUESTIONS: Final[tuple[Question, ...]] = (
         S.ORDER,
         "order",
         _setter("order_id"),
-        answered=lambda d: bool(d.order_id),
+        answered=_has("order_id"),
         parse=lambda text, d, a: parsing.parse_order_id(text),
     ),
     optional(

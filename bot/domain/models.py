@@ -156,7 +156,7 @@ class Dispute:
     """
 
     user_id: int
-    order_id: str
+    order_id: str | None  # None: a draft whose order number is not answered yet
     id: int | None = None
     stage: Stage = Stage.DRAFT
     wizard_step: str | None = None

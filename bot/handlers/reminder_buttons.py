@@ -53,7 +53,7 @@ def renderer(default_tz: str | None, rules: Rules = DEFAULT_RULES) -> Render:
 
 
 def _order(d: Dispute) -> str:
-    return f"<code>{html.escape(d.order_id)}</code>"
+    return f"<code>{html.escape(d.order_id or '—')}</code>"
 
 
 async def mute_pressed(update: Update, context: BotContext, data: Mute, d: Dispute) -> None:

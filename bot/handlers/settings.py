@@ -95,22 +95,18 @@ async def deletedata_chosen(update: Update, context: BotContext, data: DeleteDat
         await query.edit_message_text(t._("Nothing was deleted."))
         return
     user_id = update.effective_user.id
-    chat_id = update.effective_chat.id if update.effective_chat else user_id
     await context.db.delete_user_data(user_id)
-    forget_in_memory(context, user_id, chat_id)
+    forget_in_memory(context, user_id)
     await query.answer()
     await query.edit_message_text(
         t._("Done: I've deleted all your data. If you write to me again, I'll start from scratch.")
     )
 
 
-def forget_in_memory(context: BotContext, user_id: int, chat_id: int) -> None:
-    """Drop what the running application still holds for this buyer, so nothing is re-saved.
-    (The wizard holds nothing: where a buyer is lives in their dispute row, deleted above.)"""
-    application = context.application
+def forget_in_memory(context: BotContext, user_id: int) -> None:
+    """Drop the buyer's settings from the cache, so nothing is re-saved. (That is all the
+    process holds: where a buyer is in the wizard lives in their dispute row, deleted.)"""
     context.services.buyers.pop(user_id, None)
-    application.drop_user_data(user_id)
-    application.drop_chat_data(chat_id)
 
 
 async def cancel_outside(update: Update, context: BotContext) -> None:

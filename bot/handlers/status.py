@@ -45,7 +45,9 @@ async def status_command(update: Update, context: BotContext) -> None:
 
 async def send_list(context: BotContext, chat_id: int, user_id: int) -> None:
     # A draft without an order number is only the wizard's step 1, not an order yet.
-    disputes = [d for d in await context.db.disputes.list_for_user(user_id) if d.order_id]
+    disputes = [
+        d for d in await context.db.disputes.list_for_user(user_id) if d.order_id is not None
+    ]
     text, keyboard = cards.order_list(
         context.t, disputes, ZoneInfo(context.timezone), context.now(), context.services.rules
     )

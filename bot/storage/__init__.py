@@ -1,11 +1,10 @@
-"""Storage: one SQLite database (aiosqlite, WAL) for business data and PTB persistence.
+"""Storage: one SQLite database (aiosqlite, WAL) for the bot's data.
 
 - ``bot.storage.db.Database``: ``await Database.open(path)`` migrates and returns the
   database with its repositories (``db.users``, ``db.disputes``, ``db.evidence``,
   ``db.reminders``, ``db.events``).
 - ``bot.storage.engine``: how statements reach SQLite (connections, transactions).
 - ``bot.storage.repositories``: the SQL, one module per table family.
-- ``bot.storage.persistence.SqlitePersistence``: PTB's persistence over the same database.
 - ``bot.storage.codecs``, ``bot.storage.schema``, ``bot.storage.errors``: value spellings,
   migrations, and the errors an operator sees.
 

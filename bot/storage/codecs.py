@@ -9,12 +9,10 @@ connection, no I/O, importable from anywhere in the storage package without a cy
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
 __all__ = [
-    "conversation_key_json",
     "dumps_json",
     "from_db_time",
     "from_db_time_opt",
@@ -111,9 +109,3 @@ def dumps_json(value: Any) -> str:
 
 def loads_json(text: str) -> Any:
     return _decode(json.loads(text))
-
-
-def conversation_key_json(key: Sequence[int | str]) -> str:
-    """The one canonical spelling of a ConversationHandler key (a JSON array), used by both
-    the persistence and ``DisputeRepo.save`` so both write the same row."""
-    return json.dumps(list(key), separators=(",", ":"))

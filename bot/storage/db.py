@@ -16,7 +16,6 @@ import aiosqlite
 
 from bot import metrics
 from bot.storage.codecs import (
-    conversation_key_json,
     dumps_json,
     from_db_time,
     from_db_time_opt,
@@ -35,7 +34,6 @@ __all__ = [
     "Migration",
     "SchemaTooNewError",
     "StorageStats",
-    "conversation_key_json",
     "dumps_json",
     "from_db_time",
     "from_db_time_opt",
@@ -69,11 +67,8 @@ class Database(SqliteEngine):
     async def delete_user_data(self, user_id: int) -> None:
         """/deletedata: remove every row about this buyer, from every table, in one
         transaction. Explicit deletes (not only ON DELETE CASCADE) so the result does not
-        depend on the foreign_keys pragma. The private chat's id equals the user's id, so
-        conversation keys containing the id go too.
-
-        The caller must also end the buyer's conversations in memory, or PTB writes them
-        back at its next persistence update.
+        depend on the foreign_keys pragma. Where the buyer was in the wizard goes with their
+        disputes: nothing about them is left in memory or elsewhere.
         """
         by_dispute = "dispute_id IN (SELECT id FROM disputes WHERE user_id = ?)"
         async with self.transaction() as conn:
@@ -85,8 +80,3 @@ class Database(SqliteEngine):
             )
             await conn.execute("DELETE FROM disputes WHERE user_id = ?", (user_id,))
             await conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
-            await conn.execute(
-                "DELETE FROM conversations WHERE EXISTS "
-                "(SELECT 1 FROM json_each(conversations.key) AS k WHERE k.value = ?)",
-                (user_id,),
-            )

@@ -51,7 +51,7 @@ import aiosqlite
 
 from bot.storage.codecs import utc_now
 from bot.storage.errors import DatabaseBusyError, DatabaseOpenError, SchemaTooNewError
-from bot.storage.schema import load_migrations
+from bot.storage.schema import load_migrations, migrate, user_version
 from bot.storage.sqlite_ops import (
     Busy,
     Params,
@@ -215,8 +215,8 @@ class SqliteEngine:
         # fsync on every commit, which costs milliseconds per step for no gain against
         # the failures the bot is expected to survive.
         await conn.execute("PRAGMA synchronous = NORMAL")
+        await self._migrate()  # with foreign keys off: a table rebuild must not cascade
         await conn.execute("PRAGMA foreign_keys = ON")
-        await self._migrate()
         # From now on a taken write lock is waited for in _write, with _lock released.
         await conn.execute("PRAGMA busy_timeout = 0")
 
@@ -269,36 +269,11 @@ class SqliteEngine:
             self.on_transaction(time.perf_counter() - started)
 
     async def _migrate(self) -> None:
-        conn = self._require_writer()
-        migrations = load_migrations()
-        latest = len(migrations)
-        current = await self._user_version(conn)
-        if current > latest:
-            raise SchemaTooNewError.found(self.path or ":memory:", current, latest)
-        for migration in migrations[current:]:
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                # Re-read inside the write lock: another process may have migrated meanwhile.
-                if await self._user_version(conn) >= migration.version:
-                    await conn.execute("ROLLBACK")
-                    continue
-                for statement in migration.statements():
-                    await conn.execute(statement)
-                # PRAGMA takes no parameters; the version is an int parsed from a file name.
-                await conn.execute(f"PRAGMA user_version = {int(migration.version)}")
-                await conn.execute("COMMIT")
-            except BaseException:
-                await _rollback_quietly(conn)
-                raise
-
-    @staticmethod
-    async def _user_version(conn: aiosqlite.Connection) -> int:
-        rows = list(await conn.execute_fetchall("PRAGMA user_version"))
-        return int(rows[0][0])
+        await migrate(self._require_writer(), self.path or ":memory:")
 
     async def schema_version(self) -> int:
         async with self.reading() as conn:
-            return await self._user_version(conn)
+            return await user_version(conn)
 
     # ----------------------------------------------------------------- reads
 

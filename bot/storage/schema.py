@@ -1,19 +1,25 @@
 """The schema's migrations: numbered SQL files shipped inside the package.
 
 ``0001_initial.sql``, ``0002_....sql``, ...: file N takes the schema from version N - 1 to N
-(SQLite's ``user_version``). ``SqliteEngine.open`` applies the missing ones at start-up, each
-in its own transaction.
+(SQLite's ``user_version``). ``migrate`` applies the missing ones when ``SqliteEngine.open``
+opens the database, each in its own transaction.
 """
 
 from __future__ import annotations
 
 import importlib.resources
+import os
 import re
 import sqlite3
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 
-__all__ = ["Migration", "latest_schema_version", "load_migrations"]
+import aiosqlite
+
+from bot.storage.errors import DatabaseOpenError, SchemaTooNewError
+
+__all__ = ["Migration", "latest_schema_version", "load_migrations", "migrate", "user_version"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +67,37 @@ def load_migrations() -> tuple[Migration, ...]:
 
 def latest_schema_version() -> int:
     return len(load_migrations())
+
+
+async def user_version(conn: aiosqlite.Connection) -> int:
+    rows = list(await conn.execute_fetchall("PRAGMA user_version"))
+    return int(rows[0][0])
+
+
+async def migrate(conn: aiosqlite.Connection, path: str | os.PathLike[str]) -> None:
+    """Apply the missing migrations on the writer connection `conn`, each in its own
+    transaction, with foreign keys off (a table rebuild must not cascade): each must leave
+    every reference intact, checked before its COMMIT."""
+    migrations = load_migrations()
+    latest = len(migrations)
+    current = await user_version(conn)
+    if current > latest:
+        raise SchemaTooNewError.found(path, current, latest)
+    for migration in migrations[current:]:
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read inside the write lock: another process may have migrated meanwhile.
+            if await user_version(conn) >= migration.version:
+                await conn.execute("ROLLBACK")
+                continue
+            for statement in migration.statements():
+                await conn.execute(statement)
+            if list(await conn.execute_fetchall("PRAGMA foreign_key_check")):
+                raise DatabaseOpenError(f"migration {migration.name} broke a reference")
+            # PRAGMA takes no parameters; the version is an int parsed from a file name.
+            await conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+            await conn.execute("COMMIT")
+        except BaseException:
+            with suppress(sqlite3.OperationalError):  # no transaction may be active
+                await conn.execute("ROLLBACK")
+            raise

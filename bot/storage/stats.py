@@ -51,7 +51,10 @@ async def counts(db: SqliteEngine, now: datetime) -> Counts:
     (buyers,) = await db.fetchone("SELECT COUNT(*) FROM users") or (0,)
     stages = {
         str(row[0]): int(row[1])
-        for row in await db.fetchall("SELECT stage, COUNT(*) FROM disputes GROUP BY stage")
+        # A draft without an order number is only the wizard's step 1, not a case yet.
+        for row in await db.fetchall(
+            "SELECT stage, COUNT(*) FROM disputes WHERE order_id IS NOT NULL GROUP BY stage"
+        )
     }
     states = {
         str(row[0]): int(row[1])

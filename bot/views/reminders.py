@@ -191,7 +191,7 @@ def reminder_keyboard(t: Translator, dispute_id: int) -> InlineKeyboardMarkup:
 
 
 def order_line(t: Translator, d: Dispute) -> str:
-    order = t._("Order %(order)s", order=f"<code>{html.escape(d.order_id)}</code>")
+    order = t._("Order %(order)s", order=f"<code>{html.escape(d.order_id or '—')}</code>")
     if d.item_title:
         order += " · " + html.escape(d.item_title)
     return "📦 " + order

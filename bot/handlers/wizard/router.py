@@ -16,7 +16,6 @@ grow with buyers mid-wizard.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Final
 
 from telegram import InlineKeyboardMarkup, Update
@@ -63,12 +62,7 @@ Route = str | WizardPress | ResumeCase
 
 async def current_draft(context: BotContext, user_id: int) -> Dispute | None:
     """The buyer's draft the wizard is on, if any (at most one at a time)."""
-    candidates = [
-        d
-        for d in await context.db.disputes.list_for_user(user_id, include_closed=False)
-        if d.wizard_step is not None
-    ]
-    return max(candidates, key=lambda d: d.updated_at or d.created_at or datetime.min, default=None)
+    return await context.db.disputes.in_wizard(user_id)
 
 
 class WizardRouter(OwnHandler):
@@ -236,7 +230,7 @@ async def start(update: Update, context: BotContext) -> None:
         await update.callback_query.answer()
     user_id = update.effective_user.id
     d = await current_draft(context, user_id)
-    if d is not None and d.order_id:
+    if d is not None and d.order_id is not None:
         text, keyboard = summary.unfinished_offer(context.t, d)
         await context.bot.send_message(update.effective_chat.id, text, reply_markup=keyboard)
         return
@@ -257,8 +251,7 @@ async def _new_draft(update: Update, context: BotContext) -> Dispute:
         await context.db.users.set_language(user_id, context.t.language)
         context.buyer.language = context.t.language
     now = context.now()
-    # No order number yet: empty until step 1 is answered.
-    d = Dispute(user_id=user_id, order_id="", wizard_step=str(Position(S.ORDER)), created_at=now)
+    d = Dispute(user_id=user_id, order_id=None, wizard_step=str(Position(S.ORDER)), created_at=now)
     return await save_case(context, d, previous=None, event=Event(0, now, "buyer", "created"))
 
 
@@ -286,7 +279,7 @@ async def resume(update: Update, context: BotContext, data: ResumeCase) -> None:
         raise Stale
     current = await current_draft(context, user_id)
     if current is not None and current.id != d.id and current.id is not None:
-        if not current.order_id:
+        if current.order_id is None:
             await context.db.disputes.delete(current.id, user_id)
         else:
             await persist(

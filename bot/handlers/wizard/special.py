@@ -156,7 +156,7 @@ async def cancel(turn: Turn) -> None:
     if d.stage is Stage.DRAFT and d.id is not None:
         # The draft is deleted before the buyer is told so.
         await turn.context.db.disputes.delete(d.id, turn.user_id)
-        text = summary.left_text(t, d, deleted=bool(d.order_id))
+        text = summary.left_text(t, d, deleted=d.order_id is not None)
     else:
         await persist(turn, d, None, "wizard_left")
         text = summary.left_text(t, d, deleted=False)

@@ -6,12 +6,7 @@ buyer can name by id (a dispute, a reminder) is looked up *with* the buyer's use
 forged id from another buyer reads as "not found".
 """
 
-from bot.storage.repositories.common import (
-    ConversationWrite,
-    DisputeNotFoundError,
-    DuplicateActiveDisputeError,
-    write_conversation,
-)
+from bot.storage.repositories.common import DisputeNotFoundError, DuplicateActiveDisputeError
 from bot.storage.repositories.disputes import DisputeRepo
 from bot.storage.repositories.events import EventRepo
 from bot.storage.repositories.evidence import EvidenceRepo
@@ -19,7 +14,6 @@ from bot.storage.repositories.reminders import ReminderRepo
 from bot.storage.repositories.users import UserRepo
 
 __all__ = [
-    "ConversationWrite",
     "DisputeNotFoundError",
     "DisputeRepo",
     "DuplicateActiveDisputeError",
@@ -27,5 +21,4 @@ __all__ = [
     "EvidenceRepo",
     "ReminderRepo",
     "UserRepo",
-    "write_conversation",
 ]

@@ -1,20 +1,15 @@
-"""What several repositories share: their errors and the rows written inside a dispute's
-transaction (the conversation state, an event)."""
+"""What several repositories share: their errors and the event row written inside a
+dispute's transaction."""
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 
 from bot.domain.models import (
     Dispute,
     Event,
 )
-from bot.storage.codecs import (
-    conversation_key_json,
-    dumps_json,
-    to_db_time,
-)
+from bot.storage.codecs import dumps_json, to_db_time
 
 
 class DuplicateActiveDisputeError(Exception):
@@ -30,32 +25,6 @@ class DuplicateActiveDisputeError(Exception):
 
 class DisputeNotFoundError(LookupError):
     """No dispute with that id belongs to that buyer (deleted, or someone else's)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationWrite:
-    """A ConversationHandler state to persist in the same transaction as a dispute step.
-
-    ``key`` is PTB's conversation key (for a private chat ``(chat_id, user_id)``);
-    ``state`` None means the conversation ended and its row is deleted.
-    """
-
-    name: str
-    key: tuple[int | str, ...]
-    state: object | None
-
-
-def write_conversation(conn: sqlite3.Connection, write: ConversationWrite) -> None:
-    """Upsert (or delete, for state None) one conversation row, inside ``Database.run``."""
-    key = conversation_key_json(write.key)
-    if write.state is None:
-        conn.execute("DELETE FROM conversations WHERE name = ? AND key = ?", (write.name, key))
-    else:
-        conn.execute(
-            "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?) "
-            "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-            (write.name, key, dumps_json(write.state)),
-        )
 
 
 def insert_event(conn: sqlite3.Connection, ev: Event) -> None:

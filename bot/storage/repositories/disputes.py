@@ -26,11 +26,9 @@ from bot.storage.codecs import (
 )
 from bot.storage.engine import SqliteEngine
 from bot.storage.repositories.common import (
-    ConversationWrite,
     DisputeNotFoundError,
     DuplicateActiveDisputeError,
     insert_event,
-    write_conversation,
 )
 from bot.storage.repositories.reminders import planned_rows, replace_reminders
 
@@ -77,6 +75,10 @@ _UPDATE_DISPUTE: Final = (
 )
 _SELECT_ACTIVE: Final = (
     "SELECT * FROM disputes WHERE user_id = ? AND order_id = ? AND stage != 'closed'"
+)
+_SELECT_IN_WIZARD: Final = (
+    "SELECT * FROM disputes WHERE user_id = ? AND wizard_step IS NOT NULL "
+    "AND stage != 'closed' ORDER BY updated_at DESC, id DESC LIMIT 1"
 )
 
 
@@ -161,7 +163,9 @@ class DisputeRepo:
         self._db = db
 
     @staticmethod
-    def _active_in(conn: sqlite3.Connection, user_id: int, order_id: str) -> Dispute | None:
+    def _active_in(conn: sqlite3.Connection, user_id: int, order_id: str | None) -> Dispute | None:
+        if order_id is None:  # a draft without its order number conflicts with nothing
+            return None
         row = conn.execute(_SELECT_ACTIVE, (user_id, order_id)).fetchone()
         return None if row is None else _dispute(row)
 
@@ -169,12 +173,11 @@ class DisputeRepo:
         self,
         d: Dispute,
         *,
-        conversation: ConversationWrite | None = None,
         event: Event | None = None,
         reminders: Sequence[PlannedReminder] | None = None,
     ) -> Dispute:
         """Insert ``d`` (and its buyer's settings row if missing), in one transaction with the
-        optional conversation write and event (whose dispute_id is set to the new id), and,
+        optional event (whose dispute_id is set to the new id), and,
         when ``reminders`` is given, the new dispute's reminder rows (``bot.reminders.plan_for``).
 
         Sets ``d.id``, ``d.created_at`` (if unset) and ``d.updated_at`` and returns ``d``.
@@ -201,8 +204,6 @@ class DisputeRepo:
                 if existing is not None:
                     raise DuplicateActiveDisputeError(existing)
             new_id = int(conn.execute(_INSERT_DISPUTE, params).fetchone()[0])
-            if conversation is not None:
-                write_conversation(conn, conversation)
             if event is not None:
                 insert_event(conn, replace(event, dispute_id=new_id))
             if planned is not None:
@@ -219,13 +220,12 @@ class DisputeRepo:
         self,
         d: Dispute,
         *,
-        conversation: ConversationWrite | None = None,
         event: Event | None = None,
         reminders: Sequence[PlannedReminder] | None = None,
     ) -> None:
         """Make a wizard step durable: ONE transaction updates the dispute row (updated_at =
-        clock()), optionally upserts the conversation state and appends the event (its
-        dispute_id is set to ``d.id``). Commit before replying to the buyer.
+        clock()), with the buyer's place in the wizard, and appends the event (its dispute_id
+        is set to ``d.id``). Commit before replying to the buyer.
 
         ``reminders``: the dispute's new reminder plan (``bot.reminders.plan_for``), applied
         as ``ReminderRepo.replace_for_dispute`` applies one, in the same transaction, so a
@@ -254,8 +254,6 @@ class DisputeRepo:
                 raise
             if cursor.rowcount != 1:
                 raise DisputeNotFoundError(f"dispute {dispute_id} of user {d.user_id}")
-            if conversation is not None:
-                write_conversation(conn, conversation)
             if event is not None:
                 insert_event(conn, replace(event, dispute_id=dispute_id))
             if planned is not None:
@@ -286,6 +284,12 @@ class DisputeRepo:
 
     async def find_active(self, user_id: int, order_id: str) -> Dispute | None:
         row = await self._db.fetchone(_SELECT_ACTIVE, (user_id, order_id))
+        return None if row is None else _dispute(row)
+
+    async def in_wizard(self, user_id: int) -> Dispute | None:
+        """The buyer's draft the wizard is on: the one not closed with a ``wizard_step`` (the
+        newest, should there be two). One lookup in a small partial index."""
+        row = await self._db.fetchone(_SELECT_IN_WIZARD, (user_id,))
         return None if row is None else _dispute(row)
 
     async def list_for_user(self, user_id: int, *, include_closed: bool = True) -> list[Dispute]:
