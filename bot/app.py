@@ -56,8 +56,8 @@ from bot.handlers.dispatch import CasePress, Press, answer_stale
 from bot.handlers.wizard import WizardRouter
 from bot.http import make_request
 from bot.limits import reminder_in_flight
+from bot.outbox import ReminderService
 from bot.ratelimit import OutgoingLimiter
-from bot.reminders import ReminderService
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ def _reminder_bot(
     """Reminders go out through their own bot: a separate connection pool, so a burst of
     reminders never makes a buyer's reply wait for a connection, nor the reverse; but the
     same outgoing budget as replies, in its second lane (replies first). Its pool holds what
-    the dispatcher may have in flight (bot/reminders.py says why that number is small)."""
+    the dispatcher may have in flight (bot/outbox.py says why that number is small)."""
     connections = reminder_in_flight(limiter.reminder_rate if limiter else 0)
     return ExtBot(
         settings.token,

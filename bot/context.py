@@ -20,10 +20,10 @@ from bot.domain.models import Dispute, UserSettings
 from bot.domain.rules import DEFAULT_RULES, Rules
 from bot.domain.schedule import PlannedReminder
 from bot.i18n import Translator, default_timezone, language_for, translator
-from bot.reminders import plan_for
+from bot.outbox import plan_for
 
 if TYPE_CHECKING:
-    from bot.reminders import ReminderService
+    from bot.outbox import ReminderService
     from bot.storage.db import Database
 
 

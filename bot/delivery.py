@@ -1,6 +1,6 @@
 """Sending one claimed reminder, and what each answer from Telegram makes of its outbox row.
 
-bot/reminders.py decides *which* row goes out and *when* (due rows, one per buyer in flight,
+bot/outbox.py decides *which* row goes out and *when* (due rows, one per buyer in flight,
 claimed only once the outgoing budget has a slot); this module makes the one call and books
 its outcome:
 

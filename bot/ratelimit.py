@@ -21,7 +21,7 @@ through `for_reminders()`, for the reminder dispatcher's own bot: one budget, tw
   so replies are first in line and FIFO among themselves; one that waits for its own chat
   holds back nobody. Reminders are also paced, about one every 1/rate s (on a schedule that
   absorbs a few ms of timer lateness), never in a burst: their sends in flight
-  are then no more than ``rate x round trip + 1`` (bot/reminders.py's duplicate bound), and a
+  are then no more than ``rate x round trip + 1`` (bot/outbox.py's duplicate bound), and a
   reply never finds the window filled by a burst of reminders.
 - **429**: Telegram's ``retry_after`` pauses every call of both bots; a reply is retried after
   it (up to `REPLY_RETRIES` times), a reminder's 429 goes back to the dispatcher, which

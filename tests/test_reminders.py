@@ -1,4 +1,4 @@
-"""The reminder outbox dispatcher (bot/reminders.py) on a real database and the real Bot API
+"""The reminder outbox dispatcher (bot/outbox.py) on a real database and the real Bot API
 path (PTB's ExtBot over HTTPX, answered by the offline stand-in), with a hand-moved clock.
 
 What must hold (issue 5): every reminder fires at its instant and not before, out of night
@@ -28,8 +28,8 @@ from bot.domain.rules import DEFAULT_RULES
 from bot.domain.schedule import PlannedReminder
 from bot.handlers.reminder_buttons import render, renderer
 from bot.limits import reminder_in_flight
+from bot.outbox import BACKOFF, ReminderService, backoff, plan_for
 from bot.ratelimit import OutgoingLimiter
-from bot.reminders import BACKOFF, ReminderService, backoff, plan_for
 from bot.storage.db import Database, to_db_time
 from tests.harness import TEST_TOKEN, FakeClock
 from tests.standin import FakeBotApi, Fault

@@ -17,7 +17,7 @@ import pytest
 
 from bot.domain.models import Dispute, ReminderState, Stage, UserSettings
 from bot.i18n import translator
-from bot.reminders import ReminderService, plan_for
+from bot.outbox import ReminderService, plan_for
 from tests.harness import Buyer, FakeClock, Harness, texts
 
 ORDER = "8123456789012345"

@@ -1,6 +1,6 @@
 """Reminders' buttons (mute, unmute) and their rendering for the dispatcher, and bringing a
 buyer back who had blocked the bot. What a reminder says is bot/views/reminders.py; when it
-is sent, bot/reminders.py."""
+is sent, bot/outbox.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from bot.context import BotContext
 from bot.domain.models import Dispute, Event, Reminder, UserSettings
 from bot.domain.rules import DEFAULT_RULES, Rules
 from bot.i18n import default_timezone, translator
-from bot.reminders import Render
+from bot.outbox import Render
 from bot.services import mute_case, unmute_case
 from bot.views.keyboards import button, keyboard
 from bot.views.reminders import reminder_message

@@ -178,7 +178,7 @@ class DisputeRepo:
     ) -> Dispute:
         """Insert ``d`` (and its buyer's settings row if missing), in one transaction with the
         optional event (whose dispute_id is set to the new id), and,
-        when ``reminders`` is given, the new dispute's reminder rows (``bot.reminders.plan_for``).
+        when ``reminders`` is given, the new dispute's reminder rows (``bot.outbox.plan_for``).
 
         Sets ``d.id``, ``d.created_at`` (if unset) and ``d.updated_at`` and returns ``d``.
         Raises DuplicateActiveDisputeError if ``d`` is active and the buyer already has an
@@ -227,7 +227,7 @@ class DisputeRepo:
         clock()), with the buyer's place in the wizard, and appends the event (its dispute_id
         is set to ``d.id``). Commit before replying to the buyer.
 
-        ``reminders``: the dispute's new reminder plan (``bot.reminders.plan_for``), applied
+        ``reminders``: the dispute's new reminder plan (``bot.outbox.plan_for``), applied
         as ``ReminderRepo.replace_for_dispute`` applies one, in the same transaction, so a
         stage move and its reminders are never half-written (issue 5). ``[]`` cancels every
         pending reminder of the dispute; None (the default) leaves the reminders as they are.

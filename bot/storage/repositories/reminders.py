@@ -144,7 +144,7 @@ class ReminderRepo:
             (to_db_time(self._db.clock()),),
         )
 
-    # --- the dispatcher's batch operations (bot/reminders.py) -------------------------------
+    # --- the dispatcher's batch operations (bot/outbox.py) -------------------------------
 
     async def claim_due(self, now: datetime, limit: int) -> list[Reminder]:
         """Claim up to ``limit`` due reminders at once (pending -> sending, attempts + 1) and
