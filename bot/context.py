@@ -152,6 +152,13 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         return self._buyer
 
     @property
+    def loaded_buyer(self) -> UserSettings | None:
+        """The buyer's settings if `load_buyer` resolved them for this update (it runs first,
+        for every update with a user), else None: an error handler's context, an update
+        without a user, or a failure before it ran."""
+        return self._buyer
+
+    @property
     def timezone(self) -> str:
         buyer = self._buyer
         if buyer is not None and buyer.timezone:

@@ -160,7 +160,8 @@ async def on_error(update: object, context: BotContext) -> None:
     if chat_id is None or not _in_private_chat(update):
         return  # where to say it, and never in a group: the apology shows the buyer's step
     t = context.t
-    if isinstance(update, Update) and update.effective_user and context._t is None:
+    if isinstance(update, Update) and update.effective_user and context.loaded_buyer is None:
+        # The error handler's own context has no buyer loaded: their Telegram language.
         t = translator(language_for(update.effective_user.language_code))
     try:
         where = await current_prompt(update, context) if isinstance(update, Update) else None

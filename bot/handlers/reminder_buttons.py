@@ -99,7 +99,7 @@ async def buyer_is_back(update: object, context: BotContext) -> None:
     flag comes with the settings ``load_buyer`` already read)."""
     if not isinstance(update, Update) or update.effective_user is None:
         return
-    buyer = context._buyer
+    buyer = context.loaded_buyer
     if buyer is None or not buyer.blocked:
         return
     service = context.services.reminders
