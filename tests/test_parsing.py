@@ -12,6 +12,7 @@ from babel.numbers import format_currency, get_currency_precision
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.domain.dates import parse_past_date, parse_protection
 from bot.domain.models import Money
 from bot.domain.parsing import (
     DESCRIPTION_MAX_CHARS,
@@ -26,8 +27,6 @@ from bot.domain.parsing import (
     parse_item_title,
     parse_order_id,
     parse_partial_refund,
-    parse_past_date,
-    parse_protection,
 )
 
 MOSCOW = ZoneInfo("Europe/Moscow")

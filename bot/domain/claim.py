@@ -130,40 +130,33 @@ def _identity(message: str) -> str:
     return message
 
 
-def _render(
-    d: Dispute,
-    _: Gettext,
-    format_money: MoneyFormatter,
-    evidence_count: int,
-    tz: tzinfo,
-    details: str | None,
-) -> str:
-    """The claim's sentences in order: who, what, what went wrong, what was paid, the request."""
-    sentences: list[str] = []
+class _Sentences:
+    """The claim being written, one sentence at a time, in `_`'s language."""
 
-    def say(translated: str, **values: str | Money | _Spelling) -> None:
+    def __init__(self, _: Gettext, format_money: MoneyFormatter) -> None:
+        self._ = _
+        self.format_money = format_money
+        self.said: list[str] = []
+
+    def say(self, translated: str, **values: str | Money | _Spelling) -> None:
         # An untranslated (English) sentence must stay ASCII for AliExpress's form: its values
         # are made ASCII too. A translated sentence keeps the buyer's own spelling.
         english = translated.isascii()
         filled: dict[str, str] = {}
         for name, value in values.items():
             if isinstance(value, Money):
-                text = format_money(value)
+                text = self.format_money(value)
                 filled[name] = _ascii_money(text, value) if english else text
             elif isinstance(value, _Spelling):
                 filled[name] = value.ascii if english else value.native
             else:
                 filled[name] = value
-        sentences.append(translated % filled if filled else translated)
+        self.said.append(translated % filled if filled else translated)
 
-    say(_("Order %(order)s."), order=d.order_id or "")
 
-    item = ascii_title(d.item_title)
-    if item is not None and d.item_title is not None:
-        say(_("I ordered %(item)s."), item=_Spelling(item, d.item_title.strip().rstrip(".!?;:, ")))
-
-    branch = d.branch or (d.reason.branch if d.reason is not None else None)
-    reasons = {
+def _what_went_wrong(_: Gettext) -> dict[Reason, str]:
+    """One sentence per reason (a table)."""
+    return {
         Reason.IN_TRANSIT: _("I have not received the item. The package is still in transit."),
         Reason.NO_TRACKING: _(
             "I have not received the item. The tracking shows no information or has stopped "
@@ -195,49 +188,77 @@ def _render(
         ),
         Reason.OTHER_RECEIVED: _("I received the item, but there is a problem with it."),
     }
-    if d.reason is not None:
-        say(reasons[d.reason])
 
-    if d.receipt_confirmed:
-        if branch is Branch.NOT_RECEIVED:
-            # A buyer talked into confirming early (seed 002's fake-tracking story) must say so.
-            say(_("I confirmed receipt on AliExpress, but the item has not arrived."))
-        elif d.receipt_confirmed_at is not None:
-            confirmed = d.receipt_confirmed_at.astimezone(tz).date().isoformat()
-            say(_("I confirmed receipt on %(date)s."), date=confirmed)
-        else:
-            say(_("I have confirmed receipt on AliExpress."))
 
-    if details:
-        say(_("Details: %(details)s"), details=details)
-
-    if d.amount_paid is not None:
-        say(_("I paid %(paid)s for this item, shipping included."), paid=d.amount_paid)
-
-    option = d.refund_option
-    amount = d.refund_amount
+def _receipt(c: _Sentences, d: Dispute, branch: Branch | None, tz: tzinfo) -> None:
+    _ = c._
+    if not d.receipt_confirmed:
+        return
     if branch is Branch.NOT_RECEIVED:
+        # A buyer talked into confirming early (seed 002's fake-tracking story) must say so.
+        c.say(_("I confirmed receipt on AliExpress, but the item has not arrived."))
+    elif d.receipt_confirmed_at is not None:
+        confirmed = d.receipt_confirmed_at.astimezone(tz).date().isoformat()
+        c.say(_("I confirmed receipt on %(date)s."), date=confirmed)
+    else:
+        c.say(_("I have confirmed receipt on AliExpress."))
+
+
+def _request(c: _Sentences, d: Dispute, branch: Branch | None) -> None:
+    """What the buyer asks for: the refund option, with its amount when partial."""
+    _ = c._
+    if branch is Branch.NOT_RECEIVED or d.refund_option is None:
         # The only option AliExpress offers when nothing arrived (seed 000): nothing to return.
-        say(_("I request a full refund."))
-    elif option is RefundOption.KEEP_FULL:
-        say(_("I request a full refund without returning the item."))
-    elif option is RefundOption.KEEP_PARTIAL and amount is not None:
-        say(
-            _("I request a partial refund of %(amount)s without returning the item."), amount=amount
+        if branch is Branch.NOT_RECEIVED:
+            c.say(_("I request a full refund."))
+        return
+    sentences = {
+        RefundOption.KEEP_FULL: (_("I request a full refund without returning the item."), None),
+        RefundOption.KEEP_PARTIAL: (
+            _("I request a partial refund without returning the item."),
+            _("I request a partial refund of %(amount)s without returning the item."),
+        ),
+        RefundOption.RETURN_FULL: (_("I will return the item and request a full refund."), None),
+        RefundOption.RETURN_PARTIAL: (
+            _("I will return the item and request a partial refund."),
+            _("I will return the item and request a partial refund of %(amount)s."),
+        ),
+    }
+    plain, with_amount = sentences[d.refund_option]
+    if with_amount is not None and d.refund_amount is not None:
+        c.say(with_amount, amount=d.refund_amount)
+    else:
+        c.say(plain)
+
+
+def _render(
+    d: Dispute,
+    _: Gettext,
+    format_money: MoneyFormatter,
+    evidence_count: int,
+    tz: tzinfo,
+    details: str | None,
+) -> str:
+    """The claim's sentences in order: who, what, what went wrong, what was paid, the request."""
+    c = _Sentences(_, format_money)
+    c.say(_("Order %(order)s."), order=d.order_id or "")
+    item = ascii_title(d.item_title)
+    if item is not None and d.item_title is not None:
+        c.say(
+            _("I ordered %(item)s."), item=_Spelling(item, d.item_title.strip().rstrip(".!?;:, "))
         )
-    elif option is RefundOption.KEEP_PARTIAL:
-        say(_("I request a partial refund without returning the item."))
-    elif option is RefundOption.RETURN_FULL:
-        say(_("I will return the item and request a full refund."))
-    elif option is RefundOption.RETURN_PARTIAL and amount is not None:
-        say(_("I will return the item and request a partial refund of %(amount)s."), amount=amount)
-    elif option is RefundOption.RETURN_PARTIAL:
-        say(_("I will return the item and request a partial refund."))
-
+    branch = d.branch or (d.reason.branch if d.reason is not None else None)
+    if d.reason is not None:
+        c.say(_what_went_wrong(_)[d.reason])
+    _receipt(c, d, branch, tz)
+    if details:
+        c.say(_("Details: %(details)s"), details=details)
+    if d.amount_paid is not None:
+        c.say(_("I paid %(paid)s for this item, shipping included."), paid=d.amount_paid)
+    _request(c, d, branch)
     if evidence_count > 0:
-        say(_("Photos/videos attached."))
-
-    return " ".join(sentences)
+        c.say(_("Photos/videos attached."))
+    return " ".join(c.said)
 
 
 def build_claim(

@@ -19,7 +19,6 @@ counter cover them too.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -27,7 +26,7 @@ from enum import StrEnum
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from bot.domain import parsing
+from bot.domain import dates, parsing
 from bot.domain.eligibility import EligibilityWarning, eligibility_warnings
 from bot.domain.models import (
     Branch,
@@ -220,7 +219,7 @@ def _partial_amount(text: str, d: Dispute, a: Answering) -> Money:
 
 
 def _past_date(text: str, d: Dispute, a: Answering) -> datetime:
-    return parsing.parse_past_date(text, a.now, a.tz)
+    return dates.parse_past_date(text, a.now, a.tz)
 
 
 def _setter(name: str) -> Callable[[Dispute, object], Dispute]:
@@ -280,7 +279,7 @@ QUESTIONS: Final[tuple[Question, ...]] = (
     optional(
         S.PROTECTION,
         "protection_end",
-        parse=lambda text, d, a: parsing.parse_protection(text, a.now, a.tz),
+        parse=lambda text, d, a: dates.parse_protection(text, a.now, a.tz),
         skip="unknown",  # "I don't know"
         warns=frozenset({E.PROTECTION_OVER, E.PROTECTION_ENDING}),
     ),
@@ -369,12 +368,13 @@ def question(step: StepId) -> Question | None:
 
 
 # --- the path through the wizard -------------------------------------------------------------
-_ORDER: Final[tuple[StepId, ...]] = (*(q.step for q in QUESTIONS), S.EVIDENCE, S.SUMMARY)
+#: Every step a case may go through, in order: the questions, the evidence, the summary.
+STEPS: Final[tuple[StepId, ...]] = (*(q.step for q in QUESTIONS), S.EVIDENCE, S.SUMMARY)
 
 
 def applies(step: StepId, d: Dispute) -> bool:
     q = BY_STEP.get(step)
-    return q.applies(d) if q is not None else step in _ORDER
+    return q.applies(d) if q is not None else step in STEPS
 
 
 def editable_steps(d: Dispute) -> list[StepId]:
@@ -385,21 +385,21 @@ def editable_steps(d: Dispute) -> list[StepId]:
 def path(d: Dispute) -> list[StepId]:
     """The steps this case goes through, as far as its answers tell: a step whose condition
     is not answered yet (the partial amount before a refund option) is not on it."""
-    return [s for s in _ORDER if applies(s, d)]
+    return [s for s in STEPS if applies(s, d)]
 
 
 def next_step(step: StepId, d: Dispute) -> StepId:
     """The step after `step` on this case's path (the summary after the last)."""
-    if step not in _ORDER:
+    if step not in STEPS:
         return S.SUMMARY
-    later = _ORDER[_ORDER.index(step) + 1 :]
+    later = STEPS[STEPS.index(step) + 1 :]
     return next((s for s in later if applies(s, d)), S.SUMMARY)
 
 
 def previous_step(step: StepId, d: Dispute) -> StepId:
     """The step before `step` on this case's path (Back); the first step for the first."""
-    index = _ORDER.index(step) if step in _ORDER else len(_ORDER) - 1
-    return next((s for s in reversed(_ORDER[:index]) if applies(s, d)), S.ORDER)
+    index = STEPS.index(step) if step in STEPS else len(STEPS) - 1
+    return next((s for s in reversed(STEPS[:index]) if applies(s, d)), S.ORDER)
 
 
 def step_number(step: StepId, d: Dispute) -> tuple[int, int] | None:
@@ -496,45 +496,3 @@ def notices(
     if step is S.AMOUNT and before.refund_amount is not None and after.refund_amount is None:
         return [Notice.PARTIAL_RESET]
     return []
-
-
-# --- the state diagram -----------------------------------------------------------------------
-def _scenarios() -> list[Dispute]:
-    """One draft per way through the questions: each branch, receipt confirmed or not, a full
-    or a partial refund."""
-    drafts = []
-    for branch in Branch:
-        for confirmed in (True, False):
-            for option in refund_options_for(branch):
-                drafts.append(
-                    Dispute(
-                        user_id=0,
-                        order_id="0",
-                        branch=branch,
-                        receipt_confirmed=confirmed,
-                        refund_option=option,
-                    )
-                )
-    return drafts
-
-
-def question_edges() -> list[tuple[StepId, StepId, str]]:
-    """Every move from one step to the next that some case takes. Where a step has several
-    next steps, each is labelled with its own condition, or "otherwise" for the one that
-    every case passing there would take."""
-    scenarios = [(d, path(d)) for d in _scenarios()]
-    pairs = {(a, b) for _, steps in scenarios for a, b in itertools.pairwise(steps)}
-    order = {s: i for i, s in enumerate(_ORDER)}
-    edges = []
-    for a, b in sorted(pairs, key=lambda e: (order[e[0]], order[e[1]])):
-        label = ""
-        if sum(1 for x, _ in pairs if x == a) > 1:
-            through = [d for d, steps in scenarios if a in steps]
-            label = "otherwise" if all(applies(b, d) for d in through) else _condition(b)
-        edges.append((a, b, label))
-    return edges
-
-
-def _condition(step: StepId) -> str:
-    q = BY_STEP.get(step)
-    return q.applies.label if q is not None else ""

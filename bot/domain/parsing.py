@@ -1,4 +1,4 @@
-"""Turning what a buyer types into checked values: order ids, money, dates, free text.
+"""Turning what a buyer types into checked values: order ids, money, free text (dates: dates.py).
 
 Pure functions, no Telegram and no I/O, so every rule here is tested on its own. A rejected input
 raises `ParseError` carrying a `ParseErrorCode` and the numbers a message needs (`params`); the
@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from babel.numbers import get_currency_precision, list_currencies
 
@@ -32,13 +31,13 @@ __all__ = [
     "ORDER_ID_MIN_DIGITS",
     "ParseError",
     "ParseErrorCode",
+    "ascii_digits",
+    "clean_text",
     "parse_amount",
     "parse_description",
     "parse_item_title",
     "parse_order_id",
     "parse_partial_refund",
-    "parse_past_date",
-    "parse_protection",
 ]
 
 # Real AliExpress order ids are 15 to 19 digits; a little slack either way costs nothing and
@@ -111,13 +110,13 @@ _SPACES = re.compile(r"[\s\u00a0\u2007\u2009\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
     """NFKC (full-width digits become ASCII), zero-width marks gone, one ASCII space per run."""
     text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text))
     return _SPACES.sub(" ", text).strip()
 
 
-def _ascii_digits(text: str) -> str:
+def ascii_digits(text: str) -> str:
     """Any Unicode decimal digit (Arabic-Indic, ...) as its ASCII twin; other chars unchanged."""
     return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
 
@@ -144,9 +143,9 @@ def parse_order_id(text: str) -> str:
     The id is stored as a string: leading zeros and 20-digit values must survive untouched.
     """
     # "№" must go before NFKC, which would turn it into the letters "No".
-    cleaned = _clean(text.replace("№", "#"))
+    cleaned = clean_text(text.replace("№", "#"))
     cleaned = _ORDER_LABEL.sub("", cleaned.lstrip("#").strip(), count=1)
-    digits = _ORDER_SEPARATORS.sub("", _ascii_digits(cleaned))
+    digits = _ORDER_SEPARATORS.sub("", ascii_digits(cleaned))
     if not digits:
         raise ParseError(ParseErrorCode.EMPTY)
     if not digits.isascii() or not digits.isdigit():
@@ -270,7 +269,7 @@ def parse_amount(text: str, default_currency: str) -> Money:
     number maps to its ISO 4217 code; without one, `default_currency` applies. Decimal arithmetic
     only: a float would turn 11.73 into 11.729999... and lose a kopeck.
     """
-    cleaned = _ascii_digits(_clean(text))
+    cleaned = ascii_digits(clean_text(text))
     if not cleaned:
         raise ParseError(ParseErrorCode.EMPTY)
     found = list(_NUMBER.finditer(cleaned))
@@ -327,248 +326,6 @@ def parse_partial_refund(text: str, paid: Money) -> Money:
     return amount
 
 
-# --- dates ---------------------------------------------------------------------------------
-
-_EN_MONTHS = (
-    "january", "february", "march", "april", "may", "june",
-    "july", "august", "september", "october", "november", "december",
-)  # fmt: skip
-_MONTH_WORDS: dict[str, int] = {}
-for _number, _name in enumerate(_EN_MONTHS, start=1):
-    _MONTH_WORDS[_name] = _number
-    _MONTH_WORDS[_name[:3]] = _number
-_MONTH_WORDS["sept"] = 9
-
-# Russian months in every case: soft stems take -ь -я -е -ю -ем -ём, hard stems (март,
-# август) take -, -а, -е, -у, -ом; май is irregular. Plus the usual abbreviations.
-_RU_SOFT = ("январ", "феврал", "", "апрел", "", "июн", "июл", "", "сентябр", "октябр",
-            "ноябр", "декабр")  # fmt: skip
-for _number, _stem in enumerate(_RU_SOFT, start=1):
-    if _stem:
-        for _ending in ("ь", "я", "е", "ю", "ем"):
-            _MONTH_WORDS[_stem + _ending] = _number
-for _number, _stem in ((3, "март"), (8, "август")):
-    for _ending in ("", "а", "е", "у", "ом"):
-        _MONTH_WORDS[_stem + _ending] = _number
-for _word in ("май", "мая", "мае", "маю", "маем"):
-    _MONTH_WORDS[_word] = 5
-_RU_ABBREVIATIONS = {
-    "янв": 1, "фев": 2, "февр": 2, "мар": 3, "апр": 4, "июн": 6, "июл": 7, "авг": 8,
-    "сен": 9, "сент": 9, "окт": 10, "ноя": 11, "нояб": 11, "дек": 12,
-}  # fmt: skip
-_MONTH_WORDS.update(_RU_ABBREVIATIONS)
-
-_YEAR_TAIL = r"(?:\s*(?:г|года?|year)\.?)?"
-_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th|-?го|-?е)?"
-_MONTH_WORD = r"(?P<month>[a-zа-я]+)\.?"
-_YEAR = r"(?P<year>\d{4}|\d{2})"
-_DATE_FORMS = (
-    re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"),
-    re.compile(r"(?P<day>\d{1,2})\.(?P<month>\d{1,2})(?:\.(?P<year>\d{4}|\d{2}))?\.?"),
-    re.compile(r"(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<year>\d{4}|\d{2}))?"),
-    re.compile(r"(?P<day>\d{1,2})-(?P<month>\d{1,2})-(?P<year>\d{4})"),
-    re.compile(rf"{_DAY}\s*(?:of\s+)?{_MONTH_WORD}(?:,?\s*{_YEAR}{_YEAR_TAIL})?"),
-    re.compile(rf"{_MONTH_WORD}\s*{_DAY}(?:,?\s*{_YEAR}{_YEAR_TAIL})?"),
-)
-
-
-def _month_number(word: str) -> int | None:
-    if word.isdigit():
-        return int(word)
-    return _MONTH_WORDS.get(word.replace("ё", "е"))
-
-
-def _date_parts(text: str) -> tuple[int, int, int | None] | None:
-    """(day, month, year or None) if `text` (clean, casefolded) is one of the date forms."""
-    for form in _DATE_FORMS:
-        match = form.fullmatch(text)
-        if not match:
-            continue
-        fields = match.groupdict()
-        if "a" in fields:
-            # Day first, as in Russia and most of the world; month first only when the first
-            # number cannot be a month and the second can (12/15/2026).
-            first, second = int(fields["a"]), int(fields["b"])
-            day, month = (second, first) if second > 12 >= first else (first, second)
-        else:
-            month_number = _month_number(fields["month"])
-            if month_number is None:
-                continue
-            day, month = int(fields["day"]), month_number
-        year_text = fields.get("year")
-        year = None
-        if year_text:
-            year = int(year_text) + (2000 if len(year_text) == 2 else 0)
-        return day, month, year
-    return None
-
-
-def _make_date(day: int, month: int, year: int) -> date:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise ParseError(ParseErrorCode.INVALID_DATE, day=day, month=month, year=year) from None
-
-
-def _resolve_date(parts: tuple[int, int, int | None], today: date, *, forward: bool) -> date:
-    """The calendar date meant; without a year, the nearest one forward or backward of today."""
-    day, month, year = parts
-    if year is not None:
-        return _make_date(day, month, year)
-    step = 1 if forward else -1
-    for offset in range(5):  # 29 February may be up to four years away
-        try:
-            candidate = date(today.year + step * offset, month, day)
-        except ValueError:
-            continue
-        if (candidate >= today) if forward else (candidate <= today):
-            return candidate
-    raise ParseError(ParseErrorCode.INVALID_DATE, day=day, month=month, year=today.year)
-
-
-def _normalize_date_text(text: str) -> str:
-    return _ascii_digits(_clean(text)).casefold().replace("ё", "е").rstrip(" .")
-
-
-_DAY_UNIT = r"(?:days?|d|дней|дня|день|дн|д)\.?"
-_HOUR_UNIT = r"(?:hours?|hrs?|h|часов|часа|час|ч)\.?"
-_MINUTE_UNIT = r"(?:minutes?|mins?|m|минуты|минут|мин|м)\.?"
-_LEFT = r"(?:осталось|остается|left|remaining|ещ[её])"
-_DAYS_LEFT = re.compile(
-    rf"""(?:{_LEFT}\s*:?\s*)?
-    (?:
-        (?P<days>\d{{1,4}})\s*(?:{_DAY_UNIT})?
-        (?:\s*,?\s*(?P<hours>\d{{1,2}})\s*{_HOUR_UNIT}
-            (?:\s*,?\s*(?P<minutes>\d{{1,2}})\s*{_MINUTE_UNIT})?
-        )?
-        (?:\s*,?\s*(?P<clock>\d{{1,2}}:\d{{2}}(?::\d{{2}})?))?
-      | (?P<only_hours>\d{{1,2}})\s*{_HOUR_UNIT}
-    )
-    (?:\s*{_LEFT})?""",
-    re.VERBOSE,
-)
-
-
-def _days_left(text: str) -> timedelta | None:
-    """The countdown the order page shows (`23 days 4 hours`, `23 д 04:15:33`), or None."""
-    match = _DAYS_LEFT.fullmatch(text)
-    if not match:
-        return None
-    if match["only_hours"] is not None:
-        hours = int(match["only_hours"])
-        if hours > 23:
-            return None
-        return timedelta(hours=hours)
-    days = int(match["days"])
-    if not 0 <= days <= DAYS_LEFT_MAX:
-        raise ParseError(ParseErrorCode.DAYS_OUT_OF_RANGE, min=0, max=DAYS_LEFT_MAX, value=days)
-    hours = int(match["hours"] or 0)
-    minutes = int(match["minutes"] or 0)
-    seconds = 0
-    if match["clock"]:
-        clock = [int(piece) for piece in match["clock"].split(":")]
-        hours, minutes = clock[0], clock[1]
-        seconds = clock[2] if len(clock) > 2 else 0
-    if hours > 23 or minutes > 59 or seconds > 59:
-        return None
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-
-
-_RELATIVE_DAYS: dict[str, int] = {
-    "today": 0, "сегодня": 0, "tomorrow": 1, "завтра": 1, "послезавтра": 2,
-    "yesterday": -1, "вчера": -1, "позавчера": -2, "day before yesterday": -2,
-}  # fmt: skip
-
-
-def _check_window(moment: datetime, now: datetime) -> None:
-    max_days = DATE_WINDOW.days - 1
-    if moment < now - DATE_WINDOW:
-        raise ParseError(ParseErrorCode.DATE_TOO_OLD, max_days=max_days)
-    if moment > now + DATE_WINDOW:
-        raise ParseError(ParseErrorCode.DATE_TOO_FAR, max_days=max_days)
-
-
-def _local_instant(day: date, at: time, tz: ZoneInfo, now: datetime) -> datetime:
-    """`at` on `day` in `tz`, as UTC, checked to lie within a year of `now`."""
-    # Far dates (year 9999) are refused before arithmetic that would overflow on them.
-    today = now.astimezone(tz).date()
-    if day < today - 2 * DATE_WINDOW:
-        raise ParseError(ParseErrorCode.DATE_TOO_OLD, max_days=DATE_WINDOW.days - 1)
-    if day > today + 2 * DATE_WINDOW:
-        raise ParseError(ParseErrorCode.DATE_TOO_FAR, max_days=DATE_WINDOW.days - 1)
-    moment = datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
-    _check_window(moment, now)
-    return moment
-
-
-def parse_protection(text: str, now: datetime, tz: ZoneInfo) -> datetime:
-    """When buyer protection ends, as a UTC instant, from the order page's countdown or date.
-
-    Days left (`23`, `23 дня`, `осталось 23 дня`, `23 days 4 hours`, `23 д 04:15:33`) count
-    from `now`. An end date (`15.12.2026`, `2026-12-15`, `15 декабря`, `Dec 15`) means the end
-    of that day, 23:59:59 in the buyer's zone `tz`: the buyer loses nothing by us assuming the
-    whole day. A date without a year is the next such date on or after today. A recent past date
-    is accepted (seed 003: after protection ends "you can have time to open a dispute for another
-    15 days"): eligibility warns about it instead.
-    """
-    cleaned = _normalize_date_text(text)
-    if not cleaned:
-        raise ParseError(ParseErrorCode.EMPTY)
-    left = _days_left(cleaned)
-    if left is not None:
-        return (now + left).astimezone(UTC)
-    today = now.astimezone(tz).date()
-    if cleaned in _RELATIVE_DAYS:
-        day = today + timedelta(days=_RELATIVE_DAYS[cleaned])
-    else:
-        parts = _date_parts(cleaned)
-        if parts is None:
-            raise ParseError(ParseErrorCode.UNRECOGNISED)
-        day = _resolve_date(parts, today, forward=True)
-    return _local_instant(day, time(23, 59, 59), tz, now)
-
-
-_DAYS_AGO = re.compile(
-    rf"(?P<count>\d{{1,4}})\s*(?P<unit>{_DAY_UNIT}|weeks?|w|недел[юиь]|нед\.?)\s*(?:ago|назад)"
-    rf"|(?P<one>a|one|одну)?\s*(?P<week>week|неделю)\s*(?:ago|назад)",
-)
-
-
-def parse_past_date(text: str, now: datetime, tz: ZoneInfo) -> datetime:
-    """A day in the past (receipt confirmed, dispute opened), as noon of that day in `tz`, in UTC.
-
-    Accepts `today`/`сегодня`, `yesterday`/`вчера`, `N days ago`/`N дней назад`, `a week ago`,
-    and the date forms of `parse_protection`; a date without a year is the most recent such date
-    on or before today. Only the day is known, so the instant is noon: it is the same calendar
-    day in every zone within twelve hours of the buyer's, and the 15-day windows counted from it
-    are off by at most half a day (in the buyer's favour half the time, no worse the rest).
-    """
-    cleaned = _normalize_date_text(text)
-    if not cleaned:
-        raise ParseError(ParseErrorCode.EMPTY)
-    today = now.astimezone(tz).date()
-    ago = _DAYS_AGO.fullmatch(cleaned)
-    if cleaned in _RELATIVE_DAYS:
-        day = today + timedelta(days=_RELATIVE_DAYS[cleaned])
-    elif ago:
-        if ago["week"]:
-            days = 7
-        else:
-            count = int(ago["count"])
-            days = count * 7 if ago["unit"][0] in "wн" else count
-        if days > DATE_WINDOW.days - 1:
-            raise ParseError(ParseErrorCode.DATE_TOO_OLD, max_days=DATE_WINDOW.days - 1)
-        day = today - timedelta(days=days)
-    else:
-        parts = _date_parts(cleaned)
-        if parts is None:
-            raise ParseError(ParseErrorCode.UNRECOGNISED)
-        day = _resolve_date(parts, today, forward=False)
-    if day > today:
-        raise ParseError(ParseErrorCode.DATE_IN_FUTURE)
-    return _local_instant(day, time(12), tz, now)
-
-
 # --- free text -----------------------------------------------------------------------------
 
 
@@ -594,4 +351,4 @@ def parse_description(text: str) -> str:
 
 def parse_item_title(text: str) -> str:
     """A short item title on one line (it goes into one sentence of the claim)."""
-    return _check_length(_clean(text), 1, ITEM_TITLE_MAX_CHARS)
+    return _check_length(clean_text(text), 1, ITEM_TITLE_MAX_CHARS)

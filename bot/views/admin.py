@@ -48,6 +48,15 @@ def _megabytes(t: Translator, size: int) -> str:
     return str(format_unit(round(value, 1), "digital-megabyte", length="short", locale=t.locale))
 
 
+def _breakdown(t: Translator, counts: Mapping[str, int], labels: Mapping[str, str]) -> list[str]:
+    """ "• label: count" for each value that has any, in the labels' order."""
+    return [
+        f"• {label}: {t.number(counts[value])}"
+        for value, label in labels.items()
+        if counts.get(value)
+    ]
+
+
 def stats_text(t: Translator, found: Counts, overdue_after: timedelta) -> str:
     """The operator's summary: buyers, cases by stage, reminders by state, reminders still
     waiting `overdue_after` past their time, the database's size."""
@@ -67,20 +76,12 @@ def stats_text(t: Translator, found: Counts, overdue_after: timedelta) -> str:
             count=t.number(cases),
             open=t.number(found.open_cases),
         ),
-        *(
-            f"• {stage_label(t, stage)}: {t.number(found.cases_by_stage[stage.value])}"
-            for stage in Stage
-            if found.cases_by_stage.get(stage.value)
-        ),
+        *_breakdown(t, found.cases_by_stage, {s.value: stage_label(t, s) for s in Stage}),
         "",
         t.ngettext(
             "%(count)s reminder:", "%(count)s reminders:", reminders, count=t.number(reminders)
         ),
-        *(
-            f"• {_STATE(t, state)}: {t.number(found.reminders_by_state[state.value])}"
-            for state in ReminderState
-            if found.reminders_by_state.get(state.value)
-        ),
+        *_breakdown(t, found.reminders_by_state, {s.value: _STATE(t, s) for s in ReminderState}),
         t.ngettext(
             "Overdue (waiting, due more than %(minutes)s minute ago): %(count)s",
             "Overdue (waiting, due more than %(minutes)s minutes ago): %(count)s",

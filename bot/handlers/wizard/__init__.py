@@ -46,9 +46,11 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+import itertools
 from typing import Final
 
-from bot.domain.draft import StepId, question_edges
+from bot.domain.draft import BY_STEP, STEPS, StepId, applies, path
+from bot.domain.models import Branch, Dispute, refund_options_for
 from bot.handlers.wizard.router import WizardRouter, current_prompt
 
 S = StepId
@@ -66,6 +68,41 @@ OWN_EDGES: Final[tuple[tuple[str, str, str], ...]] = (
     (S.OPENED_AT, END, ""),
     (S.SUMMARY, END, "Cancel"),
 )
+
+
+def _scenarios() -> list[Dispute]:
+    """One draft per way through the questions: each branch, receipt confirmed or not, a full
+    or a partial refund."""
+    return [
+        Dispute(
+            user_id=0, order_id="0", branch=b, receipt_confirmed=confirmed, refund_option=option
+        )
+        for b in Branch
+        for confirmed in (True, False)
+        for option in refund_options_for(b)
+    ]
+
+
+def question_edges() -> list[tuple[StepId, StepId, str]]:
+    """Every move from one step of the table to the next that some case takes. Where a step
+    has several next steps, each is labelled with its own condition, or "otherwise" for the
+    one that every case passing there would take."""
+    scenarios = [(d, path(d)) for d in _scenarios()]
+    pairs = {(a, b) for _, steps in scenarios for a, b in itertools.pairwise(steps)}
+    order = {s: i for i, s in enumerate(STEPS)}
+    edges = []
+    for a, b in sorted(pairs, key=lambda e: (order[e[0]], order[e[1]])):
+        label = ""
+        if sum(1 for x, _ in pairs if x == a) > 1:
+            through = [d for d, steps in scenarios if a in steps]
+            label = "otherwise" if all(applies(b, d) for d in through) else _condition(b)
+        edges.append((a, b, label))
+    return edges
+
+
+def _condition(step: StepId) -> str:
+    q = BY_STEP.get(step)
+    return q.applies.label if q is not None else ""
 
 
 def _line(a: str, b: str, label: str) -> str:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from telegram import InlineKeyboardMarkup
 
-from bot.domain import draft, lifecycle, parsing
+from bot.domain import dates, draft, lifecycle, parsing
 from bot.domain.draft import Position, StepId
 from bot.domain.models import Stage
 from bot.domain.rules import UPLOAD_LIMITS
@@ -131,7 +131,7 @@ async def opened_pressed(turn: Turn, value: str) -> None:
 async def opened_on(turn: Turn, text: str) -> None:
     """The date the buyer opened the dispute on AliExpress, typed or "yesterday"."""
     try:
-        when = parsing.parse_past_date(text, turn.now(), turn.tz)
+        when = dates.parse_past_date(text, turn.now(), turn.tz)
     except parsing.ParseError as error:
         raise Stay(parse_error_text(turn.t, error)) from error
     await mark_opened(turn, when)
