@@ -29,6 +29,7 @@ from bot.flood import FloodGuard
 from bot.handlers import common, lifecycle, settings, status, wizard
 from bot.handlers import reminders as reminders_handlers
 from bot.http import AiohttpRequest
+from bot.meter import metered
 from bot.reminders import ReminderService
 from bot.storage.persistence import SqlitePersistence
 
@@ -61,7 +62,7 @@ def build_application(
     flood_guard: FloodGuard | None = None,
     reminder_request: BaseRequest | None = None,
 ) -> DisputeApplication:
-    """The whole bot, ready for `run_polling`/`run_webhook` or for a test harness.
+    """The whole bot, ready for bot/runner.py or for a test harness.
 
     `request`/`get_updates_request` let tests put an offline transport under PTB's request
     path; production uses the defaults (`AiohttpRequest`, bot/http.py says why).
@@ -93,14 +94,17 @@ def build_application(
     )
     # One connection per concurrently processed chat, plus a few for the reminder dispatcher and
     # for handlers that send two calls at once; waiting for a free connection is not an error.
+    # Every request is metered: Bot API calls by method and outcome (bot/meter.py).
     builder = builder.request(
-        request
-        or AiohttpRequest(
-            connection_pool_size=concurrency + POOL_RESERVE, pool_timeout=POOL_TIMEOUT
+        metered(
+            request
+            or AiohttpRequest(
+                connection_pool_size=concurrency + POOL_RESERVE, pool_timeout=POOL_TIMEOUT
+            )
         )
     )
     builder = builder.get_updates_request(
-        get_updates_request or AiohttpRequest(connection_pool_size=1, read_timeout=30)
+        metered(get_updates_request or AiohttpRequest(connection_pool_size=1, read_timeout=30))
     )
     if rate_limit:
         # Replies answer a buyer who just wrote: Telegram's ~30 messages/s cap is for bulk
@@ -147,8 +151,10 @@ def _reminder_bot(
         settings.token,
         base_url=settings.api_base_url,
         base_file_url=settings.api_file_url,
-        request=request
-        or AiohttpRequest(connection_pool_size=REMINDER_CONNECTIONS, pool_timeout=POOL_TIMEOUT),
+        request=metered(
+            request
+            or AiohttpRequest(connection_pool_size=REMINDER_CONNECTIONS, pool_timeout=POOL_TIMEOUT)
+        ),
         defaults=DEFAULTS,
         rate_limiter=limiter,
     )
