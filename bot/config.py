@@ -6,6 +6,7 @@ optional `.env` file in the working directory. The real environment always wins 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -52,6 +53,16 @@ SETTINGS_HELP: tuple[tuple[str, str], ...] = (
     ("WEBHOOK_URL", "public HTTPS URL; when set the bot runs a webhook instead of polling"),
     ("PORT", "port the webhook server listens on (default 8443)"),
     ("WEBHOOK_SECRET", "secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token"),
+    (
+        "METRICS_PORT",
+        "port for /healthz and /metrics in polling mode (default: none, no server); "
+        "with a webhook they are on PORT",
+    ),
+    (
+        "LISTEN_ADDRESS",
+        "address the servers bind to (default 0.0.0.0 for the webhook, which routers reach "
+        "from outside; 127.0.0.1 for METRICS_PORT)",
+    ),
 )
 
 
@@ -78,6 +89,8 @@ class Settings:
     webhook_url: str | None = None
     port: int = 8443
     webhook_secret: str | None = None
+    metrics_port: int | None = None
+    listen_address: str | None = None  # None: each server's own default (bot/runner.py)
 
     def __repr__(self) -> str:  # never print the token, even by accident in a debugger or log
         return f"Settings(database_path={str(self.database_path)!r}, api_base_url=...)"
@@ -120,6 +133,29 @@ def _parse_hours(value: str) -> tuple[int, int]:
     if not (0 <= start < end <= 24):
         raise ConfigError("REMINDER_HOURS", "hours must satisfy 0 <= FROM < TO <= 24")
     return start, end
+
+
+def _parse_port(variable: str, value: str) -> int:
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError(variable, "must be a TCP port number (1-65535)")
+    return int(value)
+
+
+# What a server can bind to: an IPv4/IPv6 address or a host name. A port, brackets or a scheme
+# is a paste error ("0.0.0.0:8080", "[::1]", "http://localhost").
+_HOST_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$")
+
+
+def _parse_address(value: str) -> str:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        if ":" in value or not _HOST_RE.match(value):
+            raise ConfigError(
+                "LISTEN_ADDRESS",
+                f"expected an IP address or host name such as 127.0.0.1, got {value!r}",
+            ) from None
+    return value
 
 
 def _parse_rules(value: str) -> tuple[tuple[str, str], ...]:
@@ -178,9 +214,11 @@ def load_settings(
     if level not in LOG_LEVELS:
         raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
 
-    port_text = get("PORT") or "8443"
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ConfigError("PORT", "must be a TCP port number")
+    port = _parse_port("PORT", get("PORT") or "8443")
+    metrics_text = get("METRICS_PORT")
+    metrics_port = None if metrics_text is None else _parse_port("METRICS_PORT", metrics_text)
+    listen_text = get("LISTEN_ADDRESS")
+    listen = None if listen_text is None else _parse_address(listen_text)
 
     hours = _parse_hours(get("REMINDER_HOURS") or "9-21")
     overrides = _parse_rules(get("DISPUTE_RULES") or "")
@@ -199,6 +237,8 @@ def load_settings(
         rule_overrides=overrides,
         log_level=level,
         webhook_url=get("WEBHOOK_URL"),
-        port=int(port_text),
+        port=port,
         webhook_secret=get("WEBHOOK_SECRET"),
+        metrics_port=metrics_port,
+        listen_address=listen,
     )

@@ -1,8 +1,11 @@
-"""Webhook mode as a real process (`python -m bot`), on loopback only.
+"""Webhook mode as a real process (`python -m bot`), on loopback only (LISTEN_ADDRESS).
 
 The bot registers its webhook with the secret token, serves the path of WEBHOOK_URL, answers
 updates that carry the right `X-Telegram-Bot-Api-Secret-Token`, and refuses (HTTP 403, nothing
-processed) any request without it or with a wrong one. Misconfigured webhooks do not start.
+processed) any request without it or with a wrong one. Malformed JSON is a 400, a body over
+1 MB is refused before it is read whole, an update python-telegram-bot cannot parse gets a 200
+and one log line. /healthz and /metrics answer on the same port. Misconfigured webhooks do not
+start.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ import signal
 import socket
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests import standin
 from tests.harness import TEST_TOKEN
@@ -47,8 +52,22 @@ def bot_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
+@dataclass
+class WebhookBot:
+    api: FakeBotApi
+    port: int
+    log_path: Path
+    pid: int
+
+    def rss_kib(self) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise AssertionError("no VmRSS")
+
+
 @pytest.fixture
-async def webhook_bot(tmp_path: Path) -> AsyncIterator[tuple[FakeBotApi, int, Path]]:
+async def webhook_bot(tmp_path: Path) -> AsyncIterator[WebhookBot]:
     port = free_port()
     log_path = tmp_path / "bot.log"
     async with StandinServer(FakeBotApi()) as server:
@@ -58,6 +77,7 @@ async def webhook_bot(tmp_path: Path) -> AsyncIterator[tuple[FakeBotApi, int, Pa
             WEBHOOK_URL=WEBHOOK_URL,
             PORT=str(port),
             WEBHOOK_SECRET=SECRET,
+            LISTEN_ADDRESS="127.0.0.1",
         )
         with log_path.open("ab") as log:
             proc = await asyncio.create_subprocess_exec(
@@ -70,34 +90,39 @@ async def webhook_bot(tmp_path: Path) -> AsyncIterator[tuple[FakeBotApi, int, Pa
                 if loop.time() > deadline or proc.returncode is not None:
                     raise TimeoutError(log_path.read_text()[-3000:])
                 await asyncio.sleep(0.05)
-            yield server.api, port, log_path
+            yield WebhookBot(server.api, port, log_path, proc.pid)
             proc.send_signal(signal.SIGINT)
             assert await asyncio.wait_for(proc.wait(), 30) == 0
+            # Shut down in order: the database was closed (its WAL file goes with the last
+            # connection), and no HTTP session was left open.
+            assert not (tmp_path / "bot.sqlite3-wal").exists()
+            assert "Unclosed" not in log_path.read_text()
         finally:
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
 
 
-async def post(port: int, update: dict[str, Any], secret: str | None) -> httpx.Response:
+async def post(
+    port: int, update: dict[str, Any] | bytes, secret: str | None, path: str = "/hook"
+) -> httpx.Response:
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    body = update if isinstance(update, bytes) else json.dumps(update).encode()
     async with httpx.AsyncClient(timeout=10) as client:
         for _ in range(100):  # the server may still be binding right after setWebhook
             try:
                 return await client.post(
-                    f"http://127.0.0.1:{port}/hook", content=json.dumps(update), headers=headers
+                    f"http://127.0.0.1:{port}{path}", content=body, headers=headers
                 )
             except httpx.ConnectError:
                 await asyncio.sleep(0.05)
     raise AssertionError("the webhook server never accepted a connection")
 
 
-async def test_webhook_answers_only_requests_with_the_secret(
-    webhook_bot: tuple[FakeBotApi, int, Path],
-) -> None:
-    api, port, log_path = webhook_bot
+async def test_webhook_answers_only_requests_with_the_secret(webhook_bot: WebhookBot) -> None:
+    api, port, log_path = webhook_bot.api, webhook_bot.port, webhook_bot.log_path
     (_, params) = next(call for call in api.calls if call[0] == "setWebhook")
     assert params["url"] == WEBHOOK_URL
     assert params["secret_token"] == SECRET
@@ -125,6 +150,108 @@ async def test_webhook_answers_only_requests_with_the_secret(
     assert TEST_TOKEN not in log_text and TEST_TOKEN.split(":")[1] not in log_text
     assert "setWebhook" in log_text  # DEBUG was on and logged the call's parameters...
     assert SECRET not in log_text  # ...with the webhook secret redacted
+
+
+async def raw_post(port: int, headers: str, chunks: list[bytes]) -> int:
+    """POST /hook over a bare socket: the headers, then `chunks` sent while the answer is read
+    (the server may answer and close before the body is all sent). The answer's status."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = (
+        "POST /hook HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\n"
+        f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n{headers}\r\n"
+    )
+
+    async def send() -> None:
+        try:
+            writer.write(head.encode())
+            for chunk in chunks:
+                writer.write(chunk)
+                await writer.drain()
+        except ConnectionError:
+            pass  # refused and closed mid-body: what a refusal looks like
+
+    sender = asyncio.create_task(send())
+    try:
+        status_line = await asyncio.wait_for(reader.readline(), 15)
+    finally:
+        sender.cancel()
+        writer.close()
+    return int(status_line.split()[1])
+
+
+def chunked(size: int, piece: int = 64 * 1024) -> list[bytes]:
+    data = b"x" * piece
+    return [b"%x\r\n%s\r\n" % (piece, data) for _ in range(size // piece)] + [b"0\r\n\r\n"]
+
+
+async def test_webhook_refuses_malformed_and_oversized_bodies(webhook_bot: WebhookBot) -> None:
+    port = webhook_bot.port
+    assert (await post(port, b"{not json", SECRET)).status_code == 400
+    assert (await post(port, b"[1, 2]", SECRET)).status_code == 400
+    assert (await post(port, b"\xff\xfe{}", SECRET)).status_code == 400
+    assert (await post(port, b"x" * (2 << 20), "wrong")).status_code == 403
+
+    two_mb = 2 << 20
+    # Content-Length says 2 MB: refused from the headers alone, no body sent at all.
+    assert await raw_post(port, f"Content-Length: {two_mb}\r\n", []) == 413
+    # Chunked, no length given: refused once 1 MB has arrived.
+    assert await raw_post(port, "Transfer-Encoding: chunked\r\n", chunked(two_mb)) == 413
+
+    before = webhook_bot.rss_kib()
+    for _ in range(10):  # 40 MB offered in all
+        assert await raw_post(port, "Transfer-Encoding: chunked\r\n", chunked(two_mb)) == 413
+        body = [b"x" * two_mb]
+        assert await raw_post(port, f"Content-Length: {two_mb}\r\n", body) == 413
+    grown = webhook_bot.rss_kib() - before
+    assert grown < 8 * 1024, f"RSS grew by {grown} KiB"
+
+    buyer = standin.user(8201, "en")  # still serving
+    accepted = await post(port, {"update_id": 50, **standin.text_update(buyer, "/start")}, SECRET)
+    assert accepted.status_code == 200
+    await webhook_bot.api.wait_sent(lambda s: s.chat_id == buyer["id"], within=20)
+
+
+async def test_webhook_skips_an_unparseable_update_with_200_and_one_log_line(
+    webhook_bot: WebhookBot,
+) -> None:
+    api, port = webhook_bot.api, webhook_bot.port
+    bad = standin.text_update(standin.user(8301, "ru", "Zinaida"), "Tajna-8123-order")
+    bad["message"]["date"] = "yesterday"
+    assert (await post(port, {"update_id": 777, **bad}, SECRET)).status_code == 200
+    buyer = standin.user(8302, "en")  # DEBUG logging is on: PTB logs this one in full
+    good = {"update_id": 778, **standin.text_update(buyer, "/start")}
+    assert (await post(port, good, SECRET)).status_code == 200
+    await api.wait_sent(lambda s: s.chat_id == buyer["id"], within=20)
+    log_text = webhook_bot.log_path.read_text()
+    lines = [line for line in log_text.splitlines() if "skipped update" in line]
+    assert len(lines) == 1 and "skipped update 777 (message)" in lines[0], lines
+    assert " WARNING " in lines[0]
+    assert "Tajna" not in log_text and "Zinaida" not in log_text
+
+
+async def test_webhook_mode_serves_healthz_and_metrics_on_its_port(webhook_bot: WebhookBot) -> None:
+    api, port = webhook_bot.api, webhook_bot.port
+    assert "listening on 127.0.0.1:" in webhook_bot.log_path.read_text()  # LISTEN_ADDRESS
+    assert api.webhook_url == WEBHOOK_URL
+    async with httpx.AsyncClient(timeout=10) as client:
+        health = await client.get(f"http://127.0.0.1:{port}/healthz")
+        assert (health.status_code, health.text) == (200, "ok\n")
+        buyer = standin.user(8401, "en", "Zinaida")  # in no metric
+        await post(port, {"update_id": 90, **standin.text_update(buyer, "/start")}, SECRET)
+        await api.wait_sent(lambda s: s.chat_id == buyer["id"], within=20)
+        page = await client.get(f"http://127.0.0.1:{port}/metrics")
+    assert page.status_code == 200
+    values = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(page.text)
+        for sample in family.samples
+    }
+    assert values[("dispute_helper_updates_total", (("kind", "message"),))] >= 1
+    registered = (("method", "setWebhook"), ("outcome", "ok"))
+    assert values[("dispute_helper_bot_api_calls_total", registered)] == 1
+    assert values[("dispute_helper_last_updates_request_timestamp_seconds", ())] > 0
+    assert "8401" not in page.text and "Zinaida" not in page.text
+    assert api.counts["getWebhookInfo"] >= 1  # the link is being watched
 
 
 @pytest.mark.parametrize(
