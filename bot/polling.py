@@ -25,12 +25,12 @@ import contextlib
 import logging
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, Final
 
 from telegram import Bot, Update
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import EndPointNotFound, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot import metrics
@@ -78,12 +78,14 @@ class Poller:
         timeout: int = POLL_TIMEOUT,
         allowed_updates: Sequence[str] = Update.ALL_TYPES,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._bot = bot
         self._queue = queue
         self._timeout = timeout
         self._allowed = list(allowed_updates)
         self._clock = clock
+        self._sleep = sleep  # the back-off's wait (tests pass a fake)
         self._offset: int | None = None
         self._task: asyncio.Task[None] | None = None
         self._last_success: float | None = None
@@ -142,6 +144,11 @@ class Poller:
             except RetryAfter as error:
                 delay = _retry_after_seconds(error)
                 self._failed(f"Telegram asked to wait {delay:.0f} s (429)", delay)
+            except EndPointNotFound:  # PTB's name, once started, for a 401 or a 404
+                backoff = next_backoff(backoff)
+                reason = "Telegram answered 401/404: TELEGRAM_BOT_TOKEN revoked?"
+                self._failed(reason, backoff, logging.ERROR)
+                delay = backoff
             except TelegramError as error:
                 backoff = next_backoff(backoff)
                 self._failed(f"{type(error).__name__}: {error}", backoff)
@@ -158,11 +165,11 @@ class Poller:
                 backoff = next_backoff(backoff)  # nothing to move the offset past: wait
                 self._failed("a batch without any update_id", backoff)
                 delay = backoff
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
 
-    def _failed(self, reason: str, delay: float) -> None:
+    def _failed(self, reason: str, delay: float, level: int = logging.WARNING) -> None:
         self._last_error = reason
-        log.warning("getUpdates failed (%s); retrying in %.1f s", reason, delay)
+        log.log(level, "getUpdates failed (%s); retrying in %.1f s", reason, delay)
 
     def _received(self, items: list[Any]) -> bool:
         """Hand the batch over and move the offset past all of it (no await: a cancel

@@ -21,11 +21,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
 import signal
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -116,6 +119,8 @@ def startup_failure(
         return str(error), 2
     if isinstance(error, SchemaTooNewError):
         return f"DATABASE_PATH: {error}", 2
+    if _from_database(error, settings):
+        return f"DATABASE_PATH: cannot open {settings.database_path}: {error}", 2
     if isinstance(error, InvalidToken):
         # PTB raises InvalidToken for a 404 as for a 401. With a well-formed token (checked
         # by bot/config.py) Telegram answers 401 to a token it does not know; a 404 for getMe
@@ -134,6 +139,17 @@ def startup_failure(
     if isinstance(error, TelegramError):
         return f"cannot start: {redactor(str(error))}", 1
     return f"cannot start: {type(error).__name__}: {redactor(str(error))}", 1
+
+
+def _from_database(error: Exception, settings: Settings) -> bool:
+    """Whether opening the database failed: SQLite's own errors (a directory, a file that is
+    not a database, a directory it cannot write), or the file system's for its path."""
+    if isinstance(error, sqlite3.Error):
+        return True
+    if isinstance(error, OSError) and error.filename is not None:
+        path = str(settings.database_path.absolute())
+        return path.startswith(str(Path(os.fsdecode(error.filename)).absolute()))
+    return False
 
 
 def _without_credentials(url: str) -> str:

@@ -208,14 +208,14 @@ async def test_network_down_while_polling_is_a_warning_per_retry_without_traceba
 
 
 async def spawn(
-    server: StandinServer, tmp_path: Path
+    server: StandinServer, tmp_path: Path, database: Path | None = None
 ) -> tuple[asyncio.subprocess.Process, asyncio.Task[bytes]]:
     """`python -m bot` on the stand-in; its stderr (read to the end) by the task."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")},
         "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
         "TELEGRAM_API_BASE_URL": server.base_url,
-        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+        "DATABASE_PATH": str(database or tmp_path / "bot.sqlite3"),
         "PYTHONPATH": str(ROOT),
         "PYTHONDEVMODE": "1",  # ResourceWarnings (unclosed sockets) shown too
     }
@@ -232,8 +232,10 @@ async def spawn(
     return proc, asyncio.create_task(proc.stderr.read())
 
 
-async def start_and_fail(server: StandinServer, tmp_path: Path) -> tuple[int, str]:
-    proc, stderr = await spawn(server, tmp_path)
+async def start_and_fail(
+    server: StandinServer, tmp_path: Path, database: Path | None = None
+) -> tuple[int, str]:
+    proc, stderr = await spawn(server, tmp_path, database)
     code = await asyncio.wait_for(proc.wait(), 60)
     return code, (await stderr).decode()
 
@@ -284,3 +286,21 @@ async def test_a_start_without_network_says_so_and_closes_its_sessions(
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("cannot start:"), stderr
     assert "Unclosed" not in stderr and TEST_TOKEN.split(":")[1] not in stderr
+
+
+@pytest.mark.parametrize("case", ["a directory", "under a file", "not a database"])
+async def test_a_database_that_cannot_be_opened_is_one_line_naming_database_path(
+    server: StandinServer, tmp_path: Path, case: str
+) -> None:
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "notes.txt").write_text("not SQLite, whatever the name says " * 10)
+    database = {
+        "a directory": tmp_path,
+        "under a file": tmp_path / "a-file" / "bot.sqlite3",
+        "not a database": tmp_path / "notes.txt",
+    }[case]
+    code, stderr = await start_and_fail(server, tmp_path, database)
+    assert code == 2
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"DATABASE_PATH: cannot open {database}: ")
+    assert "Unclosed" not in stderr
