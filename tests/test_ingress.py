@@ -137,7 +137,8 @@ async def test_healthz_and_metrics_in_polling_mode(
     bot = BotProcess(server, tmp_path / "bot.sqlite3", env={"METRICS_PORT": str(port)})
     procs.append(bot)
     await bot.start()
-    assert f"listening on 127.0.0.1:{port} (METRICS_PORT)" in bot.log_tail()  # loopback
+    listening = f"listening on 127.0.0.1:{port} (METRICS_PORT)"  # loopback by default
+    await until(lambda: listening in bot.log_tail(), 10, "the metrics server", bot)
 
     health = await get(port, "/healthz")
     assert (health.status_code, health.text) == (200, "ok\n")
