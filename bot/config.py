@@ -55,8 +55,8 @@ SETTINGS_HELP: tuple[tuple[str, str], ...] = (
     ("WEBHOOK_SECRET", "secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token"),
     (
         "METRICS_PORT",
-        "port for /healthz and /metrics in polling mode (default: none, no server); "
-        "with a webhook they are on PORT",
+        "port of a server for /healthz and /metrics (default: none); with a webhook "
+        "they are served on PORT as well",
     ),
     (
         "LISTEN_ADDRESS",

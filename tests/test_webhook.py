@@ -56,6 +56,7 @@ def bot_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 class WebhookBot:
     api: FakeBotApi
     port: int
+    metrics_port: int
     log_path: Path
     pid: int
 
@@ -68,7 +69,7 @@ class WebhookBot:
 
 @pytest.fixture
 async def webhook_bot(tmp_path: Path) -> AsyncIterator[WebhookBot]:
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     log_path = tmp_path / "bot.log"
     async with StandinServer(FakeBotApi()) as server:
         env = bot_env(
@@ -78,6 +79,7 @@ async def webhook_bot(tmp_path: Path) -> AsyncIterator[WebhookBot]:
             PORT=str(port),
             WEBHOOK_SECRET=SECRET,
             LISTEN_ADDRESS="127.0.0.1",
+            METRICS_PORT=str(metrics_port),
         )
         with log_path.open("ab") as log:
             proc = await asyncio.create_subprocess_exec(
@@ -90,7 +92,7 @@ async def webhook_bot(tmp_path: Path) -> AsyncIterator[WebhookBot]:
                 if loop.time() > deadline or proc.returncode is not None:
                     raise TimeoutError(log_path.read_text()[-3000:])
                 await asyncio.sleep(0.05)
-            yield WebhookBot(server.api, port, log_path, proc.pid)
+            yield WebhookBot(server.api, port, metrics_port, log_path, proc.pid)
             proc.send_signal(signal.SIGINT)
             assert await asyncio.wait_for(proc.wait(), 30) == 0
             # Shut down in order: the database was closed (its WAL file goes with the last
@@ -252,6 +254,16 @@ async def test_webhook_mode_serves_healthz_and_metrics_on_its_port(webhook_bot: 
     assert values[("dispute_helper_last_updates_request_timestamp_seconds", ())] > 0
     assert "8401" not in page.text and "Zinaida" not in page.text
     assert api.counts["getWebhookInfo"] >= 1  # the link is being watched
+    # METRICS_PORT serves them too (e.g. a port the router does not expose), not the webhook.
+    metrics_port = webhook_bot.metrics_port
+    assert (
+        f"listening on 127.0.0.1:{metrics_port} (METRICS_PORT)" in webhook_bot.log_path.read_text()
+    )
+    async with httpx.AsyncClient(timeout=10) as client:
+        health = await client.get(f"http://127.0.0.1:{metrics_port}/healthz")
+        assert (health.status_code, health.text) == (200, "ok\n")
+        assert (await client.get(f"http://127.0.0.1:{metrics_port}/metrics")).status_code == 200
+    assert (await post(metrics_port, {"update_id": 91}, SECRET)).status_code == 404
 
 
 @pytest.mark.parametrize(
