@@ -25,7 +25,9 @@ from collections.abc import Callable, Sequence
 from typing import Final
 
 from telegram import Bot, Update, WebhookInfo
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
+
+from bot.config import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +65,19 @@ class WebhookLink:
         self._reported: str | None = None  # the problem last logged (each is logged once)
 
     async def start(self) -> None:
-        """Register the webhook (errors propagate: the bot cannot receive), then watch it."""
-        await self._bot.set_webhook(
-            url=self._url,
-            secret_token=self._secret,
-            allowed_updates=self._allowed,
-            max_connections=MAX_CONNECTIONS,
-        )
+        """Register the webhook (errors propagate: the bot cannot receive), then watch it.
+
+        Telegram refusing the URL (400: cannot resolve it, not HTTPS, a port it does not call)
+        is WEBHOOK_URL's problem, reported as a ConfigError."""
+        try:
+            await self._bot.set_webhook(
+                url=self._url,
+                secret_token=self._secret,
+                allowed_updates=self._allowed,
+                max_connections=MAX_CONNECTIONS,
+            )
+        except BadRequest as error:
+            raise ConfigError("WEBHOOK_URL", f"Telegram refused it: {error.message}") from None
         self._registered_at = self._clock()
         self._task = asyncio.create_task(self._watch(), name="getWebhookInfo loop")
 

@@ -27,7 +27,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests import standin
 from tests.harness import TEST_TOKEN
-from tests.standin import FakeBotApi, StandinServer
+from tests.standin import FakeBotApi, Fault, StandinServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cr3t"
@@ -291,3 +291,33 @@ async def test_misconfigured_webhook_does_not_start(
     assert proc.returncode == 2
     lines = stderr.decode().strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"{variable}:"), lines
+
+
+async def test_a_webhook_url_telegram_refuses_is_one_line_naming_it(tmp_path: Path) -> None:
+    async with StandinServer(FakeBotApi()) as server:
+        server.api.fault = lambda m, p: (
+            Fault(
+                400, "Bad Request: bad webhook: Failed to resolve host: Name or service not known"
+            )
+            if m == "setWebhook"
+            else None
+        )
+        env = bot_env(
+            tmp_path,
+            TELEGRAM_API_BASE_URL=server.base_url,
+            WEBHOOK_URL=WEBHOOK_URL,
+            PORT=str(free_port()),
+            WEBHOOK_SECRET=SECRET,
+            LISTEN_ADDRESS="127.0.0.1",
+            LOG_LEVEL="WARNING",
+        )
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+        )
+        _, stderr = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 2
+    lines = stderr.decode().strip().splitlines()
+    assert lines == [  # PTB's wording of Telegram's description
+        "WEBHOOK_URL: Telegram refused it: Bad webhook: failed to resolve host: "
+        "name or service not known"
+    ], lines
