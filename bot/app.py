@@ -29,6 +29,7 @@ from bot.handlers import admin, common, inbound, lifecycle, private, settings, s
 from bot.handlers import reminders as reminders_handlers
 from bot.http import make_request
 from bot.limits import reminder_in_flight
+from bot.meter import metered
 from bot.ratelimit import OutgoingLimiter
 from bot.reminders import ReminderService
 from bot.storage.persistence import SqlitePersistence
@@ -64,7 +65,7 @@ def build_application(
     flood_guard: FloodGuard | None = None,
     reminder_request: BaseRequest | None = None,
 ) -> DisputeApplication:
-    """The whole bot, ready for `run_polling`/`run_webhook` or for a test harness.
+    """The whole bot, ready for bot/runner.py or for a test harness.
 
     `request`/`get_updates_request` let tests put an offline transport under PTB's request
     path; production uses the client BOT_HTTP_CLIENT names (default `AiohttpRequest`, bot/http.py
@@ -99,13 +100,16 @@ def build_application(
     )
     # One connection per concurrently processed chat, plus a few for the reminder dispatcher and
     # for handlers that send two calls at once; waiting for a free connection is not an error.
-    # BOT_HTTP_CLIENT picks the client class (bot/http.py's make_request).
+    # BOT_HTTP_CLIENT picks the client class (bot/http.py's make_request); every request is
+    # metered: Bot API calls by method and outcome (bot/meter.py).
     client = settings.http_client
     builder = builder.request(
-        request or make_request(client, concurrency + POOL_RESERVE, pool_timeout=POOL_TIMEOUT)
+        metered(
+            request or make_request(client, concurrency + POOL_RESERVE, pool_timeout=POOL_TIMEOUT)
+        )
     )
     builder = builder.get_updates_request(
-        get_updates_request or make_request(client, 1, read_timeout=30)
+        metered(get_updates_request or make_request(client, 1, read_timeout=30))
     )
     if limiter is not None:
         builder = builder.rate_limiter(limiter)  # the replies' lane of the shared budget
@@ -138,8 +142,9 @@ def _reminder_bot(
         settings.token,
         base_url=settings.api_base_url,
         base_file_url=settings.api_file_url,
-        request=request
-        or make_request(settings.http_client, connections, pool_timeout=POOL_TIMEOUT),
+        request=metered(
+            request or make_request(settings.http_client, connections, pool_timeout=POOL_TIMEOUT)
+        ),
         defaults=DEFAULTS,
         rate_limiter=limiter.for_reminders() if limiter is not None else None,
     )
