@@ -14,7 +14,7 @@ load and the reminder catch-up scan have run), resident memory when ready, then 
 peak (VmHWM). Goals: RSS within 30 MB of the empty database, ready in under 2 s.
 
 `--baseline-root DIR` adds the same two runs for another checkout of the bot (e.g. `git
-archive 02769c6 | tar -x -C /tmp/before`): its N-users database also holds what that
+archive 02769c6 | tar -x -C ../before`): its N-users database also holds what that
 version's persistence wrote, an empty user_data and chat_data row per buyer, at schema 2.
 
     .venv/bin/python -m bench.scale                      # 100,000 users, about 1 min

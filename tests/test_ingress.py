@@ -304,5 +304,6 @@ async def test_a_database_that_cannot_be_opened_is_one_line_naming_database_path
     code, stderr = await start_and_fail(server, tmp_path, database)
     assert code == 2
     lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"DATABASE_PATH: cannot open {database}: ")
+    # bot/storage/instance.py checks the path before the runner starts: one line, naming both.
+    assert len(lines) == 1 and lines[0].startswith("DATABASE_PATH: ") and str(database) in lines[0]
     assert "Unclosed" not in stderr
