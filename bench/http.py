@@ -28,6 +28,7 @@ from telegram.request._requestparameter import RequestParameter
 
 from bench.common import table, write_results
 from bot.http import AiohttpRequest
+from bot.meter import MeteredRequest
 
 TOKEN = "123456789:AAHbench-token_for-offline-runs-0123456789"
 
@@ -66,6 +67,8 @@ asyncio.run(main())
 VARIANTS: dict[str, Callable[[int], BaseRequest]] = {
     "httpx (PTB's HTTPXRequest)": lambda pool: HTTPXRequest(connection_pool_size=pool),
     "aiohttp (bot/http.py)": lambda pool: AiohttpRequest(connection_pool_size=pool),
+    # What the bot runs: the same client with every call counted (bot/meter.py).
+    "aiohttp + meter": lambda pool: MeteredRequest(AiohttpRequest(connection_pool_size=pool)),
 }
 
 

@@ -56,6 +56,7 @@ from bot.handlers.dispatch import CasePress, Press, answer_stale
 from bot.handlers.wizard import WizardRouter
 from bot.http import make_request
 from bot.limits import reminder_in_flight
+from bot.meter import metered
 from bot.outbox import ReminderService
 from bot.ratelimit import OutgoingLimiter
 from bot.storage.db import Database
@@ -92,7 +93,7 @@ def build_application(
     flood_guard: FloodGuard | None = None,
     reminder_request: BaseRequest | None = None,
 ) -> DisputeApplication:
-    """The whole bot, ready for `run_polling`/`run_webhook` or for a test harness.
+    """The whole bot, ready for bot/runner.py or for a test harness.
 
     `request`/`get_updates_request` let tests put an offline transport under PTB's request
     path; production uses the client BOT_HTTP_CLIENT names (default `AiohttpRequest`, bot/http.py
@@ -123,16 +124,7 @@ def build_application(
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
-    # One connection per concurrently processed chat, plus a few for the reminder dispatcher and
-    # for handlers that send two calls at once; waiting for a free connection is not an error.
-    # BOT_HTTP_CLIENT picks the client class (bot/http.py's make_request).
-    client = settings.http_client
-    builder = builder.request(
-        request or make_request(client, concurrency + POOL_RESERVE, pool_timeout=POOL_TIMEOUT)
-    )
-    builder = builder.get_updates_request(
-        get_updates_request or make_request(client, 1, read_timeout=30)
-    )
+    builder = _requests(builder, settings, request, get_updates_request, concurrency)
     if limiter is not None:
         builder = builder.rate_limiter(limiter)  # the replies' lane of the shared budget
     application = builder.build()
@@ -141,6 +133,24 @@ def build_application(
         flood_guard = FloodGuard()
     _register_handlers(application, flood_guard)
     return application
+
+
+def _requests(
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
+    request: BaseRequest | None,
+    get_updates_request: BaseRequest | None,
+    concurrency: int,
+) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
+    """The Bot API's HTTP path. One connection per concurrently processed chat, plus a few for
+    the reminder dispatcher and for handlers that send two calls at once; waiting for a free
+    connection is not an error. BOT_HTTP_CLIENT picks the client class (bot/http.py's
+    make_request); every request is metered: Bot API calls by method and outcome
+    (bot/meter.py)."""
+    client = settings.http_client
+    replies = request or make_request(client, concurrency + POOL_RESERVE, pool_timeout=POOL_TIMEOUT)
+    updates = get_updates_request or make_request(client, 1, read_timeout=30)
+    return builder.request(metered(replies)).get_updates_request(metered(updates))
 
 
 def _budget(settings: Settings) -> OutgoingLimiter:
@@ -162,8 +172,9 @@ def _reminder_bot(
         settings.token,
         base_url=settings.api_base_url,
         base_file_url=settings.api_file_url,
-        request=request
-        or make_request(settings.http_client, connections, pool_timeout=POOL_TIMEOUT),
+        request=metered(
+            request or make_request(settings.http_client, connections, pool_timeout=POOL_TIMEOUT)
+        ),
         defaults=DEFAULTS,
         rate_limiter=limiter.for_reminders() if limiter is not None else None,
     )

@@ -6,6 +6,7 @@ optional `.env` file in the working directory. The real environment always wins 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -91,6 +92,16 @@ SETTINGS_HELP: tuple[tuple[str, str], ...] = (
         "ADMIN_IDS",
         "comma-separated Telegram user ids of operators, who get /stats in the bot (default: none)",
     ),
+    (
+        "METRICS_PORT",
+        "port of a server for /healthz and /metrics (default: none); with a webhook "
+        "they are served on PORT as well",
+    ),
+    (
+        "LISTEN_ADDRESS",
+        "address the servers bind to (default 0.0.0.0 for the webhook, which routers reach "
+        "from outside; 127.0.0.1 for METRICS_PORT)",
+    ),
 )
 
 
@@ -123,6 +134,8 @@ class Settings:
     port: int = 8443
     webhook_secret: str | None = None
     admin_ids: frozenset[int] = frozenset()
+    metrics_port: int | None = None
+    listen_address: str | None = None  # None: each server's own default (bot/runner.py)
 
     def __repr__(self) -> str:  # never print the token, even by accident in a debugger or log
         return f"Settings(database_path={str(self.database_path)!r}, api_base_url=...)"
@@ -178,6 +191,29 @@ def _parse_rates(get: Callable[[str], str | None]) -> tuple[int, int]:
             "with replies; raise OUTGOING_RATE_LIMIT instead",
         )
     return overall, reminders
+
+
+def _parse_port(variable: str, value: str) -> int:
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError(variable, "must be a TCP port number (1-65535)")
+    return int(value)
+
+
+# What a server can bind to: an IPv4/IPv6 address or a host name. A port, brackets or a scheme
+# is a paste error ("0.0.0.0:8080", "[::1]", "http://localhost").
+_HOST_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$")
+
+
+def _parse_address(value: str) -> str:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        if ":" in value or not _HOST_RE.match(value):
+            raise ConfigError(
+                "LISTEN_ADDRESS",
+                f"expected an IP address or host name such as 127.0.0.1, got {value!r}",
+            ) from None
+    return value
 
 
 def _parse_rules(value: str) -> tuple[tuple[str, str], ...]:
@@ -285,9 +321,11 @@ def load_settings(
     if level not in LOG_LEVELS:
         raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
 
-    port_text = get("PORT") or "8443"
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ConfigError("PORT", "must be a TCP port number")
+    port = _parse_port("PORT", get("PORT") or "8443")
+    metrics_text = get("METRICS_PORT")
+    metrics_port = None if metrics_text is None else _parse_port("METRICS_PORT", metrics_text)
+    listen_text = get("LISTEN_ADDRESS")
+    listen = None if listen_text is None else _parse_address(listen_text)
 
     outgoing_rate, reminder_rate = _parse_rates(get)
 
@@ -306,7 +344,9 @@ def load_settings(
         error_chat_id=_parse_chat("ERROR_CHAT_ID", get("ERROR_CHAT_ID")),
         http_client=_parse_choice("BOT_HTTP_CLIENT", get("BOT_HTTP_CLIENT"), HTTP_CLIENTS),
         webhook_url=get("WEBHOOK_URL"),
-        port=int(port_text),
+        port=port,
         webhook_secret=get("WEBHOOK_SECRET"),
         admin_ids=_parse_admin_ids(get("ADMIN_IDS") or ""),
+        metrics_port=metrics_port,
+        listen_address=listen,
     )

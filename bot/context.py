@@ -82,7 +82,8 @@ class Services:
     settings: Settings
     clock: Callable[[], datetime] = utc_now
     rules: Rules = DEFAULT_RULES
-    # The reminder dispatcher's own bot: separate pool and the 30/s bulk limiter (bot/app.py).
+    # The reminder dispatcher's own bot: its own connection pool, the reminders' lane of the one
+    # outgoing budget (bot/app.py, bot/ratelimit.py).
     reminder_bot: ExtBot[Any] | None = None
     _db: Database | None = None
     reminders: ReminderService | None = None  # started in post_init (bot/app.py)

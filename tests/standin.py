@@ -220,6 +220,13 @@ class FakeBotApi:
         self.scoped_commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.descriptions: dict[str, str] = {}  # setMyDescription, by language code
         self.short_descriptions: dict[str, str] = {}  # setMyShortDescription, by language code
+        # getUpdates answers only while this is set (`hold_updates`: a Bot API that hangs).
+        self._updates_flowing = asyncio.Event()
+        self._updates_flowing.set()
+        # What getWebhookInfo reports: the URL setWebhook registered, and a delivery error
+        # (`webhook_error`: message, pending updates) dated the moment it is asked for.
+        self.webhook_url = ""
+        self.webhook_error: tuple[str, int] | None = None
 
     # --- what tests and benchmarks call ------------------------------------------------------
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
@@ -227,6 +234,13 @@ class FakeBotApi:
         self._updates.append(update)
         self._updates_event.set()
         return update
+
+    def hold_updates(self) -> None:
+        """getUpdates stops answering (calls hang) until `release_updates`."""
+        self._updates_flowing.clear()
+
+    def release_updates(self) -> None:
+        self._updates_flowing.set()
 
     def next_update_id(self) -> int:
         return next(self._update_ids)
@@ -308,6 +322,7 @@ class FakeBotApi:
         return BOT_USER
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        await self._updates_flowing.wait()
         offset = int(params.get("offset") or 0)
         if offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
@@ -320,10 +335,27 @@ class FakeBotApi:
         return self._updates[:limit]
 
     async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook_url = ""
         return True
 
     async def _m_setWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook_url = str(params.get("url") or "")
         return True
+
+    async def _m_getWebhookInfo(self, params: dict[str, Any]) -> Any:
+        info: dict[str, Any] = {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": 0,
+        }
+        if self.webhook_error is not None:
+            message, pending = self.webhook_error
+            info.update(
+                last_error_date=int(time.time()),
+                last_error_message=message,
+                pending_update_count=pending,
+            )
+        return info
 
     async def _m_setMyCommands(self, params: dict[str, Any]) -> Any:
         language = str(params.get("language_code") or "")
@@ -506,6 +538,7 @@ class StandinServer:
         self.port = port
         self._server: asyncio.Server | None = None
         self.token_seen: set[str] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
 
     @property
     def base_url(self) -> str:
@@ -522,6 +555,16 @@ class StandinServer:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2)
 
+    async def disconnect(self) -> None:
+        """The network goes down: stop listening and drop every open connection (`start`
+        again, on the same port, brings it back)."""
+        if self._server is not None:
+            self._server.close()
+        for writer in list(self._writers):
+            writer.close()
+        self._writers.clear()
+        await self.stop()
+
     async def __aenter__(self) -> StandinServer:
         return await self.start()
 
@@ -529,6 +572,7 @@ class StandinServer:
         await self.stop()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -561,6 +605,7 @@ class StandinServer:
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
             pass
         finally:
+            self._writers.discard(writer)
             with contextlib.suppress(Exception):
                 writer.close()
 

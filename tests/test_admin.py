@@ -27,11 +27,10 @@ async def started(db_path: Path, clock: FakeClock, admins: frozenset[int]) -> Ha
 
 async def seed(harness: Harness, clock: FakeClock) -> None:
     assert harness.app is not None
-    # The seeded reminder is overdue on purpose: a running dispatcher would send it whenever
-    # its background catch-up happens to run after the seed, and the counts would race it.
-    service = harness.app.services.reminders
-    if service is not None:
-        await service.stop()
+    # The overdue reminder below must stay pending while the counts are read: stop the
+    # dispatcher, which would otherwise send it (to buyer 1) at any moment.
+    if harness.app.services.reminders is not None:
+        await harness.app.services.reminders.stop()
     db = harness.app.services.db
     for user_id, order, stage in [
         (1, "11", Stage.OPENED),

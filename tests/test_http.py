@@ -21,6 +21,7 @@ from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.http import AiohttpRequest
+from bot.meter import MeteredRequest
 from tests.harness import TEST_TOKEN, Harness, make_settings
 from tests.standin import FakeBotApi, Fault, StandinServer
 
@@ -260,9 +261,12 @@ async def test_a_buyer_walks_the_wizard_with_httpx_as_the_client(tmp_path: Path)
     settings = make_settings(tmp_path / "bot.sqlite3", http_client="httpx")
     async with Harness(tmp_path / "bot.sqlite3", settings=settings) as harness:
         assert harness.app is not None
-        assert isinstance(harness.app.bot.request, HTTPXRequest)
-        reminder_bot = harness.app.services.reminder_bot
-        assert reminder_bot is not None and isinstance(reminder_bot.request, HTTPXRequest)
+        # Metered (bot/meter.py) around PTB's own client, for both bots.
+        for bot in (harness.app.bot, harness.app.services.reminder_bot):
+            assert bot is not None
+            request = bot.request
+            assert isinstance(request, MeteredRequest)
+            assert isinstance(request.inner, HTTPXRequest)
         buyer = harness.buyer(31, "ru", "Ольга")
         [greeting] = await buyer.say("/start")
         assert greeting.text.startswith("Здравствуйте, Ольга!")

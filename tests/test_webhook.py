@@ -1,8 +1,11 @@
-"""Webhook mode as a real process (`python -m bot`), on loopback only.
+"""Webhook mode as a real process (`python -m bot`), on loopback only (LISTEN_ADDRESS).
 
 The bot registers its webhook with the secret token, serves the path of WEBHOOK_URL, answers
 updates that carry the right `X-Telegram-Bot-Api-Secret-Token`, and refuses (HTTP 403, nothing
-processed) any request without it or with a wrong one. Misconfigured webhooks do not start.
+processed) any request without it or with a wrong one. Malformed JSON is a 400, a body over
+1 MB is refused before it is read whole, an update python-telegram-bot cannot parse gets a 200
+and one log line. /healthz and /metrics answer on the same port. Misconfigured webhooks do not
+start.
 """
 
 from __future__ import annotations
@@ -10,19 +13,22 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests import standin
 from tests.harness import TEST_TOKEN
-from tests.standin import FakeBotApi, StandinServer
+from tests.standin import FakeBotApi, Fault, StandinServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cr3t"
@@ -47,9 +53,24 @@ def bot_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
+@dataclass
+class WebhookBot:
+    api: FakeBotApi
+    port: int
+    metrics_port: int
+    log_path: Path
+    pid: int
+
+    def rss_kib(self) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise AssertionError("no VmRSS")
+
+
 @pytest.fixture
-async def webhook_bot(tmp_path: Path) -> AsyncIterator[tuple[FakeBotApi, int, Path]]:
-    port = free_port()
+async def webhook_bot(tmp_path: Path) -> AsyncIterator[WebhookBot]:
+    port, metrics_port = free_port(), free_port()
     log_path = tmp_path / "bot.log"
     async with StandinServer(FakeBotApi()) as server:
         env = bot_env(
@@ -58,6 +79,8 @@ async def webhook_bot(tmp_path: Path) -> AsyncIterator[tuple[FakeBotApi, int, Pa
             WEBHOOK_URL=WEBHOOK_URL,
             PORT=str(port),
             WEBHOOK_SECRET=SECRET,
+            LISTEN_ADDRESS="127.0.0.1",
+            METRICS_PORT=str(metrics_port),
         )
         with log_path.open("ab") as log:
             proc = await asyncio.create_subprocess_exec(
@@ -70,34 +93,39 @@ async def webhook_bot(tmp_path: Path) -> AsyncIterator[tuple[FakeBotApi, int, Pa
                 if loop.time() > deadline or proc.returncode is not None:
                     raise TimeoutError(log_path.read_text()[-3000:])
                 await asyncio.sleep(0.05)
-            yield server.api, port, log_path
+            yield WebhookBot(server.api, port, metrics_port, log_path, proc.pid)
             proc.send_signal(signal.SIGINT)
             assert await asyncio.wait_for(proc.wait(), 30) == 0
+            # Shut down in order: the database was closed (its WAL file goes with the last
+            # connection), and no HTTP session was left open.
+            assert not (tmp_path / "bot.sqlite3-wal").exists()
+            assert "Unclosed" not in log_path.read_text()
         finally:
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
 
 
-async def post(port: int, update: dict[str, Any], secret: str | None) -> httpx.Response:
+async def post(
+    port: int, update: dict[str, Any] | bytes, secret: str | None, path: str = "/hook"
+) -> httpx.Response:
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    body = update if isinstance(update, bytes) else json.dumps(update).encode()
     async with httpx.AsyncClient(timeout=10) as client:
         for _ in range(100):  # the server may still be binding right after setWebhook
             try:
                 return await client.post(
-                    f"http://127.0.0.1:{port}/hook", content=json.dumps(update), headers=headers
+                    f"http://127.0.0.1:{port}{path}", content=body, headers=headers
                 )
             except httpx.ConnectError:
                 await asyncio.sleep(0.05)
     raise AssertionError("the webhook server never accepted a connection")
 
 
-async def test_webhook_answers_only_requests_with_the_secret(
-    webhook_bot: tuple[FakeBotApi, int, Path],
-) -> None:
-    api, port, log_path = webhook_bot
+async def test_webhook_answers_only_requests_with_the_secret(webhook_bot: WebhookBot) -> None:
+    api, port, log_path = webhook_bot.api, webhook_bot.port, webhook_bot.log_path
     (_, params) = next(call for call in api.calls if call[0] == "setWebhook")
     assert params["url"] == WEBHOOK_URL
     assert params["secret_token"] == SECRET
@@ -127,6 +155,119 @@ async def test_webhook_answers_only_requests_with_the_secret(
     assert SECRET not in log_text  # ...with the webhook secret redacted
 
 
+async def raw_post(port: int, headers: str, chunks: list[bytes]) -> int:
+    """POST /hook over a bare socket: the headers, then `chunks` sent while the answer is read
+    (the server may answer and close before the body is all sent). The answer's status."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = (
+        "POST /hook HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\n"
+        f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n{headers}\r\n"
+    )
+
+    async def send() -> None:
+        try:
+            writer.write(head.encode())
+            for chunk in chunks:
+                writer.write(chunk)
+                await writer.drain()
+        except ConnectionError:
+            pass  # refused and closed mid-body: what a refusal looks like
+
+    sender = asyncio.create_task(send())
+    try:
+        status_line = await asyncio.wait_for(reader.readline(), 15)
+    finally:
+        sender.cancel()
+        writer.close()
+    return int(status_line.split()[1])
+
+
+def chunked(size: int, piece: int = 64 * 1024) -> list[bytes]:
+    data = b"x" * piece
+    return [b"%x\r\n%s\r\n" % (piece, data) for _ in range(size // piece)] + [b"0\r\n\r\n"]
+
+
+async def test_webhook_refuses_malformed_and_oversized_bodies(webhook_bot: WebhookBot) -> None:
+    port = webhook_bot.port
+    assert (await post(port, b"{not json", SECRET)).status_code == 400
+    assert (await post(port, b"[1, 2]", SECRET)).status_code == 400
+    assert (await post(port, b"\xff\xfe{}", SECRET)).status_code == 400
+    assert (await post(port, b"x" * (2 << 20), "wrong")).status_code == 403
+
+    two_mb = 2 << 20
+    # Content-Length says 2 MB: refused from the headers alone, no body sent at all.
+    assert await raw_post(port, f"Content-Length: {two_mb}\r\n", []) == 413
+    # Chunked, no length given: refused once 1 MB has arrived.
+    assert await raw_post(port, "Transfer-Encoding: chunked\r\n", chunked(two_mb)) == 413
+
+    before = webhook_bot.rss_kib()
+    for _ in range(10):  # 40 MB offered in all
+        assert await raw_post(port, "Transfer-Encoding: chunked\r\n", chunked(two_mb)) == 413
+        body = [b"x" * two_mb]
+        assert await raw_post(port, f"Content-Length: {two_mb}\r\n", body) == 413
+    grown = webhook_bot.rss_kib() - before
+    assert grown < 8 * 1024, f"RSS grew by {grown} KiB"
+
+    buyer = standin.user(8201, "en")  # still serving
+    accepted = await post(port, {"update_id": 50, **standin.text_update(buyer, "/start")}, SECRET)
+    assert accepted.status_code == 200
+    await webhook_bot.api.wait_sent(lambda s: s.chat_id == buyer["id"], within=20)
+
+
+async def test_webhook_skips_an_unparseable_update_with_200_and_one_log_line(
+    webhook_bot: WebhookBot,
+) -> None:
+    api, port = webhook_bot.api, webhook_bot.port
+    bad = standin.text_update(standin.user(8301, "ru", "Zinaida"), "Tajna-8123-order")
+    bad["message"]["date"] = "yesterday"
+    assert (await post(port, {"update_id": 777, **bad}, SECRET)).status_code == 200
+    buyer = standin.user(8302, "en")  # DEBUG logging is on: PTB logs this one in full
+    good = {"update_id": 778, **standin.text_update(buyer, "/start")}
+    assert (await post(port, good, SECRET)).status_code == 200
+    await api.wait_sent(lambda s: s.chat_id == buyer["id"], within=20)
+    log_text = webhook_bot.log_path.read_text()
+    lines = [line for line in log_text.splitlines() if "skipped update" in line]
+    assert len(lines) == 1 and "skipped update 777 (message)" in lines[0], lines
+    assert " WARNING " in lines[0]
+    assert "Tajna" not in log_text and "Zinaida" not in log_text
+
+
+async def test_webhook_mode_serves_healthz_and_metrics_on_its_port(webhook_bot: WebhookBot) -> None:
+    api, port = webhook_bot.api, webhook_bot.port
+    assert "listening on 127.0.0.1:" in webhook_bot.log_path.read_text()  # LISTEN_ADDRESS
+    assert api.webhook_url == WEBHOOK_URL
+    async with httpx.AsyncClient(timeout=10) as client:
+        health = await client.get(f"http://127.0.0.1:{port}/healthz")
+        assert (health.status_code, health.text) == (200, "ok\n")
+        buyer = standin.user(5_550_002_345_678, "en", "Zinaida")  # in no metric
+        await post(port, {"update_id": 90, **standin.text_update(buyer, "/start")}, SECRET)
+        await api.wait_sent(lambda s: s.chat_id == buyer["id"], within=20)
+        page = await client.get(f"http://127.0.0.1:{port}/metrics")
+    assert page.status_code == 200
+    values = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(page.text)
+        for sample in family.samples
+    }
+    assert values[("dispute_helper_updates_total", (("kind", "message"),))] >= 1
+    registered = (("method", "setWebhook"), ("outcome", "ok"))
+    assert values[("dispute_helper_bot_api_calls_total", registered)] == 1
+    assert values[("dispute_helper_last_updates_request_timestamp_seconds", ())] > 0
+    assert not re.search(r"(?<![\d.])5550002345678(?!\d)", page.text)
+    assert "Zinaida" not in page.text
+    assert api.counts["getWebhookInfo"] >= 1  # the link is being watched
+    # METRICS_PORT serves them too (e.g. a port the router does not expose), not the webhook.
+    metrics_port = webhook_bot.metrics_port
+    assert (
+        f"listening on 127.0.0.1:{metrics_port} (METRICS_PORT)" in webhook_bot.log_path.read_text()
+    )
+    async with httpx.AsyncClient(timeout=10) as client:
+        health = await client.get(f"http://127.0.0.1:{metrics_port}/healthz")
+        assert (health.status_code, health.text) == (200, "ok\n")
+        assert (await client.get(f"http://127.0.0.1:{metrics_port}/metrics")).status_code == 200
+    assert (await post(metrics_port, {"update_id": 91}, SECRET)).status_code == 404
+
+
 @pytest.mark.parametrize(
     ("extra", "variable"),
     [
@@ -152,3 +293,33 @@ async def test_misconfigured_webhook_does_not_start(
     assert proc.returncode == 2
     lines = stderr.decode().strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"{variable}:"), lines
+
+
+async def test_a_webhook_url_telegram_refuses_is_one_line_naming_it(tmp_path: Path) -> None:
+    async with StandinServer(FakeBotApi()) as server:
+        server.api.fault = lambda m, p: (
+            Fault(
+                400, "Bad Request: bad webhook: Failed to resolve host: Name or service not known"
+            )
+            if m == "setWebhook"
+            else None
+        )
+        env = bot_env(
+            tmp_path,
+            TELEGRAM_API_BASE_URL=server.base_url,
+            WEBHOOK_URL=WEBHOOK_URL,
+            PORT=str(free_port()),
+            WEBHOOK_SECRET=SECRET,
+            LISTEN_ADDRESS="127.0.0.1",
+            LOG_LEVEL="WARNING",
+        )
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+        )
+        _, stderr = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 2
+    lines = stderr.decode().strip().splitlines()
+    assert lines == [  # PTB's wording of Telegram's description
+        "WEBHOOK_URL: Telegram refused it: Bad webhook: failed to resolve host: "
+        "name or service not known"
+    ], lines

@@ -1,264 +1,359 @@
-"""The short, factual English claim text a buyer pastes into AliExpress's dispute form.
+"""The claim a buyer pastes into AliExpress's dispute form, written from the case's facts.
 
-The guides agree on what to write (seed 003): in a few words, what was ordered, what went wrong
-and what the buyer wants, in English (the form takes English characters only; sellers and
-mediators read English). The worked example there reads "I ordered a watch, but they were not
-working and very poor quality. ... Please return my money. Photos and videos attached."
+The guides agree on what wins: say in a few words what was ordered, what exactly is wrong and
+what the buyer wants, back it with matching photos and video, and say that the seller was asked
+first. So the claim is one specific sentence per fact the buyer gave (bot/domain/facts/), the
+best facts first, then the request and the list of what is attached. English is recommended
+(sellers and mediators read it; the Russian form also accepts Russian): the text is English and
+ASCII, and amounts are written `11.73 USD`.
 
-Every sentence is a literal `_("...")` call so `pybabel extract` finds it; placeholders are
-filled in after translation. Called with an identity `_` the result is the English claim;
-called with the Russian gettext it is "what it says in Russian", sentence for sentence.
+Nothing is ever transliterated or translated. A title, a description or a typed fact that is not
+English stays out of the English text; the buyer's words are handed back (`Claim.untranslated`)
+for the summary, and the structured facts carry the case.
+
+Every sentence is a literal `_()` (or `ngettext`) call, so `pybabel extract` finds it and the same
+code with the Russian catalog gives "what it says in Russian", sentence for sentence: which
+sentences fit the length limit is decided on the English text, then every language says those.
+Each sentence records its template, its values and the fields they came from (claim_writer.py),
+so a test can trace every word of the claim back to something the buyer said.
 """
 
 from __future__ import annotations
 
+import gettext
 import re
-import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, tzinfo
-from decimal import Decimal
-from typing import NamedTuple
+from typing import Final
 
-from babel.numbers import get_currency_precision
+from bot.domain.claim_facts import fact_lines, reason_line
+from bot.domain.claim_writer import (
+    ALWAYS,
+    ENGLISH,
+    RANK_ATTACHED,
+    RANK_DETAILS,
+    RANK_PAID,
+    RANK_RECEIPT,
+    RANK_TITLE,
+    Catalog,
+    Line,
+    MoneyFormatter,
+    Sentence,
+    Writer,
+    fact_source,
+    plain_money,
+)
+from bot.domain.facts import AnswerKind, FactField, Facts, as_english, field_spec, questions_for
+from bot.domain.models import Branch, Dispute, EvidenceSummary, Reason, RefundOption
 
-from bot.domain.models import Branch, Dispute, Money, Reason, RefundOption
+__all__ = [
+    "CLAIM_ITEM_MAX_CHARS",
+    "CLAIM_MAX_CHARS",
+    "ENGLISH",
+    "BuyerWords",
+    "Catalog",
+    "Claim",
+    "Sentence",
+    "build_claim",
+    "compose_claim",
+    "language_note",
+    "plain_money",
+    "untranslated_note",
+]
 
-__all__ = ["CLAIM_ITEM_MAX_CHARS", "CLAIM_MAX_CHARS", "ascii_title", "build_claim"]
-
-# Under 512 so the text fits AliExpress's form and a mediator reads it whole; the margin below
-# 512 covers a money formatter that writes longer amounts than the one we measure with.
-CLAIM_MAX_CHARS = 500
-# A transliterated title can grow (щ -> shch); past this it is cut at a word boundary.
-CLAIM_ITEM_MAX_CHARS = 100
+# Under 512 so the text fits AliExpress's form and a mediator reads it whole.
+CLAIM_MAX_CHARS: Final = 500
+# Long English order-page titles are cut at a word boundary past this.
+CLAIM_ITEM_MAX_CHARS: Final = 100
 
 Gettext = Callable[[str], str]
-MoneyFormatter = Callable[[Money], str]
-
-# Russian, Ukrainian, Belarusian and Kazakh Cyrillic, after the readable passport-style scheme.
-_CYRILLIC = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
-    "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
-    "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
-    "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
-    "я": "ya", "є": "ye", "і": "i", "ї": "yi", "ґ": "g", "ў": "u", "ә": "a", "ғ": "g",
-    "қ": "k", "ң": "n", "ө": "o", "ұ": "u", "ү": "u", "һ": "h",
-}  # fmt: skip
-# Typographic punctuation phones insert, as its plain ASCII twin.
-_PUNCTUATION = {
-    "«": '"', "»": '"', "“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-",
-    "—": "-", "−": "-", "…": "...", "×": "x", "№": "No.",
-}  # fmt: skip
-_UNICODE_SPACES = re.compile(r"[\s\u00a0\u2007\u2009\u200a\u202f]+")
 
 
-def _transliterate_char(char: str) -> str:
-    lower = char.lower()
-    if lower in _CYRILLIC:
-        latin = _CYRILLIC[lower]
-        return latin.capitalize() if char != lower else latin
-    if char in _PUNCTUATION:
-        return _PUNCTUATION[char]
-    # Accented Latin (é, ü, ñ): the base letter without its combining marks.
-    decomposed = unicodedata.normalize("NFKD", char)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+@dataclass(frozen=True, slots=True)
+class BuyerWords:
+    """Something the buyer typed that is not in the English text: shown back, never translated.
 
-
-def ascii_title(title: str | None) -> str | None:
-    """The item title in ASCII for the claim, or None when nothing readable is left.
-
-    Cyrillic is transliterated (a seller can read "Zhenskie leginsy" well enough to find the
-    item); accents are dropped; anything else non-ASCII (Chinese, emoji) is removed rather than
-    guessed at. A title left without a single letter or digit is dropped: the claim then simply
-    does not name the item. Titles longer than `CLAIM_ITEM_MAX_CHARS` are cut at a word boundary.
+    `source` is `"description"`, `"item_title"` or a `FactField` value.
     """
-    if not title:
-        return None
-    latin = "".join(_transliterate_char(ch) for ch in title)
-    latin = "".join(ch for ch in latin if ch.isascii() and (ch.isprintable() or ch.isspace()))
-    latin = _UNICODE_SPACES.sub(" ", latin).strip().rstrip(".!?;:, ")
-    if not any(ch.isalnum() for ch in latin):
-        return None
-    if len(latin) > CLAIM_ITEM_MAX_CHARS:
-        cut = latin[: CLAIM_ITEM_MAX_CHARS + 1].rsplit(" ", 1)[0]
-        latin = cut if len(cut) <= CLAIM_ITEM_MAX_CHARS else latin[:CLAIM_ITEM_MAX_CHARS]
-        latin = latin.rstrip(".!?;:,- ")
-    return latin
+
+    source: str
+    text: str
 
 
-def _plain_money(money: Money) -> str:
-    """`1,234.56 EUR`: ASCII whatever the currency, for symbols the form would not take (€, ₽)."""
-    digits = int(get_currency_precision(money.currency))
-    amount = Decimal(money.minor).scaleb(-digits)
-    return f"{amount:,.{digits}f} {money.currency}"
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The claim's sentences in order, and the buyer's words it could not carry."""
+
+    sentences: tuple[Sentence, ...]
+    untranslated: tuple[BuyerWords, ...]
+    #: Keys of sentences left out whole to stay within `CLAIM_MAX_CHARS` (in every language).
+    dropped: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
 
 
-def _ascii_money(text: str, money: Money) -> str:
-    text = _UNICODE_SPACES.sub(" ", text).strip()
-    return text if text.isascii() else _plain_money(money)
+def language_note(cat: Catalog = ENGLISH) -> str:
+    """What to say beside the text to paste (issue 14: English is advice, not a rule)."""
+    return cat.gettext(
+        "English is recommended: sellers and AliExpress's mediators read it. The Russian version "
+        "of the form also accepts Russian."
+    )
 
 
-_ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+def untranslated_note(cat: Catalog = ENGLISH) -> str:
+    """Shown above the buyer's own words that are not in the English text."""
+    return cat.gettext(
+        "I do not translate what you type. Your own words below stay as you wrote them and are "
+        "not in the English text; the facts you gave with the buttons carry the case."
+    )
+
+
+# --- the sentences --------------------------------------------------------------------------
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def _english_details(description: str | None) -> list[str]:
-    """The buyer's description as sentences, if it is already English; else nothing.
-
-    We cannot translate the buyer's words, and machine-guessing a translation would put words in
-    their mouth. So only a description that is ASCII and reads like words (two or more Latin
-    words) goes into the claim, as "Details: ...". A Russian description stays in the bot as the
-    buyer's record and is not part of the claim.
-    """
-    if not description:
+def _description_sentences(description: str | None) -> list[str]:
+    """The buyer's description as sentences if it is English (two words or more), else none."""
+    text = as_english(description, min_words=2)
+    if text is None:
         return []
-    text = _UNICODE_SPACES.sub(" ", description).strip()
-    if not text.isascii() or len(_ENGLISH_WORD.findall(text)) < 2:
-        return []
-    if text[-1] not in ".!?":
-        text += "."
-    return [piece for piece in _SENTENCE_END.split(text) if piece]
+    return [piece for piece in _SENTENCE_END.split(text + ".") if piece]
 
 
-class _Spelling(NamedTuple):
-    """A value written two ways: ASCII for the English claim, as typed for a translation."""
-
-    ascii: str
-    native: str
-
-
-def _identity(message: str) -> str:
-    return message
-
-
-class _Sentences:
-    """The claim being written, one sentence at a time, in `_`'s language."""
-
-    def __init__(self, _: Gettext, format_money: MoneyFormatter) -> None:
-        self._ = _
-        self.format_money = format_money
-        self.said: list[str] = []
-
-    def say(self, translated: str, **values: str | Money | _Spelling) -> None:
-        # An untranslated (English) sentence must stay ASCII for AliExpress's form: its values
-        # are made ASCII too. A translated sentence keeps the buyer's own spelling.
-        english = translated.isascii()
-        filled: dict[str, str] = {}
-        for name, value in values.items():
-            if isinstance(value, Money):
-                text = self.format_money(value)
-                filled[name] = _ascii_money(text, value) if english else text
-            elif isinstance(value, _Spelling):
-                filled[name] = value.ascii if english else value.native
-            else:
-                filled[name] = value
-        self.said.append(translated % filled if filled else translated)
+def _title(d: Dispute, facts: Facts) -> tuple[str, str] | None:
+    """The item's English title and its source: the order page's, else the buyer's if English."""
+    for source, title in (
+        (fact_source(FactField.ENGLISH_TITLE), facts.english_title),
+        ("item_title", d.item_title),
+    ):
+        english = as_english(title, min_words=1)
+        if english is None:
+            continue
+        if len(english) > CLAIM_ITEM_MAX_CHARS:
+            cut = english[: CLAIM_ITEM_MAX_CHARS + 1].rsplit(" ", 1)[0]
+            english = cut if len(cut) <= CLAIM_ITEM_MAX_CHARS else english[:CLAIM_ITEM_MAX_CHARS]
+            english = english.rstrip(".,;:-/ ")
+        return english, source
+    return None
 
 
-def _what_went_wrong(_: Gettext) -> dict[Reason, str]:
-    """One sentence per reason (a table)."""
-    return {
-        Reason.IN_TRANSIT: _("I have not received the item. The package is still in transit."),
-        Reason.NO_TRACKING: _(
-            "I have not received the item. The tracking shows no information or has stopped "
-            "updating."
-        ),
-        Reason.RETURNED_TO_SELLER: _(
-            "I have not received the item. The tracking shows that the package was returned to "
-            "the seller."
-        ),
-        Reason.CUSTOMS: _("I have not received the item. The package is held at customs."),
-        Reason.WRONG_ADDRESS: _(
-            "I have not received the item. The package was delivered to a wrong address or to "
-            "another person."
-        ),
-        Reason.FAKE_TRACKING: _(
-            "I have not received the item, although the tracking or the seller says it was "
-            "delivered."
-        ),
-        Reason.OTHER_NOT_RECEIVED: _("I have not received the item."),
-        Reason.NOT_AS_DESCRIBED: _("The item does not match the description on the product page."),
-        Reason.QUALITY: _("The item has a quality problem or does not work properly."),
-        Reason.DAMAGED: _("The item arrived damaged."),
-        Reason.MISSING_PARTS: _("Some parts or items are missing from the package."),
-        Reason.WRONG_ITEM: _("I received a different item from the one I ordered."),
-        Reason.EMPTY_PARCEL: _("The parcel I received was empty."),
-        Reason.COUNTERFEIT: _("The item I received is counterfeit."),
-        Reason.CHEAPER_SHIPPING: _(
-            "The seller used a cheaper shipping method than the one I paid for."
-        ),
-        Reason.OTHER_RECEIVED: _("I received the item, but there is a problem with it."),
-    }
-
-
-def _receipt(c: _Sentences, d: Dispute, branch: Branch | None, tz: tzinfo) -> None:
-    _ = c._
+def _receipt(w: Writer, d: Dispute, branch: Branch | None) -> list[Line]:
+    _ = w.cat.gettext
     if not d.receipt_confirmed:
-        return
+        return []
     if branch is Branch.NOT_RECEIVED:
-        # A buyer talked into confirming early (seed 002's fake-tracking story) must say so.
-        c.say(_("I confirmed receipt on AliExpress, but the item has not arrived."))
-    elif d.receipt_confirmed_at is not None:
-        confirmed = d.receipt_confirmed_at.astimezone(tz).date().isoformat()
-        c.say(_("I confirmed receipt on %(date)s."), date=confirmed)
-    else:
-        c.say(_("I have confirmed receipt on AliExpress."))
-
-
-def _request(c: _Sentences, d: Dispute, branch: Branch | None) -> None:
-    """What the buyer asks for: the refund option, with its amount when partial."""
-    _ = c._
-    if branch is Branch.NOT_RECEIVED or d.refund_option is None:
-        # The only option AliExpress offers when nothing arrived (seed 000): nothing to return.
-        if branch is Branch.NOT_RECEIVED:
-            c.say(_("I request a full refund."))
-        return
-    sentences = {
-        RefundOption.KEEP_FULL: (_("I request a full refund without returning the item."), None),
-        RefundOption.KEEP_PARTIAL: (
-            _("I request a partial refund without returning the item."),
-            _("I request a partial refund of %(amount)s without returning the item."),
-        ),
-        RefundOption.RETURN_FULL: (_("I will return the item and request a full refund."), None),
-        RefundOption.RETURN_PARTIAL: (
-            _("I will return the item and request a partial refund."),
-            _("I will return the item and request a partial refund of %(amount)s."),
-        ),
-    }
-    plain, with_amount = sentences[d.refund_option]
-    if with_amount is not None and d.refund_amount is not None:
-        c.say(with_amount, amount=d.refund_amount)
-    else:
-        c.say(plain)
-
-
-def _render(
-    d: Dispute,
-    _: Gettext,
-    format_money: MoneyFormatter,
-    evidence_count: int,
-    tz: tzinfo,
-    details: str | None,
-) -> str:
-    """The claim's sentences in order: who, what, what went wrong, what was paid, the request."""
-    c = _Sentences(_, format_money)
-    c.say(_("Order %(order)s."), order=d.order_id or "")
-    item = ascii_title(d.item_title)
-    if item is not None and d.item_title is not None:
-        c.say(
-            _("I ordered %(item)s."), item=_Spelling(item, d.item_title.strip().rstrip(".!?;:, "))
+        # A buyer talked into confirming early (the guides' fake-tracking story) must say so.
+        template = _("I confirmed receipt on AliExpress, but the item has not arrived.")
+        sources = {"receipt_confirmed", "branch" if d.branch is not None else "reason"}
+        return [w.line("receipt", RANK_RECEIPT, template, sources)]
+    if d.receipt_confirmed_at is not None:
+        day = d.receipt_confirmed_at.astimezone(w.tz).date()
+        sources = {"receipt_confirmed", "receipt_confirmed_at"}
+        return [
+            w.line(
+                "receipt", RANK_RECEIPT, _("I confirmed receipt on %(date)s."), sources, date=day
+            )
+        ]
+    return [
+        w.line(
+            "receipt",
+            RANK_RECEIPT,
+            _("I have confirmed receipt on AliExpress."),
+            {"receipt_confirmed"},
         )
+    ]
+
+
+def _request(w: Writer, d: Dispute, branch: Branch | None) -> Line:
+    """What the buyer asks for; always said (without an option yet: a refund)."""
+    _ = w.cat.gettext
+    option, amount = d.refund_option, d.refund_amount
+    if branch is Branch.NOT_RECEIVED:
+        # The only option AliExpress offers when nothing arrived: nothing to return.
+        source = "branch" if d.branch is not None else "reason"
+        return w.line("request", ALWAYS, _("I request a full refund."), {source})
+    sources = {"refund_option"}
+    if option is RefundOption.KEEP_FULL:
+        template = _("I request a full refund without returning the item.")
+    elif option is RefundOption.KEEP_PARTIAL and amount is not None:
+        template = _("I request a partial refund of %(amount)s without returning the item.")
+        return w.line(
+            "request", ALWAYS, template, {"refund_option", "refund_amount"}, amount=amount
+        )
+    elif option is RefundOption.KEEP_PARTIAL:
+        template = _("I request a partial refund without returning the item.")
+    elif option is RefundOption.RETURN_FULL:
+        template = _("I will return the item and request a full refund.")
+    elif option is RefundOption.RETURN_PARTIAL and amount is not None:
+        template = _("I will return the item and request a partial refund of %(amount)s.")
+        return w.line(
+            "request", ALWAYS, template, {"refund_option", "refund_amount"}, amount=amount
+        )
+    elif option is RefundOption.RETURN_PARTIAL:
+        template = _("I will return the item and request a partial refund.")
+    else:
+        template, sources = _("I request a refund."), set()
+    return w.line("request", ALWAYS, template, sources)
+
+
+def _attached(w: Writer, evidence: EvidenceSummary) -> list[Line]:
+    """ "Attached: 3 photos, 1 video, 2 screenshots." by kind and count."""
+    cat = w.cat
+    pieces: list[str] = []
+    sources: set[str] = set()
+    counts = (
+        ("photos", evidence.photos, cat.ngettext("%(n)s photo", "%(n)s photos", evidence.photos)),
+        ("videos", evidence.videos, cat.ngettext("%(n)s video", "%(n)s videos", evidence.videos)),
+        (
+            "screenshots",
+            evidence.screenshots,
+            cat.ngettext("%(n)s screenshot", "%(n)s screenshots", evidence.screenshots),
+        ),
+        ("files", evidence.files, cat.ngettext("%(n)s file", "%(n)s files", evidence.files)),
+    )
+    for name, n, piece in counts:
+        if n > 0:
+            pieces.append(piece % {"n": n})
+            sources.add(f"evidence.{name}")
+    if not pieces:
+        return []
+    template = cat.gettext("Attached: %(items)s.")
+    return [w.line("attached", RANK_ATTACHED, template, sources, items=", ".join(pieces))]
+
+
+def _lines(
+    w: Writer, d: Dispute, facts: Facts, evidence: EvidenceSummary, details: list[str]
+) -> list[Line]:
+    """Every sentence the claim could say, in the order it says them."""
+    _ = w.cat.gettext
     branch = d.branch or (d.reason.branch if d.reason is not None else None)
+    lines = [w.line("order", ALWAYS, _("Order %(order)s."), {"order_id"}, order=d.order_id or "")]
+    title = _title(d, facts)
+    if title is not None:
+        lines.append(
+            w.line("title", RANK_TITLE, _("I ordered %(item)s."), {title[1]}, item=title[0])
+        )
     if d.reason is not None:
-        c.say(_what_went_wrong(_)[d.reason])
-    _receipt(c, d, branch, tz)
+        lines.append(reason_line(w, d.reason, facts))
+        lines += fact_lines(w, d.reason, facts, lambda f: _english_fact(facts, f))
+    lines += _receipt(w, d, branch)
     if details:
-        c.say(_("Details: %(details)s"), details=details)
+        template = _("Details: %(details)s")
+        lines.append(
+            w.line("details", RANK_DETAILS, template, {"description"}, details=" ".join(details))
+        )
     if d.amount_paid is not None:
-        c.say(_("I paid %(paid)s for this item, shipping included."), paid=d.amount_paid)
-    _request(c, d, branch)
-    if evidence_count > 0:
-        c.say(_("Photos/videos attached."))
-    return " ".join(c.said)
+        template = _("I paid %(paid)s for this item, shipping included.")
+        lines.append(w.line("paid", RANK_PAID, template, {"amount_paid"}, paid=d.amount_paid))
+    lines.append(_request(w, d, branch))
+    return lines + _attached(w, evidence)
+
+
+def _english_fact(facts: Facts, field: FactField) -> str | None:
+    value = facts.get(field)
+    return as_english(value) if isinstance(value, str) else None
+
+
+# --- fitting and the public calls -----------------------------------------------------------
+
+
+def _length(lines: list[Line]) -> int:
+    return len(" ".join(line.sentence.text for line in lines))
+
+
+def _fit(
+    w: Writer, d: Dispute, facts: Facts, evidence: EvidenceSummary, details: list[str]
+) -> tuple[int, tuple[str, ...]]:
+    """How many description sentences, and which sentences to leave out, to fit the limit.
+
+    The least useful sentence goes first (the later of two equally useful ones); the buyer's
+    own description loses a sentence at a time. Order, reason and request are never dropped,
+    and together they always fit.
+    """
+    kept, dropped = len(details), list[str]()
+    while True:
+        lines = [
+            line
+            for line in _lines(w, d, facts, evidence, details[:kept])
+            if line.sentence.key not in dropped
+        ]
+        if _length(lines) <= CLAIM_MAX_CHARS:
+            return kept, tuple(dropped)
+        candidates = [(line.rank, -i, line) for i, line in enumerate(lines) if line.rank < ALWAYS]
+        if not candidates:  # only an order id longer than any parse_order_id gives gets here
+            return kept, tuple(dropped)
+        victim = min(candidates, key=lambda c: (c[0], c[1]))[2]
+        if victim.sentence.key == "details" and kept > 1:
+            kept -= 1
+        else:
+            dropped.append(victim.sentence.key)
+
+
+def _for_reason(reason: Reason | None, facts: Facts) -> Facts:
+    """Only the facts that belong to the case's reason (a changed reason leaves others)."""
+    if reason is None:
+        return Facts()
+    return Facts.of({q.field: facts.get(q.field) for q in questions_for(reason)})
+
+
+def _untranslated(d: Dispute, facts: Facts) -> tuple[BuyerWords, ...]:
+    words: list[BuyerWords] = []
+    if d.item_title and as_english(d.item_title, min_words=1) is None:
+        words.append(BuyerWords("item_title", d.item_title))
+    if d.description and as_english(d.description, min_words=2) is None:
+        words.append(BuyerWords("description", d.description))
+    for question in questions_for(d.reason) if d.reason is not None else ():
+        value = facts.get(question.field)
+        is_text = field_spec(question.field).kind is AnswerKind.TEXT
+        if is_text and isinstance(value, str) and as_english(value) is None:
+            words.append(BuyerWords(question.field.value, value))
+    return tuple(words)
+
+
+def compose_claim(
+    d: Dispute,
+    facts: Facts | None = None,
+    evidence: EvidenceSummary | None = None,
+    cat: Catalog = ENGLISH,
+    *,
+    locale: str = "en",
+    money: MoneyFormatter | None = None,
+    tz: tzinfo = UTC,
+) -> Claim:
+    """The claim for `d` from its `facts` and `evidence`: English by default.
+
+    With another catalog and `locale` (`translations("ru")`, `"ru"`) it is "what it says" in
+    that language, sentence for sentence with the English: the sentences that fit are chosen on
+    the English text. `money` formats amounts outside English (the buyer's own format); `tz`
+    is the buyer's zone, for the receipt date. The English text is ASCII and at most
+    `CLAIM_MAX_CHARS` long.
+    """
+    facts = _for_reason(d.reason, facts or Facts())
+    evidence = evidence or EvidenceSummary()
+    details = _description_sentences(d.description)
+    english = Writer(ENGLISH, "en", None, tz)
+    kept, dropped = _fit(english, d, facts, evidence, details)
+    writer = english if cat is ENGLISH and locale == "en" else Writer(cat, locale, money, tz)
+    lines = _lines(writer, d, facts, evidence, details[:kept])
+    sentences = tuple(line.sentence for line in lines if line.sentence.key not in dropped)
+    return Claim(sentences, _untranslated(d, facts), dropped)
+
+
+class _GettextOnly:
+    """A catalog around a bare gettext function (English plural rules for `ngettext`)."""
+
+    def __init__(self, gettext_func: Gettext) -> None:
+        self._gettext = gettext_func
+
+    def gettext(self, message: str, /) -> str:
+        return self._gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str:
+        return self._gettext(singular if n == 1 else plural)
 
 
 def build_claim(
@@ -269,27 +364,16 @@ def build_claim(
     evidence_count: int = 0,
     tz: tzinfo = UTC,
 ) -> str:
-    """The claim text for `d`, in English with an identity `_`, else in `_`'s language.
+    """The claim's text without facts, for callers written before `compose_claim`.
 
-    It states only what the buyer told us: the item only if a title was given, photos only if
-    `evidence_count` > 0, the reason, receipt confirmation (a receipt date is shown in `tz`, the
-    buyer's zone), the amount paid, and the refund asked for. The buyer's own description is not
-    translated (we cannot); if it is already English (ASCII words), as many of its whole
-    sentences as fit go in as "Details: ...", otherwise it is left out. English output is ASCII
-    only and at most `CLAIM_MAX_CHARS` long. Which details fit is measured on the English text,
-    so the translated rendering says the same things as the English one.
+    `_` is a catalog's bound `gettext` (`Translator.gettext_func()`, `catalog.gettext`): its
+    catalog gives the plural forms and the language; a bare function is taken as English.
+    The evidence count is listed as files, its kinds being unknown here.
     """
-    sentences = _english_details(d.description)
-
-    def english(details: str | None) -> str:
-        return _render(d, _identity, _plain_money, evidence_count, tz, details)
-
-    kept = len(sentences)
-    while kept and len(english(" ".join(sentences[:kept]))) > CLAIM_MAX_CHARS:
-        kept -= 1
-    details = " ".join(sentences[:kept]) or None
-    text = _render(d, _, format_money, evidence_count, tz, details)
-    if details is not None and text.isascii() and len(text) > CLAIM_MAX_CHARS:
-        # A formatter that writes longer amounts than `_plain_money`: drop the details.
-        text = _render(d, _, format_money, evidence_count, tz, None)
-    return text
+    owner = getattr(_, "__self__", None)
+    cat: Catalog = _GettextOnly(_)
+    locale = "en"
+    if isinstance(owner, gettext.NullTranslations):
+        cat, locale = owner, str(owner.info().get("language") or "en")
+    evidence = EvidenceSummary(files=max(0, evidence_count))
+    return compose_claim(d, None, evidence, cat, locale=locale, money=format_money, tz=tz).text

@@ -19,7 +19,7 @@ from bot.domain.parsing import (
     clean_text,
 )
 
-__all__ = ["parse_past_date", "parse_protection"]
+__all__ = ["parse_calendar_date", "parse_past_date", "parse_protection"]
 
 
 # --- dates ---------------------------------------------------------------------------------
@@ -246,14 +246,7 @@ def parse_past_date(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     if cleaned in _RELATIVE_DAYS:
         day = today + timedelta(days=_RELATIVE_DAYS[cleaned])
     elif ago:
-        if ago["week"]:
-            days = 7
-        else:
-            count = int(ago["count"])
-            days = count * 7 if ago["unit"][0] in "wн" else count
-        if days > DATE_WINDOW.days - 1:
-            raise ParseError(ParseErrorCode.DATE_TOO_OLD, max_days=DATE_WINDOW.days - 1)
-        day = today - timedelta(days=days)
+        day = today - timedelta(days=_days_ago(ago))
     else:
         parts = _date_parts(cleaned)
         if parts is None:
@@ -262,3 +255,58 @@ def parse_past_date(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     if day > today:
         raise ParseError(ParseErrorCode.DATE_IN_FUTURE)
     return _local_instant(day, time(12), tz, now)
+
+
+def _days_ago(ago: re.Match[str]) -> int:
+    """The days a `_DAYS_AGO` match counts back ("3 days ago", "a week ago")."""
+    if ago["week"]:
+        days = 7
+    else:
+        count = int(ago["count"])
+        days = count * 7 if ago["unit"][0] in "wн" else count
+    if days > DATE_WINDOW.days - 1:
+        raise ParseError(ParseErrorCode.DATE_TOO_OLD, max_days=DATE_WINDOW.days - 1)
+    return days
+
+
+def _nearest_date(parts: tuple[int, int, int | None], today: date) -> date:
+    """The date meant; without a year, whichever occurrence lies nearer today (past on a tie)."""
+    if parts[2] is not None:
+        return _make_date(*parts[:2], parts[2])
+    back = _resolve_date(parts, today, forward=False)
+    ahead = _resolve_date(parts, today, forward=True)
+    return ahead if ahead - today < today - back else back
+
+
+def parse_calendar_date(text: str, today: date, *, allow_future: bool = True) -> date:
+    """A calendar day with no time of day: when the buyer wrote to the seller, a tracking date.
+
+    Accepts what `parse_past_date` accepts (and `tomorrow` when `allow_future`), counted from
+    `today`, the buyer's own date. A date without a year is the nearer of its occurrences before
+    and after today (`25.12` on 1 December is this month, not last year), or the most recent one
+    when the future is not allowed. Within a year of today either way.
+    """
+    cleaned = _normalize_date_text(text)
+    if not cleaned:
+        raise ParseError(ParseErrorCode.EMPTY)
+    ago = _DAYS_AGO.fullmatch(cleaned)
+    if cleaned in _RELATIVE_DAYS:
+        day = today + timedelta(days=_RELATIVE_DAYS[cleaned])
+    elif ago:
+        day = today - timedelta(days=_days_ago(ago))
+    else:
+        parts = _date_parts(cleaned)
+        if parts is None:
+            raise ParseError(ParseErrorCode.UNRECOGNISED)
+        if allow_future:
+            day = _nearest_date(parts, today)
+        else:
+            day = _resolve_date(parts, today, forward=False)
+    max_days = DATE_WINDOW.days - 1
+    if not allow_future and day > today:
+        raise ParseError(ParseErrorCode.DATE_IN_FUTURE)
+    if day < today - DATE_WINDOW:
+        raise ParseError(ParseErrorCode.DATE_TOO_OLD, max_days=max_days)
+    if day > today + DATE_WINDOW:
+        raise ParseError(ParseErrorCode.DATE_TOO_FAR, max_days=max_days)
+    return day

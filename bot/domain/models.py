@@ -6,6 +6,8 @@ callback data, so renaming a value is a migration, not a refactor.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -202,6 +204,54 @@ class Evidence:
     media_group_id: str | None = None
     position: int = 0
     id: int | None = None
+
+
+# What marks an attachment as a screenshot: phones name screenshot files this way, and buyers
+# caption them so. A screenshot sent as a compressed photo is otherwise a photo to us.
+_SCREENSHOT = re.compile(r"screen\s*_?shot|скрин|снимок\s+экрана", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceSummary:
+    """How many attachments of each kind a case holds: the claim's "Attached:" line.
+
+    `files` counts what is neither a photo, a video nor a screenshot (a document of another
+    type), and any count whose kind is not known (`EvidenceSummary(files=n)`).
+    """
+
+    photos: int = 0
+    videos: int = 0
+    screenshots: int = 0
+    files: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("photos", "videos", "screenshots", "files"):
+            value = getattr(self, name)
+            if type(value) is not int or value < 0:
+                raise ValueError(f"EvidenceSummary.{name} must be a count, not {value!r}")
+
+    @property
+    def total(self) -> int:
+        return self.photos + self.videos + self.screenshots + self.files
+
+    @classmethod
+    def of(cls, items: Iterable[Evidence]) -> EvidenceSummary:
+        """Counts per kind: animations are videos; a document counts by its MIME type."""
+        counts = {"photos": 0, "videos": 0, "screenshots": 0, "files": 0}
+        for item in items:
+            counts[_evidence_bucket(item)] += 1
+        return cls(**counts)
+
+
+def _evidence_bucket(item: Evidence) -> str:
+    labels = " ".join(filter(None, (item.file_name, item.caption)))
+    mime = item.mime_type or ""
+    if item.kind in (EvidenceKind.VIDEO, EvidenceKind.ANIMATION) or mime.startswith("video/"):
+        return "videos"
+    is_image = item.kind is EvidenceKind.PHOTO or mime.startswith("image/")
+    if is_image:
+        return "screenshots" if _SCREENSHOT.search(labels) else "photos"
+    return "files"
 
 
 class ReminderState(StrEnum):

@@ -1,0 +1,89 @@
+"""Updates parsed one at a time, so that one python-telegram-bot cannot read stops nothing.
+
+PTB parses a whole getUpdates batch in one go (`Update.de_list`): one update it cannot read (a
+Bot API newer than the installed library: a `poll` without `allows_revoting`, a chat without
+`type`, a `date` that is not a number) fails the whole call, the offset never moves past it,
+and nobody is answered again. Here each update is parsed on its own; one that fails is skipped
+with one WARNING naming its update_id, the kind of update (the Bot API's field name) and the
+exception's type, never its content, and counted in `metrics.UNPARSEABLE_UPDATES`. Polling
+(bot/polling.py) still moves its offset past it; the webhook (bot/web.py) still answers 200 so
+that Telegram does not send it again and again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from typing import Any, Final
+
+from telegram import Bot, Update
+from telegram.ext import ExtBot
+
+from bot import metrics
+
+log = logging.getLogger(__name__)
+
+__all__ = ["parse_batch", "parse_update", "update_id_of"]
+
+# Top-level keys of an update are the Bot API's own field names ("message", "poll", ...); only
+# names of that shape are logged, so a forged key cannot carry text into the log.
+_FIELD_RE: Final = re.compile(r"^[a-z_]{1,40}$")
+
+
+def update_id_of(data: object) -> int | None:
+    """The update's update_id, when it has a usable one."""
+    if not isinstance(data, dict):
+        return None
+    value = data.get("update_id")
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
+def _kinds(data: object) -> str:
+    if not isinstance(data, dict):
+        return type(data).__name__
+    names = sorted(
+        k for k in data if isinstance(k, str) and k != "update_id" and _FIELD_RE.match(k)
+    )
+    return ",".join(names[:3]) or "no fields"
+
+
+def parse_update(data: object, bot: Bot) -> Update | None:
+    """The Update, or None (logged once, counted) when PTB cannot read it."""
+    update_id = update_id_of(data)
+    try:
+        if update_id is None or not isinstance(data, dict):
+            raise ValueError("no update_id")
+        update = Update.de_json(data, bot)
+        if isinstance(bot, ExtBot):
+            bot.insert_callback_data(update)  # as ExtBot.get_updates does
+    except Exception as error:
+        metrics.UNPARSEABLE_UPDATES.inc()
+        log.warning(
+            "skipped update %s (%s): python-telegram-bot cannot parse it (%s)",
+            update_id if update_id is not None else "without an update_id",
+            _kinds(data),
+            type(error).__name__,
+        )
+        return None
+    return update
+
+
+def parse_batch(items: Iterable[Any], bot: Bot) -> tuple[list[Update], int | None]:
+    """A getUpdates result: the updates PTB can read, and the offset that confirms them all.
+
+    The offset is one past the highest update_id in the batch, unreadable updates included,
+    so that Telegram never sends those again. None when no item has an update_id at all.
+    """
+    updates: list[Update] = []
+    highest: int | None = None
+    for item in items:
+        update_id = update_id_of(item)
+        if update_id is not None and (highest is None or update_id > highest):
+            highest = update_id
+        update = parse_update(item, bot)
+        if update is not None:
+            updates.append(update)
+    return updates, None if highest is None else highest + 1
