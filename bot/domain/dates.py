@@ -7,6 +7,7 @@ Pure, like the rest of bot/domain/parsing.py, whose `ParseError` codes these rai
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -238,23 +239,30 @@ def parse_past_date(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     day in every zone within twelve hours of the buyer's, and the 15-day windows counted from it
     are off by at most half a day (in the buyer's favour half the time, no worse the rest).
     """
-    cleaned = _normalize_date_text(text)
-    if not cleaned:
-        raise ParseError(ParseErrorCode.EMPTY)
     today = now.astimezone(tz).date()
-    ago = _DAYS_AGO.fullmatch(cleaned)
-    if cleaned in _RELATIVE_DAYS:
-        day = today + timedelta(days=_RELATIVE_DAYS[cleaned])
-    elif ago:
-        day = today - timedelta(days=_days_ago(ago))
-    else:
-        parts = _date_parts(cleaned)
-        if parts is None:
-            raise ParseError(ParseErrorCode.UNRECOGNISED)
-        day = _resolve_date(parts, today, forward=False)
+    day = _typed_day(text, today, lambda parts: _resolve_date(parts, today, forward=False))
     if day > today:
         raise ParseError(ParseErrorCode.DATE_IN_FUTURE)
     return _local_instant(day, time(12), tz, now)
+
+
+def _typed_day(
+    text: str, today: date, resolve: Callable[[tuple[int, int, int | None]], date]
+) -> date:
+    """The day `text` names: a relative word (`today`, `вчера`), `N days ago`, or a date form
+    whose (day, month, year or None) `resolve` turns into a date."""
+    cleaned = _normalize_date_text(text)
+    if not cleaned:
+        raise ParseError(ParseErrorCode.EMPTY)
+    ago = _DAYS_AGO.fullmatch(cleaned)
+    if cleaned in _RELATIVE_DAYS:
+        return today + timedelta(days=_RELATIVE_DAYS[cleaned])
+    if ago:
+        return today - timedelta(days=_days_ago(ago))
+    parts = _date_parts(cleaned)
+    if parts is None:
+        raise ParseError(ParseErrorCode.UNRECOGNISED)
+    return resolve(parts)
 
 
 def _days_ago(ago: re.Match[str]) -> int:
@@ -286,22 +294,15 @@ def parse_calendar_date(text: str, today: date, *, allow_future: bool = True) ->
     and after today (`25.12` on 1 December is this month, not last year), or the most recent one
     when the future is not allowed. Within a year of today either way.
     """
-    cleaned = _normalize_date_text(text)
-    if not cleaned:
-        raise ParseError(ParseErrorCode.EMPTY)
-    ago = _DAYS_AGO.fullmatch(cleaned)
-    if cleaned in _RELATIVE_DAYS:
-        day = today + timedelta(days=_RELATIVE_DAYS[cleaned])
-    elif ago:
-        day = today - timedelta(days=_days_ago(ago))
-    else:
-        parts = _date_parts(cleaned)
-        if parts is None:
-            raise ParseError(ParseErrorCode.UNRECOGNISED)
-        if allow_future:
-            day = _nearest_date(parts, today)
-        else:
-            day = _resolve_date(parts, today, forward=False)
+    day = _typed_day(
+        text,
+        today,
+        lambda parts: (
+            _nearest_date(parts, today)
+            if allow_future
+            else _resolve_date(parts, today, forward=False)
+        ),
+    )
     max_days = DATE_WINDOW.days - 1
     if not allow_future and day > today:
         raise ParseError(ParseErrorCode.DATE_IN_FUTURE)
