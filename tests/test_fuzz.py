@@ -533,7 +533,8 @@ class World:
 
         # 2. Every update that deserves an answer gets one, in the buyer's language.
         mine = [s for s in new if s.chat_id == me.id]
-        messages_ = [s for s in mine if s.method in NEW_MESSAGE_METHODS]
+        # A reminder the background dispatcher happened to send meanwhile is no reply.
+        messages_ = [s for s in mine if s.method in NEW_MESSAGE_METHODS and not is_reminder(s)]
         answers = [s for s in new if s.method == "answerCallbackQuery"]
         expected = _expect(kind, update, in_wizard=in_wizard, album_seen=album_seen)
         if bug is not None:
@@ -596,8 +597,11 @@ class World:
         return player
 
     def latest_with_buttons(self, player: Player) -> Sent | None:
+        """The newest message with buttons the bot sent in reply (a reminder, sent by the
+        background dispatcher whenever it gets to it, would make the draws depend on timing)."""
         for s in reversed(player.buyer.seen):
-            if s.buttons and s.method in (*NEW_MESSAGE_METHODS, "editMessageText"):
+            replied = s.method in (*NEW_MESSAGE_METHODS, "editMessageText")
+            if s.buttons and replied and not is_reminder(s):
                 return s
         return None
 
@@ -692,6 +696,11 @@ _query_ids = itertools.count(1)
 # (its database and isolation checks still apply); there is none open now.
 def known_bug(update: dict[str, Any], refusals: list[str]) -> str | None:
     return None
+
+
+def is_reminder(sent: Sent) -> bool:
+    """A reminder: only reminders carry a "Mute this order" button."""
+    return any(data.startswith("mute:") for _, data in sent.buttons)
 
 
 def _expect(kind: str, update: dict[str, Any], *, in_wizard: bool, album_seen: bool) -> str:
