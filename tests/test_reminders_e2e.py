@@ -120,7 +120,7 @@ async def test_reminder_arrives_with_text_and_buttons_and_mute_stops_the_rest(
     states = {
         r.kind: r.state
         for r in await db.reminders.list_for_dispute(d.id)
-        if not r.kind.startswith("protection")
+        if not r.kind.startswith(("protection", "late"))
     }
     assert states == {
         "seller_1d": ReminderState.SENT,

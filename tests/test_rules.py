@@ -21,7 +21,10 @@ def test_defaults_are_the_product_table() -> None:
         timedelta(days=15),
         timedelta(days=60),
     )
-    assert (r.refund_arrival_min_business_days, r.refund_arrival_max_business_days) == (3, 20)
+    # Guides A and B: a refund comes within days, at most about two weeks (5 to 15 days).
+    assert r.refund_arrival_max == timedelta(days=15)
+    # Guide B: after protection ends, about 15 more days to open a dispute.
+    assert r.late_dispute_window == timedelta(days=15)
     assert r.receipt_confirmation_window == timedelta(days=15)
     assert r.return_post_window == timedelta(days=10)
     assert r.refund_followup_after_win == timedelta(days=15)

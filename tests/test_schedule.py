@@ -59,9 +59,27 @@ def test_protection_reminders_7_3_1_days_before_while_no_dispute_is_open() -> No
     now = local(MSK, 2026, 6, 1, 12, 0)
     for stage in (Stage.TRACKING, Stage.DRAFT, Stage.READY):
         plan = plan_reminders(case(stage, protection_end=end), R, MSK, now=now)
-        assert kinds(plan) == ["protection_7d", "protection_3d", "protection_1d"]
-        assert [end - r.due_at for r in plan] == [7 * DAY, 3 * DAY, DAY]
-        assert all(r.deadline_at == end for r in plan)
+        protection = [r for r in plan if r.family == "protection"]
+        assert kinds(protection) == ["protection_7d", "protection_3d", "protection_1d"]
+        assert [end - r.due_at for r in protection] == [7 * DAY, 3 * DAY, DAY]
+        assert all(r.deadline_at == end for r in protection)
+
+
+def test_after_protection_ends_about_15_more_days_are_reminded_before_they_close() -> None:
+    """Guide B: once protection is over a dispute can still be opened for about 15 days, so
+    the bot reminds before that window closes too (not after a receipt confirmation, whose
+    own 15-day window applies)."""
+    end = local(MSK, 2026, 6, 30, 15, 0)
+    now = local(MSK, 2026, 6, 1, 12, 0)
+    plan = plan_reminders(case(Stage.DRAFT, protection_end=end), R, MSK, now=now)
+    late = [r for r in plan if r.family == "late"]
+    assert kinds(late) == ["late_7d", "late_3d", "late_1d"]
+    assert all(r.deadline_at == end + 15 * DAY for r in late)
+    assert [r.deadline_at - r.due_at for r in late] == [7 * DAY, 3 * DAY, DAY]
+    confirmed = case(
+        Stage.DRAFT, protection_end=end, receipt_confirmed=True, receipt_confirmed_at=now
+    )
+    assert not [r for r in plan_reminders(confirmed, R, MSK, now=now) if r.family == "late"]
 
 
 def test_opened_case_has_seller_and_escalation_reminders() -> None:
@@ -152,6 +170,8 @@ def test_default_kinds_are_the_exported_enum() -> None:
             (ReminderFamily.EVIDENCE, R.evidence_reminders),
             (ReminderFamily.RETURN, R.return_reminders),
             (ReminderFamily.REFUND, R.refund_followup_reminders),
+            (ReminderFamily.LATE, R.late_dispute_reminders),
+            (ReminderFamily.REVIEW, R.review_reminders),
         ]
         for o in offs
     }
@@ -206,7 +226,7 @@ def test_stale_reminder_is_sent_now_when_now_is_waking() -> None:
 def test_stale_reminders_of_one_deadline_collapse_into_the_most_urgent() -> None:
     now = local(MSK, 2026, 6, 10, 12, 0)
     d = case(Stage.TRACKING, protection_end=now + 2 * DAY)
-    plan = plan_reminders(d, R, MSK, now=now)
+    plan = [r for r in plan_reminders(d, R, MSK, now=now) if r.family == "protection"]
     assert [(r.kind, r.due_at) for r in plan] == [
         ("protection_3d", now),
         ("protection_1d", now + DAY),
@@ -389,8 +409,8 @@ def test_a_reminder_moves_only_when_needed_and_only_as_far_as_needed(
     deadline = now + minutes_left * MIN
     d = case(Stage.TRACKING, protection_end=deadline)
     for r in plan_reminders(d, R, tz, now=now):
-        offset = {"protection_7d": 7 * DAY, "protection_3d": 3 * DAY, "protection_1d": DAY}[r.kind]
-        nominal = deadline - offset
+        offset = {"7d": 7 * DAY, "3d": 3 * DAY, "1d": DAY}[r.kind.rpartition("_")[2]]
+        nominal = r.deadline_at - offset
         if nominal < now:
             continue  # stale: covered by the clamping tests
         if _awake(nominal, tz, (9, 21)):
@@ -401,7 +421,7 @@ def test_a_reminder_moves_only_when_needed_and_only_as_far_as_needed(
         else:
             # Moved later only because every waking minute before it was already past.
             assert not _waking_exists(now, nominal, tz, (9, 21))
-            assert r.due_at <= deadline
+            assert r.due_at <= r.deadline_at
 
 
 # --- catch-up ----------------------------------------------------------------------------

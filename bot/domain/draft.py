@@ -27,7 +27,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from bot.domain import dates, parsing
-from bot.domain.eligibility import EligibilityWarning, eligibility_warnings
+from bot.domain.eligibility import EligibilityWarning
 from bot.domain.models import (
     Branch,
     Dispute,
@@ -38,7 +38,6 @@ from bot.domain.models import (
     reasons_for,
     refund_options_for,
 )
-from bot.domain.rules import Rules
 
 
 class StepId(StrEnum):
@@ -466,33 +465,3 @@ def resume_position(d: Dispute, visual_evidence: int) -> Position:
     if d.stage is Stage.READY:
         return Position(S.OPENED)
     return Position(missing_step(d, visual_evidence) or S.SUMMARY)
-
-
-# --- what to say right after an answer --------------------------------------------------------
-class Notice(StrEnum):
-    """Said before the next question, besides eligibility warnings."""
-
-    PROTECTION_NOTED = "protection_noted"  # "Noted: protection ends ..."
-    PROTECTION_UNKNOWN = "protection_unknown"  # no date: no reminders before it ends
-    PARTIAL_RESET = "partial_reset"  # the new price no longer fits the partial amount
-
-
-def notices(
-    step: StepId, before: Dispute, after: Dispute, now: datetime, rules: Rules
-) -> list[Notice | EligibilityWarning]:
-    """What to tell the buyer about the answer they just gave (at most one thing)."""
-    q = BY_STEP.get(step)
-    if q is None:
-        return []
-    found: list[Notice | EligibilityWarning] = [
-        w
-        for w in eligibility_warnings(after, now, shipped_at=after.shipped_at, rules=rules)
-        if w in q.warns
-    ]
-    if found:
-        return found[:1]
-    if step is S.PROTECTION:
-        return [Notice.PROTECTION_NOTED if after.protection_end else Notice.PROTECTION_UNKNOWN]
-    if step is S.AMOUNT and before.refund_amount is not None and after.refund_amount is None:
-        return [Notice.PARTIAL_RESET]
-    return []

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Final
 
 from bot.domain import draft
-from bot.domain.models import Branch, Dispute, Event, Outcome, Stage
+from bot.domain.models import Branch, DeadlineField, Dispute, Event, Outcome, Stage
 from bot.domain.rules import Rules
 
 
@@ -69,16 +69,6 @@ class ActionWarning(StrEnum):
     # Returns are posted at the buyer's cost and within a window (seeds/003, PRODUCT.md).
     RETURN_BUYER_PAYS = "ret_cost"
     RETURN_POST_DEADLINE = "ret_deadline"
-
-
-class DeadlineField(StrEnum):
-    """Dispute fields a buyer may set from their order page's own timer."""
-
-    PROTECTION_END = "protection_end"
-    SELLER_DEADLINE = "seller_deadline"
-    ESCALATION_AT = "escalation_at"
-    EVIDENCE_DUE = "evidence_due"
-    RETURN_POST_BY = "return_post_by"
 
 
 #: Event.kind of every entry this module produces; ``detail["action"]`` says which move.
@@ -250,6 +240,7 @@ _TRACKED_FIELDS: Final = (
     "escalation_at",
     "evidence_due",
     "return_post_by",
+    "review_due",
     "closed_at",
     "refund_received_at",
 )
@@ -302,6 +293,7 @@ def apply(
 
     new = _next(d, action, t, rules)
     new.updated_at = at
+    new.own_deadlines = _still_own(d, new)
     detail: dict[str, object] = {
         "action": action.value,
         "from": d.stage.value,
@@ -342,7 +334,13 @@ def _next(d: Dispute, action: Action, t: datetime, rules: Rules) -> Dispute:
     if action is Action.ESCALATED:
         return replace(d, stage=Stage.ESCALATED, seller_deadline=None, escalation_at=None)
     if action is Action.EVIDENCE_REQUESTED:
-        return replace(d, stage=Stage.EVIDENCE_REQUESTED, evidence_due=t + rules.evidence_response)
+        # The page's timer is now the evidence one; the review's is read again afterwards.
+        return replace(
+            d,
+            stage=Stage.EVIDENCE_REQUESTED,
+            evidence_due=t + rules.evidence_response,
+            review_due=None,
+        )
     if action is Action.EVIDENCE_SENT:
         return replace(d, stage=Stage.ESCALATED, evidence_due=None)
     if action is Action.RETURN_AGREED:
@@ -367,6 +365,16 @@ def _next(d: Dispute, action: Action, t: datetime, rules: Rules) -> Dispute:
     return _closed(d, _CLOSING[action], t)
 
 
+def _still_own(old: Dispute, new: Dispute) -> frozenset[DeadlineField]:
+    """The buyer's own deadlines that a move kept as they were: one the move recomputed from
+    the rules table (or cleared) is a default again."""
+    return frozenset(
+        f
+        for f in old.own_deadlines
+        if getattr(new, f.value) is not None and getattr(new, f.value) == getattr(old, f.value)
+    )
+
+
 def _escalation_at(d: Dispute, rules: Rules) -> datetime | None:
     """Keep a known (possibly buyer-set) escalation instant; else compute it from opening."""
     if d.escalation_at is not None:
@@ -388,6 +396,7 @@ def _closed(d: Dispute, outcome: Outcome, t: datetime) -> Dispute:
         seller_deadline=None,
         escalation_at=None,
         evidence_due=None,
+        review_due=None,
         return_post_by=keep_return,
     )
 
@@ -395,17 +404,19 @@ def _closed(d: Dispute, outcome: Outcome, t: datetime) -> Dispute:
 def set_deadline(
     d: Dispute, name: DeadlineField, value: datetime | None, at: datetime
 ) -> Transition:
-    """Replace one deadline with what the buyer read on their order page (or clear it).
+    """Replace one deadline with what the buyer read on their order or dispute page (or
+    clear it); the case then counts it as the buyer's own (``own_deadlines``).
 
     The buyer's own timer beats the rules table: AliExpress extends or shortens windows per
-    case (e.g. a seller extending protection), and only the order page knows.
+    case (e.g. a seller extending protection), and only the page knows.
     """
     _require_aware("at", at)
     if value is not None:
         _require_aware("value", value)
     if not d.stage.is_active:
         raise ValueError("deadlines of a closed case cannot change")
-    new = replace(d, updated_at=at)
+    own = d.own_deadlines | {name} if value is not None else d.own_deadlines - {name}
+    new = replace(d, updated_at=at, own_deadlines=own)
     setattr(new, name.value, value)  # name is a closed enum of datetime fields
     return Transition(
         dispute=new,

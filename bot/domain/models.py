@@ -142,6 +142,27 @@ class EvidenceKind(StrEnum):
     ANIMATION = "animation"
 
 
+class DeadlineField(StrEnum):
+    """The dispute's deadlines a buyer may set from the timer their order or dispute page
+    shows. Values are `Dispute` field names, stored in `Dispute.own_deadlines`: keep them."""
+
+    PROTECTION_END = "protection_end"
+    SELLER_DEADLINE = "seller_deadline"
+    ESCALATION_AT = "escalation_at"
+    EVIDENCE_DUE = "evidence_due"
+    RETURN_POST_BY = "return_post_by"
+    REVIEW_DUE = "review_due"
+
+
+def item_key(title: str | None) -> str | None:
+    """What tells two items of one order apart: the buyer's title, case and spacing ignored
+    ("Blue  Mug" and "blue mug" are one item). None for a case without a title."""
+    if title is None:
+        return None
+    key = " ".join(title.split()).casefold()
+    return key or None
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     """An amount in integer minor units (cents, kopecks) and its ISO 4217 code. Never a float."""
@@ -152,7 +173,9 @@ class Money:
 
 @dataclass(slots=True)
 class Dispute:
-    """One buyer's case for one order: the wizard's answers and the instants that matter.
+    """One buyer's case for one item of an order: the wizard's answers and the instants that
+    matter. An order with several items may hold several cases, told apart by `item_title`
+    (the guides: a separate dispute per item).
 
     All datetimes are timezone-aware UTC.
     """
@@ -189,6 +212,16 @@ class Dispute:
     # When the seller shipped (not-received branch, optional): too recent a shipment may make
     # AliExpress refuse a non-delivery dispute (bot/domain/eligibility.py).
     shipped_at: datetime | None = None
+    # An escalated dispute's page timer, as the buyer read it (AliExpress's review); only ever
+    # the buyer's own value: the rules table has no default for it.
+    review_due: datetime | None = None
+    # The deadlines the buyer read off their own page (the rest are defaults from the rules
+    # table): a deadline recomputed from the rules drops out of this set.
+    own_deadlines: frozenset[DeadlineField] = frozenset()
+
+    @property
+    def item_key(self) -> str | None:
+        return item_key(self.item_title)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ HOUR: Final = timedelta(hours=1)
 
 @dataclass(frozen=True, slots=True)
 class Rules:
-    """Default timings. Durations are ``timedelta``; counts of business days are ``int``.
+    """Default timings. Durations are ``timedelta``; counts of days are ``int``.
 
     Reminder offsets are "how long before the deadline"; ``timedelta(0)`` means "when the
     deadline ends". They are tuples so an operator can add or drop a reminder by config.
@@ -40,13 +40,15 @@ class Rules:
     # Escalated review (information).
     escalated_review_min: timedelta = timedelta(days=15)
     escalated_review_max: timedelta = timedelta(days=60)
-    # Refund arrival after a decision, business days (information).
-    refund_arrival_min_business_days: int = 3
-    refund_arrival_max_business_days: int = 20
+    # Refund arrival after a decision: within days, at most about this long (information).
+    refund_arrival_max: timedelta = timedelta(days=15)
     # A dispute can be opened at most this long after receipt was confirmed.
     receipt_confirmation_window: timedelta = timedelta(days=15)
-    # A return parcel must be posted within this after the return was agreed.
+    # Our default for posting a return parcel after the return was agreed: no guide gives a
+    # number, so the bot calls it an estimate and asks for the dispute page's own timer.
     return_post_window: timedelta = timedelta(days=10)
+    # After buyer protection ends, a dispute can usually still be opened for about this long.
+    late_dispute_window: timedelta = timedelta(days=15)
     # Ask "has the refund arrived?" this long after a win.
     refund_followup_after_win: timedelta = timedelta(days=15)
     # Protection length when the buyer knows nothing better (information only: never used to
@@ -69,6 +71,10 @@ class Rules:
     evidence_reminders: tuple[timedelta, ...] = (48 * HOUR, 24 * HOUR, 3 * HOUR)
     return_reminders: tuple[timedelta, ...] = (3 * DAY, DAY)
     refund_followup_reminders: tuple[timedelta, ...] = (timedelta(0),)
+    late_dispute_reminders: tuple[timedelta, ...] = (7 * DAY, 3 * DAY, DAY)
+    # The timer an escalated dispute's page shows, when the buyer entered it: a follow-up
+    # when it runs out ("has AliExpress decided?"), not a deadline the buyer can miss.
+    review_reminders: tuple[timedelta, ...] = (timedelta(0),)
 
     def __post_init__(self) -> None:
         # Validation lives here so a hand-built Rules is as safe as a parsed one.
@@ -87,10 +93,6 @@ class Rules:
                     raise ValueError(f"rule {f.name!r} repeats an offset")
         if self.escalated_review_min > self.escalated_review_max:
             raise ValueError("rule 'escalated_review_min' exceeds 'escalated_review_max'")
-        if self.refund_arrival_min_business_days > self.refund_arrival_max_business_days:
-            raise ValueError(
-                "rule 'refund_arrival_min_business_days' exceeds 'refund_arrival_max_business_days'"
-            )
 
 
 DEFAULT_RULES: Final = Rules()
@@ -104,21 +106,27 @@ SOURCES: Final[dict[str, str]] = {
     "evidence_response": "guide B (time frame for evidence, usually 3 days)",
     "escalated_review_min": "guide B (15-60 days; elsewhere 14 to 60)",
     "escalated_review_max": "guide B (15-60 days)",
-    "refund_arrival_min_business_days": "guide A (within three days of approval)",
-    "refund_arrival_max_business_days": "guide B (5-15 days); the generous bound is ours",
+    "refund_arrival_max": (
+        "guide A (within days, at most two weeks), guide B (5-15 days after the decision)"
+    ),
     "receipt_confirmation_window": "guide B (no later than 15 days after confirming receipt)",
-    "return_post_window": "ours (guides: about 10 days after agreement, no firm rule)",
+    "return_post_window": "ours (no guide gives a number; the dispute page shows the real one)",
+    "late_dispute_window": "guide B (after protection ends, about 15 more days to open one)",
     "refund_followup_after_win": "ours (ask 15 days after a win, from guide B's refund times)",
     "protection_default_days": "guide A (protection usually 60-90 days)",
     "protection_ending_warning": "guide B (less than three days of protection left: open now)",
     "receipt_window_closing_warning": "ours (guide B's three-day margin, applied to this window)",
-    "shipped_min_age": "guide B (not earlier than 10 days from the date of shipment)",
+    "shipped_min_age": (
+        "guide B (not earlier than 10 days from shipment); guide A says 5 days after the track"
+    ),
     "protection_reminders": "ours (7 days, 3 days, 1 day before)",
     "seller_reminders": "ours (1 day before and when it ends)",
     "escalation_reminders": "ours (1 day before); guide A: re-check the terms first",
     "evidence_reminders": "ours (48 h, 24 h, 3 h before)",
     "return_reminders": "ours (3 and 1 days before)",
     "refund_followup_reminders": "ours (when the follow-up is due)",
+    "late_dispute_reminders": "ours (7 days, 3 days, 1 day before the late window closes)",
+    "review_reminders": "ours (when the escalated dispute's timer, as the buyer read it, ends)",
 }
 
 

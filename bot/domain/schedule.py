@@ -49,6 +49,8 @@ class ReminderFamily(StrEnum):
     EVIDENCE = "evidence"  # evidence requested by AliExpress is due
     RETURN = "return"  # the return parcel must be posted
     REFUND = "refund"  # refund should have arrived after a win (a follow-up, not a loss)
+    LATE = "late"  # the extra time to open a dispute after protection ended runs out
+    REVIEW = "review"  # the escalated dispute's page timer, as the buyer read it, runs out
 
     @property
     def unit(self) -> timedelta:
@@ -62,7 +64,7 @@ class ReminderFamily(StrEnum):
 
 #: Families whose "deadline" is a follow-up moment, not something the buyer can miss: a late
 #: reminder is still worth sending as is, never worth a "deadline passed" notice.
-INFORMATIONAL_FAMILIES: Final = frozenset({ReminderFamily.REFUND})
+INFORMATIONAL_FAMILIES: Final = frozenset({ReminderFamily.REFUND, ReminderFamily.REVIEW})
 
 
 class ReminderKind(StrEnum):
@@ -86,6 +88,10 @@ class ReminderKind(StrEnum):
     RETURN_3D = "return_3d"
     RETURN_1D = "return_1d"
     REFUND_END = "refund_end"
+    LATE_7D = "late_7d"
+    LATE_3D = "late_3d"
+    LATE_1D = "late_1d"
+    REVIEW_END = "review_end"
 
 
 def offset_label(family: ReminderFamily, offset: timedelta) -> str:
@@ -135,6 +141,8 @@ def _offsets(rules: Rules, family: ReminderFamily) -> tuple[timedelta, ...]:
         ReminderFamily.EVIDENCE: rules.evidence_reminders,
         ReminderFamily.RETURN: rules.return_reminders,
         ReminderFamily.REFUND: rules.refund_followup_reminders,
+        ReminderFamily.LATE: rules.late_dispute_reminders,
+        ReminderFamily.REVIEW: rules.review_reminders,
     }[family]
 
 
@@ -151,20 +159,15 @@ def active_deadlines(d: Dispute, rules: Rules) -> list[Deadline]:
     """
     out: list[Deadline] = []
     if d.stage in _BEFORE_OPENING:
-        if d.protection_end is not None:
-            out.append(Deadline(ReminderFamily.PROTECTION, d.protection_end))
-        if d.receipt_confirmed and d.receipt_confirmed_at is not None:
-            # seeds/003: no dispute later than 15 days after confirming receipt. Only worth
-            # its own reminders when it closes before protection does.
-            window_end = d.receipt_confirmed_at + rules.receipt_confirmation_window
-            if d.protection_end is None or window_end < d.protection_end:
-                out.append(Deadline(ReminderFamily.RECEIPT, window_end))
+        out.extend(_opening_deadlines(d, rules))
     if d.stage is Stage.OPENED and d.seller_deadline is not None:
         out.append(Deadline(ReminderFamily.SELLER, d.seller_deadline))
     if d.stage in _NEGOTIATION and d.escalation_at is not None:
         out.append(Deadline(ReminderFamily.ESCALATION, d.escalation_at))
     if d.stage is Stage.EVIDENCE_REQUESTED and d.evidence_due is not None:
         out.append(Deadline(ReminderFamily.EVIDENCE, d.evidence_due))
+    if d.stage is Stage.ESCALATED and d.review_due is not None:
+        out.append(Deadline(ReminderFamily.REVIEW, d.review_due))
     if d.return_post_by is not None and (d.stage.is_active or d.outcome in MONEY_OUTCOMES):
         out.append(Deadline(ReminderFamily.RETURN, d.return_post_by))
     if (
@@ -175,6 +178,24 @@ def active_deadlines(d: Dispute, rules: Rules) -> list[Deadline]:
     ):
         out.append(Deadline(ReminderFamily.REFUND, d.closed_at + rules.refund_followup_after_win))
     out.sort(key=lambda x: (x.at, x.family.value))
+    return out
+
+
+def _opening_deadlines(d: Dispute, rules: Rules) -> list[Deadline]:
+    """Before a dispute is opened: protection's end, then (guide B) about 15 more days to
+    open one; after confirming receipt, 15 days from the confirmation instead."""
+    out: list[Deadline] = []
+    if d.protection_end is not None:
+        out.append(Deadline(ReminderFamily.PROTECTION, d.protection_end))
+        if not d.receipt_confirmed:
+            late_end = d.protection_end + rules.late_dispute_window
+            out.append(Deadline(ReminderFamily.LATE, late_end))
+    if d.receipt_confirmed and d.receipt_confirmed_at is not None:
+        # seeds/003: no dispute later than 15 days after confirming receipt. Only worth
+        # its own reminders when it closes before protection does.
+        window_end = d.receipt_confirmed_at + rules.receipt_confirmation_window
+        if d.protection_end is None or window_end < d.protection_end:
+            out.append(Deadline(ReminderFamily.RECEIPT, window_end))
     return out
 
 

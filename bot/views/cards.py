@@ -17,6 +17,7 @@ from bot.domain.models import Branch, Dispute, Event, Stage
 from bot.domain.rules import Rules
 from bot.domain.schedule import Deadline, active_deadlines
 from bot.i18n import Translator
+from bot.views.advice import tips_block
 from bot.views.evidence import files_count
 from bot.views.keyboards import button, in_columns, keyboard
 from bot.views.labels import (
@@ -59,6 +60,8 @@ def _receipt(t: Translator, d: Dispute, tz: ZoneInfo) -> str:
 def _refund(t: Translator, d: Dispute) -> str | None:
     if d.refund_option is None:
         return None
+    if d.branch is Branch.NOT_RECEIVED:
+        return t._("full refund")  # nothing came: nothing to keep or to send back
     refund = refund_label(t, d.refund_option)
     if d.refund_option.is_partial and d.refund_amount is not None:
         refund += ": " + t.money(d.refund_amount)
@@ -228,6 +231,9 @@ def case_card(
     upcoming = upcoming_deadlines(d, now, rules)
     if upcoming:
         parts.append("⏰ " + "\n⏰ ".join(deadline_line(t, dl, tz, now) for dl in upcoming))
+    tips = tips_block(t, d, rules)
+    if tips:
+        parts.append(tips)
     if d.claim_text:
         parts.append(claim_block(t, d.claim_text))
     history = history_lines(t, events, tz)

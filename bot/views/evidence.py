@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.domain.models import Evidence, EvidenceKind, Reason
+from babel.lists import format_list
+
+from bot.domain.models import Evidence, EvidenceKind, EvidenceSummary, Reason
 from bot.domain.rules import UPLOAD_LIMITS, UploadLimits
 from bot.i18n import Translator
 from bot.views.labels import Gettext, Labels, Table
@@ -16,7 +18,8 @@ def megabytes(t: Translator, size: int) -> str:
 
 
 def _checklists(_: Gettext) -> dict[Reason | None, list[str]]:
-    """What wins each kind of dispute, from the guides in seeds/ (003, 004, 001)."""
+    """What wins each kind of dispute, from the guides (the handbook on reasons and evidence,
+    the not-received guide, the short what-is-a-dispute guide)."""
     unboxing = _("an unboxing video, if you have one")
     label = _("the parcel label with the tracking number and your address")
     closeups = _("close-ups of the problem from several angles")
@@ -25,10 +28,21 @@ def _checklists(_: Gettext) -> dict[Reason | None, list[str]]:
     protection = _("a screenshot of the order page with the protection timer")
     return {
         None: [closeups],
-        Reason.IN_TRANSIT: [tracking, protection],
+        Reason.IN_TRANSIT: [
+            tracking,
+            protection,
+            _("a screenshot of your message asking the seller to extend protection, if you did"),
+        ],
         Reason.NO_TRACKING: [tracking, _("your messages asking the seller about it")],
         Reason.RETURNED_TO_SELLER: [tracking],
-        Reason.CUSTOMS: [tracking, _("any notice from customs or the post office")],
+        Reason.CUSTOMS: [
+            tracking,
+            _("any notice from customs or the post office"),
+            _(
+                "if the seller promised to pay the customs fees: a screenshot of that message "
+                "or of the listing saying so"
+            ),
+        ],
         Reason.WRONG_ADDRESS: [
             tracking,
             _("a map or screenshot showing the delivery city is not yours"),
@@ -36,7 +50,10 @@ def _checklists(_: Gettext) -> dict[Reason | None, list[str]]:
         Reason.FAKE_TRACKING: [tracking, _("the seller's messages asking you to confirm")],
         Reason.OTHER_NOT_RECEIVED: [tracking],
         Reason.NOT_AS_DESCRIBED: [
-            listing,
+            _(
+                "a screenshot of the listing's description: what its text promises counts for "
+                "more than its photos"
+            ),
             closeups,
             _("for a wrong size: the item next to a ruler, and the size label"),
         ],
@@ -181,10 +198,26 @@ def files_count(t: Translator, n: int) -> str:
     return t.ngettext("%(n)s file", "%(n)s files", n)
 
 
+def kinds_count(t: Translator, evidence: EvidenceSummary) -> str:
+    """What the case holds, by kind and only the kinds it has: "2 photos and 1 video"."""
+    counted = (
+        (evidence.photos, t.ngettext("%(n)s photo", "%(n)s photos", evidence.photos)),
+        (evidence.videos, t.ngettext("%(n)s video", "%(n)s videos", evidence.videos)),
+        (
+            evidence.screenshots,
+            t.ngettext("%(n)s screenshot", "%(n)s screenshots", evidence.screenshots),
+        ),
+        (evidence.files, files_count(t, evidence.files)),
+    )
+    parts = [text for n, text in counted if n]
+    return str(format_list(parts, locale=t.locale)) if parts else files_count(t, 0)
+
+
 __all__ = [
     "evidence_checklist",
     "evidence_warning",
     "files_count",
+    "kinds_count",
     "megabytes",
     "need_visual_text",
     "only_media_text",

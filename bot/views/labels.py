@@ -152,5 +152,7 @@ deadline_label: Labels[ReminderFamily] = Table(
         ReminderFamily.EVIDENCE: _("evidence is due"),
         ReminderFamily.RETURN: _("return parcel must be posted"),
         ReminderFamily.REFUND: _("time to check the refund arrived"),
+        ReminderFamily.LATE: _("the extra time to open a dispute after protection ends"),
+        ReminderFamily.REVIEW: _("the timer on the escalated dispute's page ends"),
     }
 )

@@ -39,6 +39,8 @@ _UPCOMING: Labels[str] = Table(
         F.EVIDENCE: _("AliExpress is waiting for your evidence"),
         F.RETURN: _("The return parcel must be posted soon"),
         F.REFUND: _("Has your refund arrived?"),
+        F.LATE: _("The extra time to open a dispute after buyer protection ends soon"),
+        F.REVIEW: _("Has AliExpress decided on your dispute?"),
     }
 )
 _OVER: Labels[str] = Table(
@@ -50,6 +52,8 @@ _OVER: Labels[str] = Table(
         F.EVIDENCE: _("The time to send evidence has ended"),
         F.RETURN: _("The date to post the return parcel has passed"),
         F.REFUND: _("Has your refund arrived?"),
+        F.LATE: _("The extra time to open a dispute after buyer protection has ended"),
+        F.REVIEW: _("Has AliExpress decided on your dispute?"),
     }
 )
 
@@ -83,14 +87,24 @@ _ADVICE_UPCOMING: Labels[str] = Table(
             "Post the parcel to the address the seller gave in the dispute, keep the "
             "receipt and add the tracking number to the dispute."
         ),
+        F.LATE: _(
+            "Buyer protection for this order is over; a dispute can usually still be opened "
+            "for about %(window)s after it. If the problem is not solved, open it now with "
+            "/new; if the order page no longer offers it, contact AliExpress support."
+        ),
+        F.REVIEW: _(
+            "The timer you read on the dispute page has run out. Check the page: if "
+            "AliExpress has decided, record the result with \u201cUpdate the stage\u201d; if "
+            "it asked you for something, answer before its new timer ends."
+        ),
     }
 )
 _ADVICE_OVER: Labels[str] = Table(
     lambda _: {
         F.PROTECTION: _(
-            "If the problem is not solved, check the order page now: if it still offers "
-            "\u201cOpen dispute\u201d, open it at once with /new. Otherwise, contact "
-            "AliExpress support."
+            "A dispute can usually still be opened for about %(window)s after buyer "
+            "protection ends. If the problem is not solved, open it now with /new; if the "
+            "order page no longer offers \u201cOpen dispute\u201d, contact AliExpress support."
         ),
         F.RECEIPT: _(
             "If the order page still offers \u201cOpen dispute\u201d, open it at once with "
@@ -113,6 +127,10 @@ _ADVICE_OVER: Labels[str] = Table(
             "If you have not posted the parcel yet, do it now, keep the receipt and add the "
             "tracking number to the dispute."
         ),
+        F.LATE: _(
+            "If the order page still offers \u201cOpen dispute\u201d, open it at once with "
+            "/new. Otherwise, contact AliExpress support from the order page."
+        ),
     }
 )
 
@@ -120,11 +138,10 @@ _ADVICE_OVER: Labels[str] = Table(
 def _refund_advice(t: Translator, rules: Rules) -> str:
     return "\n".join(
         [
-            t.ngettext(
-                "A refund usually arrives %(min)s to %(n)s business day after the decision.",
-                "A refund usually arrives %(min)s to %(n)s business days after the decision.",
-                rules.refund_arrival_max_business_days,
-                min=rules.refund_arrival_min_business_days,
+            t._(
+                "A refund usually arrives within a few days of the decision, and within about "
+                "%(max)s at most.",
+                max=t.duration(rules.refund_arrival_max),
             ),
             t._(
                 "Not arrived yet? Contact AliExpress support from the order page and ask "
@@ -138,7 +155,8 @@ def advice(t: Translator, family: str, passed: bool, rules: Rules) -> str:
     """What to do now, per deadline."""
     if family == F.REFUND:
         return _refund_advice(t, rules)
-    return (_ADVICE_OVER if passed else _ADVICE_UPCOMING).get(t, family, "")
+    text = (_ADVICE_OVER if passed else _ADVICE_UPCOMING).get(t, family, "")
+    return text % {"window": t.duration(rules.late_dispute_window)} if "%(" in text else text
 
 
 def headline(t: Translator, family: str, passed: bool) -> str:

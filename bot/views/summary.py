@@ -14,10 +14,12 @@ from bot.callbacks import OpenCard, ResumeCase
 from bot.domain import claim, draft
 from bot.domain.draft import StepId
 from bot.domain.eligibility import EligibilityWarning
-from bot.domain.models import Branch, Dispute
+from bot.domain.models import Branch, Dispute, EvidenceSummary
 from bot.domain.rules import Rules
 from bot.i18n import Translator
+from bot.views.advice import tips_block
 from bot.views.cards import claim_block, dispute_card
+from bot.views.evidence import kinds_count
 from bot.views.keyboards import button, keyboard
 from bot.views.labels import reason_label, stage_text
 from bot.views.warnings import eligibility_text
@@ -52,7 +54,7 @@ def summary_card(
         local = claim.build_claim(d, t.gettext_func(), t.money, evidence_count=evidence_count)
         text += "\n\n<b>" + t._("What it says:") + "</b>\n" + html.escape(local)
     if warnings:
-        text += "\n\n" + "\n".join("⚠️ " + eligibility_text(t, w, rules) for w in warnings)
+        text += "\n\n" + "\n".join("⚠️ " + eligibility_text(t, w, d, rules, tz) for w in warnings)
     buttons = keyboard(
         [
             [choice(d, S.SUMMARY, "✅ " + t._("Confirm"), "confirm")],
@@ -68,6 +70,14 @@ def summary_card(
 def _refund_step(t: Translator, d: Dispute) -> str | None:
     if d.refund_option is None:
         return None
+    if d.branch is Branch.NOT_RECEIVED:
+        # The only option for a parcel that never came: nothing to keep or send back.
+        amount = t.money(d.amount_paid) if d.amount_paid is not None else ""
+        return t._(
+            "Refund: leave <b>Full refund</b>, the only option for a parcel that did not "
+            "arrive; the amount is everything you paid, <b>%(amount)s</b>.",
+            amount=amount,
+        )
     if d.refund_option.needs_return:
         option = t._("<b>Return and refund</b> (you send the item back)")
     else:
@@ -82,7 +92,7 @@ def _refund_step(t: Translator, d: Dispute) -> str | None:
 
 
 def _form_steps(
-    t: Translator, d: Dispute, english: str, evidence_count: int, rules: Rules
+    t: Translator, d: Dispute, english: str, evidence: EvidenceSummary, rules: Rules
 ) -> list[str]:
     steps = [
         t._(
@@ -112,14 +122,8 @@ def _form_steps(
         + html.escape(english)
         + "</code>"
     )
-    if evidence_count:
-        steps.append(
-            t.ngettext(
-                "Attach the %(n)s photo or video you sent me.",
-                "Attach the %(n)s photos and videos you sent me.",
-                evidence_count,
-            )
-        )
+    if evidence.total:
+        steps.append(t._("Attach what you sent me: %(files)s.", files=kinds_count(t, evidence)))
     steps.append(
         t._(
             "Press <b>Submit</b>. The seller then has %(window)s to answer.",
@@ -130,15 +134,24 @@ def _form_steps(
 
 
 def aliexpress_instructions(
-    t: Translator, d: Dispute, english: str, evidence_count: int, rules: Rules
+    t: Translator, d: Dispute, english: str, evidence: EvidenceSummary, rules: Rules
 ) -> str:
-    """Exactly what to pick and paste in AliExpress's own form (seeds 000 and 003)."""
-    steps = _form_steps(t, d, english, evidence_count, rules)
+    """Exactly what to pick and paste in AliExpress's own form (the mobile-app guide and the
+    handbook on reasons and evidence), after the guides' advice to write to the seller first."""
+    steps = _form_steps(t, d, english, evidence, rules)
     numbered = "\n".join(f"{i}. {s}" for i, s in enumerate(steps, 1))
+    seller_first = t._(
+        "Before you open it: write to the seller from the order page, and keep a screenshot. "
+        "AliExpress takes into account that you tried to settle it; if the seller does not "
+        "help, say in the dispute that you tried."
+    )
     return (
         "<b>"
         + t._("How to open it on AliExpress")
         + "</b>\n"
+        + "💬 "
+        + seller_first
+        + "\n\n"
         + numbered
         + "\n\n"
         + t._(
@@ -149,9 +162,10 @@ def aliexpress_instructions(
 
 
 def instructions(
-    t: Translator, d: Dispute, evidence_count: int, rules: Rules
+    t: Translator, d: Dispute, evidence: EvidenceSummary, rules: Rules
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The form step by step, then "I have opened it" (today, another date), or later."""
+    evidence_count = evidence.total
     english = d.claim_text or claim_english(d, evidence_count)
     rows = [
         [choice(d, S.OPENED, "✅ " + t._("I have opened it on AliExpress today"), "today")],
@@ -160,10 +174,10 @@ def instructions(
     ]
     if evidence_count:
         rows.append([choice(d, S.OPENED, "🖼 " + t._("Send my evidence back to me"), "files")])
-    return aliexpress_instructions(t, d, english, evidence_count, rules), keyboard(rows)
+    return aliexpress_instructions(t, d, english, evidence, rules), keyboard(rows)
 
 
-def opened_text(t: Translator, d: Dispute, tz: ZoneInfo, now: datetime) -> str:
+def opened_text(t: Translator, d: Dispute, tz: ZoneInfo, now: datetime, rules: Rules) -> str:
     lines = [t._("Tracking order %(order)s.", order=html.escape(d.order_id or ""))]
     if d.seller_deadline is not None:
         lines.append(
@@ -182,7 +196,8 @@ def opened_text(t: Translator, d: Dispute, tz: ZoneInfo, now: datetime) -> str:
             )
         )
     lines.append(t._("I'll remind you before each deadline. Record what happens from /status."))
-    return "\n".join(lines)
+    tips = tips_block(t, d, rules)
+    return "\n".join(lines) + ("\n\n" + tips if tips else "")
 
 
 def unfinished_offer(t: Translator, d: Dispute) -> tuple[str, InlineKeyboardMarkup]:

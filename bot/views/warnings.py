@@ -4,8 +4,11 @@ risk with a code; this module says it, with the numbers of the rules in force.""
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from bot.domain.eligibility import EligibilityWarning
 from bot.domain.lifecycle import ActionWarning
+from bot.domain.models import Dispute
 from bot.domain.rules import Rules
 from bot.i18n import Translator
 from bot.views.labels import Labels, Table
@@ -16,9 +19,9 @@ A = ActionWarning
 _ELIGIBILITY: Labels[EligibilityWarning] = Table(
     lambda _: {
         E.PROTECTION_OVER: _(
-            "Buyer protection seems to be over. AliExpress may not let you open a dispute "
-            "now; try anyway, and if the button is gone, contact AliExpress support from the "
-            "order page."
+            "Buyer protection ended on %(ended)s. A dispute can usually still be opened for about "
+            "%(window)s after that, so until about %(until)s: open it now. If the order page "
+            "no longer offers to open one, contact AliExpress support from the order page."
         ),
         E.PROTECTION_ENDING: _(
             "Only a few days of protection are left. Open the dispute now, or ask the seller "
@@ -34,8 +37,9 @@ _ELIGIBILITY: Labels[EligibilityWarning] = Table(
             "days: open the dispute now."
         ),
         E.SHIPPED_TOO_RECENTLY: _(
-            "The order was shipped recently; AliExpress may ask you to wait until the promised "
-            "delivery time before a non-delivery dispute."
+            "The seller shipped less than %(window)s ago. AliExpress may refuse a non-delivery "
+            "dispute this early and ask you to wait until the promised delivery time (the "
+            "guides give 5 to 10 days after shipping; I warn before %(window)s)."
         ),
     }
 )
@@ -77,18 +81,24 @@ _ACTION: Labels[ActionWarning] = Table(
             "AliExpress usually gives about %(window)s: an unanswered request means you lose "
             "the case. I'll remind you."
         ),
-        A.RETURN_BUYER_PAYS: _("You pay for the return shipping (to China often about $20)."),
+        A.RETURN_BUYER_PAYS: _(
+            "You pay for the return postage (to China often about $20), unless the seller "
+            "offers a local return: then you only send it to their warehouse in your country."
+        ),
         A.RETURN_POST_DEADLINE: _(
-            "The parcel must be posted, and its tracking number entered on AliExpress, within "
-            "about %(window)s. I'll remind you."
+            "Post the parcel and enter its tracking number on AliExpress by the date the "
+            "dispute page shows. Until you enter that timer, I count %(window)s (my estimate, "
+            "not an AliExpress rule) and remind you before it ends."
         ),
     }
 )
 
 # The window each text names, from the rules in force (texts without one ignore it).
 _ELIGIBILITY_WINDOW = {
+    E.PROTECTION_OVER: "late_dispute_window",
     E.RECEIPT_WINDOW_CLOSED: "receipt_confirmation_window",
     E.RECEIPT_WINDOW_CLOSING: "receipt_confirmation_window",
+    E.SHIPPED_TOO_RECENTLY: "shipped_min_age",
 }
 _ACTION_WINDOW = {
     A.EVIDENCE_DEADLINE_STRICT: "evidence_response",
@@ -96,13 +106,21 @@ _ACTION_WINDOW = {
 }
 
 
-def _filled(t: Translator, text: str, rules: Rules, rule: str | None) -> str:
-    return text % {"window": t.duration(getattr(rules, rule))} if rule else text
+def _filled(t: Translator, text: str, rules: Rules, rule: str | None, **more: str) -> str:
+    return text % {"window": t.duration(getattr(rules, rule)), **more} if rule else text
 
 
-def eligibility_text(t: Translator, warning: EligibilityWarning, rules: Rules) -> str:
-    """The warning with its advice; the receipt window is the one in `rules`."""
-    return _filled(t, _ELIGIBILITY(t, warning), rules, _ELIGIBILITY_WINDOW.get(warning))
+def eligibility_text(
+    t: Translator, warning: EligibilityWarning, d: Dispute, rules: Rules, tz: tzinfo | str
+) -> str:
+    """The warning with its advice, with the windows of the rules in force and, when
+    protection is over, the dates it ended and until which a dispute can still be opened."""
+    dates: dict[str, str] = {}
+    if warning is E.PROTECTION_OVER:
+        assert d.protection_end is not None  # the warning is only given when it is known
+        until = d.protection_end + rules.late_dispute_window
+        dates = {"ended": t.date(d.protection_end, tz), "until": t.date(until, tz)}
+    return _filled(t, _ELIGIBILITY(t, warning), rules, _ELIGIBILITY_WINDOW.get(warning), **dates)
 
 
 def warning_text(t: Translator, warning: ActionWarning, rules: Rules) -> str:

@@ -16,9 +16,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import WizardPress
 from bot.domain import draft
-from bot.domain.draft import Notice, Position, StepId
+from bot.domain.draft import Position, StepId
 from bot.domain.eligibility import EligibilityWarning
 from bot.domain.models import Branch, Dispute, Reason, RefundOption
+from bot.domain.notices import Notice
 from bot.domain.rules import Rules
 from bot.i18n import Translator, default_currency
 from bot.views.evidence import evidence_checklist, upload_rules
@@ -68,7 +69,13 @@ def _evidence(t: Translator, d: Dispute, rules: Rules) -> str:
         "Now send the evidence: photos, videos, screenshots, as many as you need. "
         "What helps most for this reason:"
     )
-    return intro + "\n" + items + "\n\n" + upload_rules(t)
+    text = intro + "\n" + items
+    if d.branch is Branch.RECEIVED:
+        text += "\n\n" + t._(
+            "Mark the defect with an arrow on the photo. A short video in normal quality is "
+            "enough: a few minutes at most, no need for a film."
+        )
+    return text + "\n\n" + upload_rules(t)
 
 
 _PROMPTS: Labels[StepId] = Table(
@@ -90,9 +97,9 @@ _PROMPTS: Labels[StepId] = Table(
             "<code>11.73 USD</code>, <code>€9.99</code>, <code>1 234,56 ₽</code>."
         ),
         S.PROTECTION: _(
-            "How long is buyer protection still running? The order page shows a countdown "
-            "(AliExpress counts it in Pacific time, PST).\n\nSend the days left, e.g. "
-            "<code>23</code>, or the end date, e.g. <code>15.12.2026</code>."
+            "How long is buyer protection still running? The order page shows a countdown."
+            "\n\nSend the days left, e.g. <code>23</code>, or the end date, e.g. "
+            "<code>15.12.2026</code>."
         ),
         S.RECEIVED: _("Did you receive the item?"),
         S.REASON: _(
@@ -112,13 +119,15 @@ _PROMPTS: Labels[StepId] = Table(
             "<code>3 days ago</code>."
         ),
         S.REFUND: _(
-            "What do you ask for?\n\nMost buyers keep the item: a return is shipped at your "
-            "own cost (to China often about $20, more than many items are worth) and has to "
-            "be posted within about %(window)s of the seller agreeing."
+            "What would you like to ask for?\n\nKeeping the item is usually the best "
+            "option: you post a return at your own cost (to China often about $20, more than "
+            "many items are worth), unless the seller offers a local return to a warehouse in "
+            "your country. The dispute page shows the time to post a return; until you tell "
+            "me that timer, I count %(window)s."
         ),
         S.PARTIAL: _(
-            "How much do you ask back? It must be more than zero and less than the %(paid)s "
-            "you paid, e.g. <code>5</code>."
+            "How much would you like back? It must be more than zero and less than the "
+            "%(paid)s you paid, e.g. <code>5</code>."
         ),
         S.EDIT: _("What would you like to change?"),
         S.OPENED_AT: _(
@@ -310,10 +319,16 @@ def notice_text(
     t: Translator, notice: Notice | EligibilityWarning, d: Dispute, rules: Rules, tz: str
 ) -> str:
     if isinstance(notice, EligibilityWarning):
-        return "⚠️ " + eligibility_text(t, notice, rules)
+        return "⚠️ " + eligibility_text(t, notice, d, rules, tz)
     if notice is Notice.PROTECTION_NOTED:
         assert d.protection_end is not None
         return t._("Noted: protection ends %(when)s.", when=t.datetime(d.protection_end, tz))
+    if notice is Notice.RETURNED_UNCOLLECTED:
+        return "⚠️ " + t._(
+            "If the parcel went back because it was not collected at the post office or the "
+            "address was wrong, AliExpress may side with the seller. If it went back through "
+            "no fault of yours, say so in the description."
+        )
     if notice is Notice.PROTECTION_UNKNOWN:
         return t._(
             "Without the protection end date I can't remind you before it runs out. You can add "

@@ -13,7 +13,8 @@ from telegram import InlineKeyboardMarkup
 
 from bot.domain import draft, eligibility, parsing
 from bot.domain.draft import Position, Question, StepId
-from bot.domain.models import Dispute, Money
+from bot.domain.models import Dispute, EvidenceSummary, Money
+from bot.domain.notices import notices
 from bot.handlers.dispatch import Stale
 from bot.handlers.wizard.turn import Stay, Turn, persist, reply
 from bot.views import summary, wizard
@@ -35,8 +36,8 @@ async def render(turn: Turn, d: Dispute, pos: Position) -> tuple[str, InlineKeyb
             t, d, turn.tz, turn.now(), evidence_count=count, warnings=warnings, rules=turn.rules
         )
     if pos.step is S.OPENED:
-        count = await turn.context.db.evidence.count(d.id or 0)
-        return summary.instructions(t, d, count, turn.rules)
+        evidence = EvidenceSummary.of(await turn.context.db.evidence.list(d.id or 0))
+        return summary.instructions(t, d, evidence, turn.rules)
     return wizard.prompt(t, d, pos, turn.rules)
 
 
@@ -84,7 +85,7 @@ async def answer(
     after = q.change(before, value)
     count = await turn.evidence_count() if turn.pos.editing else 0
     pos = draft.after_answer(q.step, after, editing=turn.pos.editing, visual_evidence=count)
-    notes = draft.notices(q.step, before, after, turn.now(), turn.rules)
+    notes = notices(q.step, before, after, turn.now(), turn.rules)
     notice = "\n".join(wizard.notice_text(turn.t, n, after, turn.rules, turn.zone) for n in notes)
     detail = {"field": q.logged_as, "skipped": True} if skipped else _recorded(q, value)
     await go(turn, after, pos, "answer", detail, chosen=chosen, notice=notice or None)

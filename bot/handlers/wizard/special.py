@@ -145,7 +145,7 @@ async def mark_opened(turn: Turn, when: datetime) -> None:
     )
     opened = transition.dispute
     await persist(turn, opened, None, transition.kind, transition.detail)
-    text = summary.opened_text(turn.t, opened, turn.tz, turn.now())
+    text = summary.opened_text(turn.t, opened, turn.tz, turn.now(), turn.rules)
     await reply(turn, text, chosen=turn.t.date(when, turn.tz), old="retire")
 
 
