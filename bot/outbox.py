@@ -21,8 +21,10 @@ Delivery guarantees:
   + 1 at once (4 at 80 ms), and never more than ``concurrency`` (``reminder_in_flight``:
   9 at 30/s; 8 when nothing limits the rate).
 - After downtime (``start()``), per dispute and deadline, missed reminders whose deadline is
-  still ahead are sent at once, only the latest one (``schedule.catch_up``); a deadline that
-  passed meanwhile gets one "deadline passed" notice instead of every stale reminder.
+  still ahead are sent, only the latest one (``schedule.catch_up``); a deadline that passed
+  meanwhile gets one "deadline passed" notice instead of every stale reminder. Either waits for
+  the buyer's waking hours when the deadline allows (``schedule.catch_up_due``): at once by
+  day, in the morning when the bot comes back at night.
 - 429: Telegram says the bot is over its limit, so the whole dispatcher (and, through the
   shared budget, every reply) pauses for the time it asks and the row is retried after it,
   not counted as a failed attempt. 5xx, timeouts, dropped connections: the row backs off
@@ -48,7 +50,7 @@ from zoneinfo import ZoneInfo
 from bot.delivery import BACKOFF, MAX_ATTEMPTS, Delivery, MessageSender, Render, backoff
 from bot.domain.models import Dispute, Reminder, UserSettings
 from bot.domain.rules import Rules
-from bot.domain.schedule import PlannedReminder, catch_up, plan_reminders
+from bot.domain.schedule import PlannedReminder, catch_up, catch_up_due, plan_reminders
 from bot.i18n import default_timezone
 from bot.limits import ONE, UNLIMITED_IN_FLIGHT, Lane
 from bot.ratelimit import OutgoingLimiter
@@ -100,12 +102,14 @@ def plan_for(
 @dataclass(slots=True)
 class CatchUpReport:
     """What ``start()`` found: rows recovered from 'sending', overdue rows scanned, stale
-    ones superseded, "deadline passed" notices created."""
+    ones superseded, "deadline passed" notices created, and the missed ones held back for
+    their buyer's waking hours."""
 
     recovered: int = 0
     overdue: int = 0
     superseded: int = 0
     passed_notices: int = 0
+    deferred: int = 0
 
 
 @dataclass(eq=False)
@@ -271,10 +275,12 @@ class ReminderService:
         now = self.clock()
         cancel: list[int] = []
         renames: list[tuple[int, str]] = []
+        sends: list[tuple[int, int, datetime]] = []  # (id, buyer, deadline) to send
 
         def visit(rows: list[Reminder]) -> None:
             plan = catch_up(rows, now)
             cancel.extend(r.id for r in plan.superseded if r.id is not None)
+            sends.extend((r.id, r.user_id, r.deadline_at) for r in plan.send_now if r.id)
             for passed in plan.passed:
                 # One notice per deadline: keep a row that already is the notice (an earlier
                 # catch-up was interrupted before sending it), else the most recent one.
@@ -282,19 +288,46 @@ class ReminderService:
                     (r for r in passed.reminders if r.kind == passed.kind), passed.reminders[-1]
                 )
                 renames.append((keep.id or 0, passed.kind))
+                sends.append((keep.id or 0, keep.user_id, passed.deadline_at))
                 cancel.extend(r.id for r in passed.reminders if r is not keep and r.id)
 
         report.overdue = await self.db.reminders.scan_overdue(now, visit)
+        moves = await self._waking_moves(sends, now)
         report.superseded = len(cancel)
         report.passed_notices = len(renames)
-        if cancel or renames:
-            await self.db.reminders.settle_catch_up(cancel, renames)
+        report.deferred = len(moves)
+        if cancel or renames or moves:
+            await self.db.reminders.settle_catch_up(cancel, renames, moves)
             log.info(
-                "catch-up: %d overdue reminders, %d superseded, %d deadline-passed notices",
+                "catch-up: %d overdue reminders, %d superseded, %d deadline-passed notices,"
+                " %d held for the buyer's waking hours",
                 report.overdue,
                 report.superseded,
                 report.passed_notices,
+                report.deferred,
             )
+
+    async def _waking_moves(
+        self, sends: list[tuple[int, int, datetime]], now: datetime
+    ) -> list[tuple[int, datetime]]:
+        """The missed reminders to hold until their buyer's waking hours, with when to send
+        each (``schedule.catch_up_due``); the rest go out at once."""
+        wake: dict[int, tuple[ZoneInfo, tuple[int, int]]] = {}
+        users = sorted({user for _, user, _ in sends})
+        for start in range(0, len(users), 500):
+            chunk = users[start : start + 500]
+            buyers = await self.db.users.get_many(chunk)
+            for user in chunk:
+                buyer = buyers.get(user) or UserSettings(user_id=user)
+                zone = ZoneInfo(buyer_timezone(buyer, self.default_tz))
+                wake[user] = (zone, buyer.waking(self.default_waking))
+        moves = []
+        for reminder_id, user, deadline in sends:
+            zone, waking = wake[user]
+            due = catch_up_due(now, deadline, zone, waking)
+            if due > now:
+                moves.append((reminder_id, due))
+        return moves
 
     # --- sending ----------------------------------------------------------------------------
 

@@ -317,20 +317,79 @@ async def test_downtime_with_the_deadline_ahead_sends_only_the_latest_missed(env
     assert await svc.run_due() == 1  # the rest of the schedule goes on
 
 
+async def test_a_catch_up_at_night_waits_for_the_buyers_morning(env: Env) -> None:
+    """Issue 14 §3: after downtime a missed reminder went out at 03:08 the buyer's time for a
+    deadline days away. It now waits for the buyer's waking hours (09:00 to 21:00)."""
+    end = T0 + 10 * DAY
+    await add_case(
+        env, 70, "8100000000000070", Stage.TRACKING, tz="Europe/Moscow", protection_end=end
+    )
+    await env.service().start(loop=False)
+    await env.reopen()
+    env.clock.now = datetime(2026, 11, 27, 3, 8, tzinfo=MSK)  # down through the 7-day one
+    svc = env.service()
+    report = await svc.start(loop=False)
+    assert (report.overdue, report.deferred) == (1, 1)
+    assert await svc.run_due() == 0  # not at 03:08
+    assert env.messages_to(70) == []
+    env.clock.now = datetime(2026, 11, 27, 8, 59, tzinfo=MSK)
+    assert await svc.run_due() == 0
+    env.clock.now = datetime(2026, 11, 27, 9, 0, tzinfo=MSK)
+    assert await svc.run_due() == 1
+    [text] = env.messages_to(70)
+    assert "Buyer protection for this order ends soon" in text and "in 6 days" in text
+
+
+async def test_a_catch_up_at_night_goes_at_once_when_the_deadline_is_before_morning(
+    env: Env,
+) -> None:
+    """The deadline comes first: an evidence request due at 05:00 cannot wait for 09:00."""
+    due = datetime(2026, 11, 27, 5, 0, tzinfo=MSK)
+    await add_case(
+        env, 71, "8100000000000071", Stage.EVIDENCE_REQUESTED, tz="Europe/Moscow", evidence_due=due
+    )
+    await env.service().start(loop=False)
+    await env.reopen()
+    env.clock.now = datetime(2026, 11, 27, 3, 8, tzinfo=MSK)
+    svc = env.service()
+    report = await svc.start(loop=False)
+    assert report.deferred == 0
+    assert await svc.run_due() == 1
+    [text] = env.messages_to(71)
+    assert "waiting for your evidence" in text
+
+
+async def test_a_passed_deadline_notice_at_night_waits_for_the_morning(env: Env) -> None:
+    """A deadline already behind gains nothing from a message at 03:08: the notice waits."""
+    await add_case(env, 72, "8100000000000072", Stage.OPENED, tz="Europe/Moscow", **opened_case(T0))
+    await env.service().start(loop=False)
+    await env.reopen()
+    env.clock.now = datetime(2026, 11, 29, 3, 8, tzinfo=MSK)  # seller's deadline passed
+    svc = env.service()
+    report = await svc.start(loop=False)
+    assert report.passed_notices == 1 and report.deferred == 1
+    assert await svc.run_due() == 0
+    env.clock.now = datetime(2026, 11, 29, 9, 0, tzinfo=MSK)
+    assert await svc.run_due() == 1
+    [text] = env.messages_to(72)
+    assert "seller's time to answer your dispute has ended" in text
+
+
 async def test_downtime_past_a_deadline_gives_one_passed_notice_per_deadline(env: Env) -> None:
     d, plan = await add_case(env, 6, "8100000000000007", Stage.OPENED, **opened_case(T0))
     assert [p.kind for p in plan] == ["seller_1d", "seller_end", "escalation_1d"]
     await env.service().start(loop=False)
     await env.reopen()
-    env.clock.now = T0 + 6 * DAY + 12 * HOUR  # seller's deadline passed, escalation ahead
+    # Back at noon the buyer's time: the seller's deadline passed, escalation ahead.
+    env.clock.now = T0 + 6 * DAY + 3 * HOUR
     svc = env.service()
     report = await svc.start(loop=False)
-    assert report.passed_notices == 1 and report.overdue == 3
+    assert report.passed_notices == 1 and report.overdue == 3 and report.deferred == 0
     assert await svc.run_due() == 2
     texts = env.messages_to(6)
     passed = [t for t in texts if "has ended" in t]
     assert len(passed) == 1 and "seller's time to answer your dispute has ended" in passed[0]
-    assert "Deadline was Nov 28, 2026, 9:00 AM (UTC), 1 day 12 hr ago" in passed[0]
+    assert "Deadline was Nov 28, 2026, 9:00 AM (UTC), 1 day 3 hr ago" in passed[0]
     assert any("escalated to AliExpress soon" in t for t in texts)
     kinds = {r.kind: r.state for r in await rows(env, d)}
     assert kinds == {

@@ -18,6 +18,7 @@ from bot.domain.schedule import (
     ReminderKind,
     active_deadlines,
     catch_up,
+    catch_up_due,
     family_of,
     kind_for,
     plan_reminders,
@@ -470,3 +471,29 @@ def test_catch_up_keeps_deadlines_apart_and_sends_follow_ups_even_late() -> None
 def test_catch_up_of_nothing() -> None:
     out = catch_up(list[PlannedReminder](), datetime(2026, 1, 1, tzinfo=UTC))
     assert (out.send_now, out.superseded, out.passed, out.not_due) == ((), (), (), ())
+
+
+@settings(max_examples=300, deadline=None)
+@given(instants, st.integers(-3 * 24 * 60, 10 * 24 * 60), st.sampled_from(ZONES))
+def test_a_catch_up_send_waits_for_waking_hours_whenever_the_deadline_allows(
+    now: datetime, minutes_to_deadline: int, tz: ZoneInfo
+) -> None:
+    """Issue 14 §3: never at night when the deadline leaves room for the morning; never past
+    a deadline still ahead; a deadline already behind always waits for the morning."""
+    deadline = now + minutes_to_deadline * MIN
+    due = catch_up_due(now, deadline, tz, (9, 21))
+    assert due >= now
+    if _awake(now, tz, (9, 21)):
+        assert due == now
+    elif deadline < now:
+        assert _awake(due, tz, (9, 21)) and not _waking_exists(now, due - MIN, tz, (9, 21))
+    elif _waking_exists(now, deadline, tz, (9, 21)):
+        assert _awake(due, tz, (9, 21)) and due <= deadline
+    else:
+        assert due == now  # waiting would miss the deadline: a message at night beats none
+
+
+def test_a_catch_up_at_03_08_for_a_deadline_days_away_goes_in_the_morning() -> None:
+    now = local(MSK, 2026, 11, 27, 3, 8)
+    assert catch_up_due(now, now + 5 * DAY, MSK, (9, 21)) == local(MSK, 2026, 11, 27, 9, 0)
+    assert catch_up_due(now, now + HOUR, MSK, (9, 21)) == now

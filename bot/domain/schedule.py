@@ -20,7 +20,8 @@ Waking hours, precisely. ``waking = (from_hour, to_hour)`` is the local window
 
 Reminders of one deadline that land on the same instant (typically several stale ones clamped
 to ``now``) collapse into the one closest to the deadline: one message, the most urgent text.
-A deadline already past plans nothing: ``catch_up`` deals with what was missed.
+A deadline already past plans nothing: ``catch_up`` deals with what was missed, and
+``catch_up_due`` keeps what it sends in waking hours whenever the deadline allows.
 """
 
 from __future__ import annotations
@@ -281,6 +282,21 @@ def place(
         return now
     nxt = next_waking_at_or_after(now, tz, waking)
     if nxt is not None and nxt <= deadline:
+        return nxt
+    return now
+
+
+def catch_up_due(
+    now: datetime, deadline: datetime, tz: ZoneInfo, waking: tuple[int, int]
+) -> datetime:
+    """When to send a reminder found missed after downtime (``catch_up``'s ``send_now`` or a
+    "deadline passed" notice): ``now`` in the buyer's waking hours; otherwise the next waking
+    start if the deadline is still ahead then, or already behind (nothing is gained by a
+    message at night); ``now`` only when waiting would take it past its deadline."""
+    if is_waking(now, tz, waking):
+        return now
+    nxt = next_waking_at_or_after(now, tz, waking)
+    if nxt is not None and (nxt <= deadline or deadline < now):
         return nxt
     return now
 

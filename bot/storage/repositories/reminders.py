@@ -241,10 +241,14 @@ class ReminderRepo:
         return seen
 
     async def settle_catch_up(
-        self, cancel_ids: Sequence[int], renames: Sequence[tuple[int, str]]
+        self,
+        cancel_ids: Sequence[int],
+        renames: Sequence[tuple[int, str]],
+        moves: Sequence[tuple[int, datetime]] = (),
     ) -> None:
-        """Apply a catch-up decision in one transaction: cancel the superseded reminders and
-        turn each ``(id, kind)`` row into its deadline's single "deadline passed" notice.
+        """Apply a catch-up decision in one transaction: cancel the superseded reminders,
+        turn each ``(id, kind)`` row into its deadline's single "deadline passed" notice, and
+        send each ``(id, due_at)`` row at that later instant (the buyer's waking hours).
 
         If that dispute already has a row of the new kind for the same deadline (a notice
         sent, or kept pending by an earlier catch-up), the row is cancelled instead of
@@ -271,6 +275,12 @@ class ReminderRepo:
                     "UPDATE reminders SET state = 'cancelled', updated_at = :now"
                     " WHERE id = :id AND state = 'pending' AND kind != :kind",
                     [{"kind": kind, "now": now, "id": i} for i, kind in renames],
+                )
+            if moves:
+                await conn.executemany(
+                    "UPDATE reminders SET due_at = ?, updated_at = ? WHERE id = ?"
+                    " AND state = 'pending'",
+                    [(to_db_time(due), now, i) for i, due in moves],
                 )
 
     async def get(self, reminder_id: int, user_id: int) -> Reminder | None:
