@@ -135,23 +135,27 @@ class Translator:
         return f"{text} ({_zone_label(zone)})"
 
     def duration(self, delta: timedelta) -> str:
-        """A countdown with at most two units: "2 days 4 hr" / "2 дня 4 ч", "35 min" / "35 мин"."""
+        """A countdown with at most two units: "2 days 4 hr" / "2 дня 4 ч", "35 min" / "35 мин".
+
+        Rounded to the nearest of the smallest unit shown (6 d 8 h 59 min is "6 days 9 hr",
+        not "6 days 8 hr"), half up; anything left, however little, is at least "1 min", so a
+        deadline still ahead never reads as over.
+        """
         seconds = max(0, int(delta.total_seconds()))
-        days, rest = divmod(seconds, 86_400)
-        hours, rest = divmod(rest, 3_600)
-        minutes = rest // 60
-        parts: list[str] = []
-        if days:
-            parts.append(self.unit(days, "duration-day", "long"))
+        minutes = (seconds + 30) // 60
+        if minutes >= 1_440:  # a day or more: days and hours
+            days, hours = divmod((seconds + 1_800) // 3_600, 24)
+            parts = [self.unit(days, "duration-day", "long")]
             if hours:
                 parts.append(self.unit(hours, "duration-hour", "short"))
-        elif hours:
-            parts.append(self.unit(hours, "duration-hour", "short"))
+            return " ".join(parts)
+        if minutes >= 60:
+            hours, minutes = divmod(minutes, 60)
+            parts = [self.unit(hours, "duration-hour", "short")]
             if minutes:
                 parts.append(self.unit(minutes, "duration-minute", "short"))
-        else:
-            parts.append(self.unit(max(minutes, 1), "duration-minute", "short"))
-        return " ".join(parts)
+            return " ".join(parts)
+        return self.unit(max(minutes, 1), "duration-minute", "short")
 
     def unit(self, value: int, unit: str, length: UnitLength = "long") -> str:
         """Babel's CLDR unit patterns give the right plural form: 1 день, 2 дня, 5 дней."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.domain.models import Money
 from bot.i18n import LOCALES_DIR, Translator, language_for
@@ -133,6 +136,30 @@ def test_durations_use_babel_units() -> None:
     assert ru.duration(timedelta(days=21)) == "21 день"
     assert ru.duration(timedelta(minutes=35)) == "35 мин"
     assert en.duration(timedelta(seconds=-5)) == "1 min"
+
+
+def test_durations_round_to_the_nearest_unit_shown() -> None:
+    """Issue 14 §3: 6 d 8 h 59 min read "6 days 8 hr"; a countdown now rounds to the nearest
+    of its smallest unit, and what is left never reads as nothing."""
+    en, ru = Translator("en"), Translator("ru")
+    assert en.duration(timedelta(days=6, hours=8, minutes=59)) == "6 days 9 hr"
+    assert ru.duration(timedelta(days=6, hours=8, minutes=59)) == "6 дней 9 ч"
+    assert en.duration(timedelta(days=6, hours=8, minutes=29)) == "6 days 8 hr"
+    assert en.duration(timedelta(days=1, hours=23, minutes=30)) == "2 days"
+    assert en.duration(timedelta(hours=23, minutes=59, seconds=40)) == "1 day"
+    assert en.duration(timedelta(hours=4, minutes=59, seconds=31)) == "5 hr"
+    assert en.duration(timedelta(minutes=59, seconds=30)) == "1 hr"
+    assert en.duration(timedelta(seconds=20)) == "1 min"  # still ahead: never "0"
+
+
+@given(st.integers(1, 400 * 86_400))
+def test_a_rounded_countdown_is_within_half_a_unit_of_the_truth(seconds: int) -> None:
+    text = Translator("en").duration(timedelta(seconds=seconds))
+    shown = 0
+    for number, unit in re.findall(r"(\d+) (day|days|hr|min)", text):
+        shown += int(number) * {"day": 86_400, "days": 86_400, "hr": 3_600, "min": 60}[unit]
+    half = 1_800 if "day" in text else 30
+    assert (shown > 0 and abs(shown - seconds) <= half) or (seconds < 30 and shown == 60)
 
 
 @pytest.mark.parametrize(
