@@ -35,6 +35,7 @@ from bot.callbacks import (
     Mute,
     OpenCard,
     SendEvidence,
+    StageMenu,
     Unmute,
 )
 from bot.concurrency import DEFAULT_CONCURRENCY, PerChatUpdateProcessor
@@ -223,6 +224,7 @@ def handler_table(
         (GROUP_MAIN, CasePress(OpenCard, status.card_pressed)),
         (GROUP_MAIN, CasePress(SendEvidence, status.files_pressed)),
         (GROUP_MAIN, CasePress(CalendarFile, status.ics_pressed)),
+        (GROUP_MAIN, CasePress(StageMenu, case_actions.stages_pressed)),
         (GROUP_MAIN, CasePress(CaseAction, case_actions.action_pressed)),
         (GROUP_MAIN, CasePress(Mute, reminder_buttons.mute_pressed)),
         (GROUP_MAIN, CasePress(Unmute, reminder_buttons.unmute_pressed)),

@@ -200,6 +200,13 @@ class CalendarFile(CaseData, prefix="ics"):
     __slots__ = ()
 
 
+class StageMenu(CaseData, prefix="stg"):
+    """A reminder's "Update the stage": only the moves to record, not the whole card
+    (bot/handlers/case_actions.py)."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True, slots=True)
 class CaseAction(CaseData, prefix="lc"):
     """Record a lifecycle move; `confirmed` once the buyer read its warnings
@@ -284,6 +291,7 @@ NAMESPACES: tuple[type[CallbackData], ...] = (
     OpenCard,
     SendEvidence,
     CalendarFile,
+    StageMenu,
     CaseAction,
     Mute,
     Unmute,

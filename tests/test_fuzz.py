@@ -236,6 +236,7 @@ NAMESPACES = (
     "sf",
     "ics",
     "lc",
+    "stg",
     "lang",
     "tz",
     "hrs",
@@ -245,7 +246,7 @@ NAMESPACES = (
     "unmute",
 )
 # Namespaces whose second field is a dispute id.
-DISPUTE_NAMESPACES = frozenset({"w", "wx", "st", "sf", "ics", "lc", "mute", "unmute"})
+DISPUTE_NAMESPACES = frozenset({"w", "wx", "st", "sf", "ics", "lc", "stg", "mute", "unmute"})
 # Ids a forger might try: not numbers, other scripts' digits, too big for SQLite.
 ODD_IDS = ("-1", "00001", "1e3", " 1", "0x1f", "²", "١٢", "٣", str(2**63), "9" * 30, "")
 VALUES = (

@@ -8,11 +8,19 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.draft import StepId
 from bot.domain.eligibility import EligibilityWarning, eligibility_warnings
-from bot.domain.models import Branch, Dispute, Outcome, Reason, Reminder, Stage
+from bot.domain.models import (
+    Branch,
+    Dispute,
+    EvidenceSummary,
+    Outcome,
+    Reason,
+    Reminder,
+    Stage,
+)
 from bot.domain.rules import DEFAULT_RULES
 from bot.i18n import translator
 from bot.views.cards import case_card
-from bot.views.evidence import evidence_checklist
+from bot.views.evidence import evidence_checklist, kinds_count
 from bot.views.reminders import reminder_message
 from bot.views.warnings import eligibility_text
 from bot.views.wizard import question_text
@@ -142,3 +150,29 @@ async def test_a_parcel_back_at_the_seller_may_lose_if_it_was_not_collected(
     replies = await buyer.press("Package was returned to the seller")
     assert "not collected at the post office" in replies[-1].text
     assert "Step 7 of 10" in replies[-1].text  # and the wizard goes on
+
+
+async def test_the_form_steps_name_what_to_attach_by_kind(bot: Harness) -> None:
+    """Issue 14 §3: "Прикрепите 2 фото и видео" for a case with two photos and no video."""
+    buyer = bot.buyer(33, language_code="ru")
+    await to_received_step(buyer, item="Наушники", amount="990 ₽", protection="15.12.2026")
+    await buyer.press("Да, получил")
+    await buyer.press("Повреждён при доставке")
+    await buyer.press("Нет, ещё нет")
+    await buyer.press("Оставить товар")
+    await buyer.say("Наушники пришли с треснувшим корпусом.")
+    await buyer.photo("case-1")
+    await buyer.photo("case-2")
+    await buyer.press("Готово")
+    replies = await buyer.press("Подтвердить")
+    instructions = texts(replies)[-1]
+    assert "Приложите то, что вы мне прислали: 2 фото." in instructions
+    assert "видео" not in instructions.split("Приложите", 1)[1].split("\n", 1)[0]
+
+
+def test_attachments_are_counted_by_kind_in_both_languages() -> None:
+    assert kinds_count(EN, EvidenceSummary(photos=2)) == "2 photos"
+    assert kinds_count(EN, EvidenceSummary(photos=2, videos=1)) == "2 photos and 1 video"
+    assert kinds_count(RU, EvidenceSummary(photos=1, videos=2, screenshots=5)) == (
+        "1 фото, 2 видео и 5 скриншотов"
+    )

@@ -96,15 +96,23 @@ async def test_reminder_arrives_with_text_and_buttons_and_mute_stops_the_rest(
     assert f"Order <code>{ORDER}</code> · Phone case" in text
     assert "Deadline: Nov 28, 2026, 9:00 AM (UTC), in 1 day" in text
     assert "Did the seller answer? Did the terms change?" in text
+    # Issue 14 §3: "Update the stage" and "Open the card" did the same thing.
     assert reminder.buttons == [
         ("📋 Open the card", f"st:{d.id}"),
-        ("✏️ Update the stage", f"st:{d.id}"),
+        ("✏️ Update the stage", f"stg:{d.id}"),
         ("🔕 Mute this order", f"mute:{d.id}"),
     ]
 
-    # The card opens from the reminder.
-    replies = await buyer.press("Open the card")
-    assert any(ORDER in t for t in texts(replies))
+    # "Update the stage": only what happened, one tap from recording it.
+    [moves] = texts(await buyer.press("Update the stage"))
+    assert "What happened with order" in moves and "opened, waiting for the seller" in moves
+    assert "Text for AliExpress" not in moves and "History" not in moves
+    labels = [label for label, _ in buyer.last.buttons]
+    assert "Seller accepted" in labels and "📋 Open the card" in labels
+    # The card opens from the reminder: the whole case.
+    replies = await buyer.press_data(f"st:{d.id}", reminder)
+    card = texts(replies)[-1]
+    assert ORDER in card and "Text for AliExpress" in card and "History" in card
 
     # Another buyer replaying this buyer's button gets nothing and changes nothing.
     intruder = bot.buyer(1002)
@@ -185,7 +193,7 @@ async def test_reminder_in_russian_in_moscow_time(bot: Harness, clock: FakeClock
     assert "Mute" not in reminder.text and "Deadline" not in reminder.text
     labels = [label for label, _ in reminder.buttons]
     assert all(any("а" <= ch <= "я" for ch in label.lower()) for label in labels), labels
-    assert [data for _, data in reminder.buttons] == [f"st:{d.id}", f"st:{d.id}", f"mute:{d.id}"]
+    assert [data for _, data in reminder.buttons] == [f"st:{d.id}", f"stg:{d.id}", f"mute:{d.id}"]
     replies = await buyer.press_data(f"mute:{d.id}", reminder)
     [confirmation] = texts(replies)
     assert ORDER in confirmation and "/status" in confirmation

@@ -13,7 +13,7 @@ import html
 
 from telegram import Update
 
-from bot.callbacks import CaseAction, OpenCard
+from bot.callbacks import CaseAction, OpenCard, StageMenu
 from bot.context import BotContext
 from bot.domain import lifecycle
 from bot.domain.lifecycle import Action
@@ -21,9 +21,18 @@ from bot.domain.models import Dispute
 from bot.handlers.dispatch import Stale
 from bot.handlers.status import send_card
 from bot.services import save_case
+from bot.views import cards
 from bot.views.keyboards import button, keyboard
 from bot.views.labels import action_label
 from bot.views.warnings import warning_text
+
+
+async def stages_pressed(update: Update, context: BotContext, data: StageMenu, d: Dispute) -> None:
+    """A reminder's "Update the stage": the moves to record, without the whole card."""
+    assert update.callback_query is not None and update.effective_user is not None
+    await update.callback_query.answer()
+    text, keyboard = cards.stage_menu(context.t, d)
+    await context.bot.send_message(update.effective_user.id, text, reply_markup=keyboard)
 
 
 async def action_pressed(update: Update, context: BotContext, data: CaseAction, d: Dispute) -> None:

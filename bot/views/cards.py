@@ -214,6 +214,20 @@ def action_buttons(t: Translator, d: Dispute) -> list[list[InlineKeyboardButton]
     return in_columns([button(action_label(t, a), CaseAction(d.id or 0, a)) for a in actions], 2)
 
 
+def stage_menu(t: Translator, d: Dispute) -> tuple[str, InlineKeyboardMarkup]:
+    """A reminder's "Update the stage": what happened, as the case's moves, and the card."""
+    order = f"<code>{html.escape(d.order_id or DASH)}</code>"
+    title = f" · {html.escape(d.item_title)}" if d.item_title else ""
+    moves = action_buttons(t, d)
+    if moves:
+        text = t._("What happened with order %(order)s?", order=order + title)
+    else:
+        text = t._("There is nothing to record for order %(order)s now.", order=order + title)
+    text += "\n" + t._("Stage now: %(stage)s.", stage=stage_text(t, d))
+    card = [button("📋 " + t._("Open the card"), OpenCard(d.id or 0))]
+    return text, keyboard([*moves, card])
+
+
 def case_card(
     t: Translator,
     d: Dispute,

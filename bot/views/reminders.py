@@ -5,8 +5,8 @@ countdown and the absolute time in the buyer's zone), and what to do now, with t
 warnings where they matter. Everything is in the buyer's stored language, since no update
 (and so no Telegram language code) comes with it.
 
-Buttons: "Open the card" and "Update the stage" both open the order's card (`OpenCard`), which
-carries the stage buttons; "Mute this order" (`Mute`).
+Buttons: "Open the card" shows the whole card (`OpenCard`); "Update the stage" only the moves
+to record (`StageMenu`), one tap from what happened; "Mute this order" (`Mute`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Final
 
 from telegram import InlineKeyboardMarkup
 
-from bot.callbacks import Mute, OpenCard
+from bot.callbacks import Mute, OpenCard, StageMenu
 from bot.domain.models import Dispute, Reminder
 from bot.domain.rules import Rules
 from bot.domain.schedule import INFORMATIONAL_FAMILIES, ReminderFamily, family_of
@@ -201,7 +201,7 @@ def reminder_keyboard(t: Translator, dispute_id: int) -> InlineKeyboardMarkup:
         [
             [
                 button("📋 " + t._("Open the card"), OpenCard(dispute_id)),
-                button("✏️ " + t._("Update the stage"), OpenCard(dispute_id)),
+                button("✏️ " + t._("Update the stage"), StageMenu(dispute_id)),
             ],
             [button("🔕 " + t._("Mute this order"), Mute(dispute_id))],
         ]
