@@ -364,3 +364,13 @@ def test_escalation_warns_to_recheck_terms() -> None:
 def test_plain_moves_warn_nothing() -> None:
     assert warnings_for(opened(), Action.CLOSED_WON, T0) == []
     assert warnings_for(case(Stage.TRACKING), Action.START_DISPUTE, T0) == []
+
+
+def test_a_draft_without_its_order_number_has_nothing_to_cancel() -> None:
+    """Found by the fuzz test: "I cancelled the dispute" on the card of a draft still at step
+    1 tried to store a closed case without an order number, which the store refuses."""
+    blank = Dispute(user_id=1, order_id=None)
+    assert Action.CLOSED_CANCELLED not in available_actions(blank)
+    with pytest.raises(InvalidTransition):
+        apply(blank, Action.CLOSED_CANCELLED, T0, R)
+    assert Action.CLOSED_CANCELLED in available_actions(Dispute(user_id=1, order_id="42"))

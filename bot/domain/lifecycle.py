@@ -208,7 +208,8 @@ def available_actions(d: Dispute) -> tuple[Action, ...]:
     """``allowed_actions`` narrowed by the case's data: what the card should offer now.
 
     "Parcel posted" only while a return is pending; "refund arrived" only after an outcome
-    that pays and only once; "return agreed" only while no return is pending.
+    that pays and only once; "return agreed" only while no return is pending; nothing to
+    cancel for a draft without its order number.
     """
     out: list[Action] = []
     for a in _ALLOWED[d.stage]:
@@ -220,6 +221,8 @@ def available_actions(d: Dispute) -> tuple[Action, ...]:
             d.outcome not in MONEY_OUTCOMES or d.refund_received_at is not None
         ):
             continue
+        if a is Action.CLOSED_CANCELLED and d.order_id is None:
+            continue  # a draft still at step 1 is no case to close: leaving the wizard drops it
         out.append(a)
     return tuple(out)
 
