@@ -147,6 +147,12 @@ async def seed(path: Path, count: int, cases_per_buyer: int = 1) -> dict[str, An
         if not planned:
             raise RuntimeError("the template dispute has no reminder with a deadline ahead")
         kind, deadline_at = planned[0]
+        # Reminders any time of day: the benchmark runs on the wall clock, and a catch-up at
+        # night would otherwise wait for the buyers' morning (bot/outbox.py).
+        conn.execute(
+            "UPDATE users SET remind_from_hour = 0, remind_to_hour = 24 WHERE user_id = ?",
+            (TEMPLATE_USER,),
+        )
         user_cols = [r[1] for r in conn.execute("PRAGMA table_info(users)")]
         dispute_cols = [r[1] for r in conn.execute("PRAGMA table_info(disputes)")]
         u_rest = [c for c in user_cols if c != "user_id"]

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Literal, Self
 
 from bot.domain.lifecycle import Action
+from bot.domain.models import DeadlineField
 from bot.i18n import LANGUAGES
 
 MAX_CALLBACK_BYTES = 64
@@ -182,6 +183,14 @@ class ResumeCase(CaseData, prefix="wx"):
     action: Literal["continue"] = "continue"
 
 
+@dataclass(frozen=True, slots=True)
+class EnterTimer(CaseData, prefix="tmr"):
+    """ "Enter the timer from the page" on a case card: the buyer types what their order or
+    dispute page shows for `field` (bot/handlers/wizard/timer.py)."""
+
+    field: DeadlineField
+
+
 class OpenCard(CaseData, prefix="st"):
     """Show one case's card (bot/handlers/status.py)."""
 
@@ -288,6 +297,7 @@ class DeleteData(CallbackData, prefix="del"):
 NAMESPACES: tuple[type[CallbackData], ...] = (
     WizardPress,
     ResumeCase,
+    EnterTimer,
     OpenCard,
     SendEvidence,
     CalendarFile,

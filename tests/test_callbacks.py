@@ -20,6 +20,7 @@ from bot.callbacks import (
     ChooseLanguage,
     ChooseZone,
     DeleteData,
+    EnterTimer,
     Menu,
     OpenCard,
     ResumeCase,
@@ -113,7 +114,7 @@ async def test_every_namespace_has_its_handler_in_the_one_table(bot: Harness) ->
     taken = {h.data_type for _, h in table if isinstance(h, Press)}
     router = [h for _, h in table if isinstance(h, WizardRouter)]
     assert len(router) == 1
-    assert set(NAMESPACES) - taken == {WizardPress, ResumeCase}  # the router's own
+    assert set(NAMESPACES) - taken == {WizardPress, ResumeCase, EnterTimer}  # the router's own
     _, last = table[-1]
     assert isinstance(last, CallbackQueryHandler) and last.pattern is None  # the one fallback
 

@@ -279,6 +279,41 @@ async def to_instructions(b: Buyer) -> None:
     await b.press("Confirm", "How to open it")
 
 
+async def to_item_offer(b: Buyer) -> None:
+    """A case opened for the order's desk lamp; /new with the same order offers it, or a case
+    for another item of the order."""
+    await to_opened(b)
+    await b.say("/new", "Step 1 of 10")
+    await b.say(ORDER, "You already have a case for order")
+
+
+async def answers_second_item(b: Buyer) -> None:
+    await b.say("Blue mug", "Step 3 of 10")
+
+
+async def to_card(b: Buyer) -> None:
+    await to_opened(b)
+    await b.say(f"/status {ORDER}", "default: the usual rules")
+
+
+async def to_timer_question(b: Buyer) -> None:
+    await to_card(b)
+    await b.press("Enter the seller's timer", "What does the dispute page show")
+
+
+async def answers_timer(b: Buyer) -> None:
+    await b.say("4 d 23 h", "Noted from your page")
+
+
+async def timer_survived(b: Buyer) -> None:
+    with sqlite3.connect(b.bot.db_path) as conn:
+        own, step = conn.execute(
+            "SELECT own_deadlines, wizard_step FROM disputes WHERE user_id = ?", (b.id,)
+        ).fetchone()
+    assert (own, step) == ("seller_deadline", None)
+    await b.say(f"/status {ORDER}", "from your page")
+
+
 def mute_update(b: Buyer) -> dict[str, Any]:
     return standin.callback_update(b.user, f"mute:{b.dispute_id()}")
 
@@ -323,6 +358,21 @@ MOVES: dict[str, Move] = {
         to_stage_question, pressed("Yes, record it"), "✅ Seller rejected", stage_survived
     ),
     "reminder: mute": Move(to_opened, mute_update, "are off", mute_survived),
+    "offer: another item of this order": Move(
+        to_item_offer,
+        pressed("Another item of this order"),
+        "A new case for another item",
+        answers_second_item,
+    ),
+    "card: enter the page's timer": Move(
+        to_card,
+        pressed("Enter the seller's timer"),
+        "What does the dispute page show",
+        answers_timer,
+    ),
+    "timer: what the page shows": Move(
+        to_timer_question, typed("4 d 23 h"), "Noted from your page", timer_survived
+    ),
     "/cancel": Move(to_amount_step, typed("/cancel"), "Cancelled", draft_gone),
     "/language": Move(to_language_menu, pressed("Русский"), "по-русски", speaks_russian),
     "/timezone Area/City": Move(

@@ -56,8 +56,11 @@ async def seed(path: Path, cases: Sequence[Case], now: datetime) -> None:
     try:
         stamp = to_db_time(now)
         users = sorted({user_id for user_id, _, _ in cases})
+        # Reminders any time of day: these tests run on the wall clock, and a catch-up at
+        # night would otherwise wait for the buyers' morning (bot/outbox.py).
         await db.executemany(
-            "INSERT INTO users (user_id, language, created_at, updated_at) VALUES (?, 'en', ?, ?)",
+            "INSERT INTO users (user_id, language, remind_from_hour, remind_to_hour,"
+            " created_at, updated_at) VALUES (?, 'en', 0, 24, ?, ?)",
             [(u, stamp, stamp) for u in users],
         )
         await db.executemany(

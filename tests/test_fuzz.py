@@ -237,6 +237,7 @@ NAMESPACES = (
     "ics",
     "lc",
     "stg",
+    "tmr",
     "lang",
     "tz",
     "hrs",
@@ -246,7 +247,7 @@ NAMESPACES = (
     "unmute",
 )
 # Namespaces whose second field is a dispute id.
-DISPUTE_NAMESPACES = frozenset({"w", "wx", "st", "sf", "ics", "lc", "stg", "mute", "unmute"})
+DISPUTE_NAMESPACES = frozenset({"w", "wx", "st", "sf", "ics", "lc", "stg", "tmr", "mute", "unmute"})
 # Ids a forger might try: not numbers, other scripts' digits, too big for SQLite.
 ODD_IDS = ("-1", "00001", "1e3", " 1", "0x1f", "²", "١٢", "٣", str(2**63), "9" * 30, "")
 VALUES = (
@@ -280,6 +281,9 @@ VALUES = (
     "accepted",
     "closed_won",
     "Europe.Moscow",
+    "seller_deadline",
+    "escalation_at",
+    "item-8123456789012345",
 )
 MIMES = ("image/jpeg", "image/png", "image/webp", "video/mp4", "application/pdf", "", "text/html")
 
@@ -469,17 +473,19 @@ class World:
     async def check_database(self) -> None:
         assert [tuple(r) for r in await self.db.fetchall("PRAGMA integrity_check")] == [("ok",)]
         assert list(await self.db.fetchall("PRAGMA foreign_key_check")) == []
+        # One case per item of an order past its draft (issue 14 §2).
         duplicates = await self.db.fetchall(
-            "SELECT user_id, order_id FROM disputes WHERE stage != 'closed' "
-            "GROUP BY user_id, order_id HAVING COUNT(*) > 1"
+            "SELECT user_id, order_id FROM disputes WHERE stage NOT IN ('closed', 'draft') "
+            "GROUP BY user_id, order_id, coalesce(lower(trim(item_title)), '') "
+            "HAVING COUNT(*) > 1"
         )
         assert [tuple(r) for r in duplicates] == []
         for dispute_id, step, stage in await self.db.fetchall(
             "SELECT id, wizard_step, stage FROM disputes"
         ):
             if step is not None:
-                name, plus, flag = step.partition("+")
-                assert name in set(StepId) and (not plus or flag == "e"), (dispute_id, step)
+                # A step of the table, "+e" while editing, ":<deadline>" on the timer step.
+                assert str(Position.parse(step)) == step, (dispute_id, step)
             self.stages.add(stage)
 
     # --- one update, checked -----------------------------------------------------------------

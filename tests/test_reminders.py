@@ -217,7 +217,7 @@ async def test_reminder_text_says_order_deadline_when_and_what_to_do(env: Env) -
     buttons = [(b.text, b.callback_data) for row in markup.inline_keyboard for b in row]
     assert buttons == [
         ("📋 Open the card", f"st:{d.id}"),
-        ("✏️ Update the stage", f"st:{d.id}"),
+        ("✏️ Update the stage", f"stg:{d.id}"),
         ("🔕 Mute this order", f"mute:{d.id}"),
     ]
     escalation = next(r for r in first if r.kind == "escalation_1d")

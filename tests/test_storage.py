@@ -20,6 +20,7 @@ import pytest
 
 from bot.domain.models import (
     Branch,
+    DeadlineField,
     Dispute,
     Event,
     Evidence,
@@ -105,6 +106,8 @@ def full_dispute(user_id: int = 1, order_id: str = "8123456789012345") -> Disput
         return_post_by=datetime(2026, 3, 19, tzinfo=UTC),
         refund_received_at=datetime(2026, 3, 20, tzinfo=UTC),
         shipped_at=datetime(2026, 2, 1, 8, 30, tzinfo=UTC),
+        review_due=datetime(2026, 3, 25, 12, 0, tzinfo=msk),
+        own_deadlines=frozenset({DeadlineField.EVIDENCE_DUE, DeadlineField.RETURN_POST_BY}),
         id=None,
     )
 
@@ -301,20 +304,38 @@ async def test_a_buyer_only_reaches_their_own_disputes(sdb: Database) -> None:
     assert await sdb.disputes.get(mine.id, 1) == mine
 
 
-async def test_one_active_dispute_per_order(sdb: Database) -> None:
-    first = await sdb.disputes.create(Dispute(user_id=1, order_id="42"))
+async def test_one_active_case_per_item_of_an_order(sdb: Database) -> None:
+    """Issue 14 §2: an order may hold several cases, one per item (the guides: a separate
+    dispute per item); one item never has two active cases past their drafts."""
+    first = await sdb.disputes.create(Dispute(user_id=1, order_id="42", stage=Stage.OPENED))
     with pytest.raises(DuplicateActiveDisputeError) as err:
-        await sdb.disputes.create(Dispute(user_id=1, order_id="42"))
+        await sdb.disputes.create(Dispute(user_id=1, order_id="42", stage=Stage.READY))
     assert err.value.existing == first
-    await sdb.disputes.create(Dispute(user_id=2, order_id="42"))  # another buyer: fine
+    await sdb.disputes.create(Dispute(user_id=2, order_id="42", stage=Stage.OPENED))  # not hers
+    lamp = await sdb.disputes.create(
+        Dispute(user_id=1, order_id="42", stage=Stage.OPENED, item_title="Desk lamp")
+    )
+    with pytest.raises(DuplicateActiveDisputeError) as err:
+        await sdb.disputes.create(
+            Dispute(user_id=1, order_id="42", stage=Stage.READY, item_title="  DESK lamp ")
+        )
+    assert err.value.existing == lamp
+    assert await sdb.disputes.active_for_order(1, "42") == [first, lamp]
+    # While the wizard asks a second case for its title, its draft may look like the first;
+    # it cannot be confirmed so.
+    draft = await sdb.disputes.create(Dispute(user_id=1, order_id="42"))
+    draft.stage = Stage.READY
+    with pytest.raises(DuplicateActiveDisputeError):
+        await sdb.disputes.save(draft)
+    draft.item_title = "Mug"
+    await sdb.disputes.save(draft)
 
     first.stage = Stage.CLOSED
     first.outcome = Outcome.WON
     await sdb.disputes.save(first)
-    second = await sdb.disputes.create(Dispute(user_id=1, order_id="42"))
-    assert await sdb.disputes.find_active(1, "42") == second
-    assert [d.id for d in await sdb.disputes.list_for_user(1)] == [first.id, second.id]
-    assert await sdb.disputes.list_for_user(1, include_closed=False) == [second]
+    second = await sdb.disputes.create(Dispute(user_id=1, order_id="42", stage=Stage.OPENED))
+    assert await sdb.disputes.find_active(1, "42") == lamp  # the oldest active one
+    assert await sdb.disputes.list_for_user(1, include_closed=False) == [lamp, draft, second]
 
     first.stage = Stage.OPENED  # reopening the closed one would make two active ones
     with pytest.raises(DuplicateActiveDisputeError):
@@ -767,8 +788,8 @@ async def test_stats_count_statements_and_transactions(sdb: Database) -> None:
     await sdb.users.get(1)
     assert (sdb.stats.statements, sdb.stats.transactions) == (1, 0)
     await sdb.disputes.create(Dispute(user_id=1, order_id="1"))
-    # ensure-user, active check, insert; BEGIN/COMMIT are not counted as statements.
-    assert (sdb.stats.statements, sdb.stats.transactions) == (4, 1)
+    # ensure-user, insert (the unique index checks the item); BEGIN/COMMIT are not counted.
+    assert (sdb.stats.statements, sdb.stats.transactions) == (3, 1)
 
 
 async def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
@@ -866,7 +887,9 @@ async def test_a_draft_without_its_order_number(sdb: Database) -> None:
     """Step 1 of the wizard: the draft exists before its order number. Such drafts never
     collide with each other or with an order's case, and only a draft may lack one."""
     first = await sdb.disputes.create(Dispute(user_id=3, order_id=None, wizard_step="order"))
-    active = await sdb.disputes.create(Dispute(user_id=3, order_id="8123456789012345"))
+    active = await sdb.disputes.create(
+        Dispute(user_id=3, order_id="8123456789012345", stage=Stage.OPENED)
+    )
     second = await sdb.disputes.create(Dispute(user_id=3, order_id=None, wizard_step="order"))
     assert None not in (first.id, active.id, second.id)
     assert await sdb.disputes.find_active(3, "8123456789012345") == active
@@ -874,8 +897,11 @@ async def test_a_draft_without_its_order_number(sdb: Database) -> None:
     assert in_wizard is not None and in_wizard.id == second.id  # the newest
     stored = await sdb.disputes.get(first.id or 0, 3)
     assert stored is not None and stored.order_id is None
-    # Answering step 1 with an order that has a case is the one-per-order conflict.
+    # Answering step 1 with an order that has a case: the wizard offers that case (or a new
+    # one for another item); the store refuses only a second confirmed case of one item.
     first.order_id = "8123456789012345"
+    await sdb.disputes.save(first)
+    first.stage = Stage.READY
     with pytest.raises(DuplicateActiveDisputeError):
         await sdb.disputes.save(first)
     opened = Dispute(user_id=3, order_id=None, stage=Stage.OPENED)

@@ -28,7 +28,16 @@ from bot.storage.repositories import DuplicateActiveDisputeError
 USERS = st.integers(min_value=1, max_value=3)
 ORDERS = st.sampled_from(["1001", "1002", None])  # None: a draft at the wizard's step 1
 STAGES = st.sampled_from([Stage.DRAFT, Stage.OPENED, Stage.CLOSED])
-TEXT = st.text(alphabet="abcЯж 😀", max_size=8)
+TEXT = st.text(alphabet="abcAЯж 😀", max_size=8)
+
+
+def _item(title: str | None) -> str:
+    """The item as the unique index spells it: SQLite's trim() (spaces) and lower() (ASCII)."""
+    if title is None:
+        return ""
+    return "".join(c.lower() if "A" <= c <= "Z" else c for c in title.strip(" "))
+
+
 STEPS = st.sampled_from(["order", "amount", "evidence+e", None])
 
 
@@ -61,11 +70,23 @@ class NoLostWrites(RuleBasedStateMachine):
         self.loop.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def _active(self, user_id: int, order_id: str | None, *, besides: int | None = None) -> bool:
-        if order_id is None:  # no order number, no conflict
+    def _active(
+        self,
+        user_id: int,
+        order_id: str | None,
+        *,
+        stage: Stage = Stage.DRAFT,
+        title: str | None = None,
+        besides: int | None = None,
+    ) -> bool:
+        """Whether the unique index refuses this case: one item of an order has one case
+        past its draft (migration 0005; SQLite's lower() and trim() spell the item)."""
+        if order_id is None or stage in (Stage.DRAFT, Stage.CLOSED):
             return False
         return any(
-            r.user_id == user_id and r.order_id == order_id and r.stage is not Stage.CLOSED
+            (r.user_id, r.order_id) == (user_id, order_id)
+            and r.stage not in (Stage.DRAFT, Stage.CLOSED)
+            and _item(r.title) == _item(title)
             for i, r in self.disputes.items()
             if i != besides
         )
@@ -117,8 +138,8 @@ class NoLostWrites(RuleBasedStateMachine):
             amount_paid=amount,
             wizard_step=step,
         )
-        conflict = stage is not Stage.CLOSED and self._active(
-            row.user_id, row.order_id, besides=dispute_id
+        conflict = self._active(
+            row.user_id, row.order_id, stage=stage, title=title, besides=dispute_id
         )
         try:
             self.run(self.db.disputes.save(d))

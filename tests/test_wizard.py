@@ -366,7 +366,7 @@ async def test_duplicate_order_offers_the_existing_case(bot: Harness) -> None:
     await buyer.press("Start a new one")
     replies = await buyer.say(ORDER)
     assert "already have a case" in replies[-1].text
-    replies = await buyer.press("Continue it")
+    replies = await buyer.press("Continue: Bluetooth headphones")
     assert "Did you receive" in replies[-1].text
 
 

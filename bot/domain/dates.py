@@ -1,5 +1,6 @@
 """Dates and durations a buyer types: protection left ("23", "4 d 23 h", "15.12.2026",
-"15 декабря"), and days in the past ("3 days ago", "вчера", "10.11.2026").
+"15 декабря"), days in the past ("3 days ago", "вчера", "10.11.2026"), and what a dispute
+page's timer shows ("4 d 23 h", "4д 23ч", "23:59:10", "05.12.2026 14:30").
 
 Pure, like the rest of bot/domain/parsing.py, whose `ParseError` codes these raise.
 """
@@ -20,7 +21,7 @@ from bot.domain.parsing import (
     clean_text,
 )
 
-__all__ = ["parse_calendar_date", "parse_past_date", "parse_protection"]
+__all__ = ["parse_calendar_date", "parse_past_date", "parse_protection", "parse_timer"]
 
 
 # --- dates ---------------------------------------------------------------------------------
@@ -311,3 +312,102 @@ def parse_calendar_date(text: str, today: date, *, allow_future: bool = True) ->
     if day > today + DATE_WINDOW:
         raise ParseError(ParseErrorCode.DATE_TOO_FAR, max_days=max_days)
     return day
+
+
+# --- a page's timer --------------------------------------------------------------------------
+
+_TIMER_UNITS = (
+    ("days", r"days?|d|дней|дня|день|дн|д|сут(?:ок|ки)?"),
+    ("hours", r"hours?|hrs?|h|часов|часа|час|ч"),
+    ("minutes", r"minutes?|mins?|m|минуты|минут|минута|мин|м"),
+    ("seconds", r"seconds?|secs?|s|секунды|секунд|секунда|сек|с"),
+)
+_TIMER_PART = re.compile(
+    r"(?P<n>\d{1,4})\s*(?:"
+    + "|".join(f"(?P<{name}>{words})" for name, words in _TIMER_UNITS)
+    + r")\.?(?![a-zа-я])"
+)
+_CLOCK = re.compile(r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?")
+_TIMER_NOISE = re.compile(rf"{_LEFT}|,|\band\b|\bи\b")
+_AT_TIME = re.compile(
+    r"(?P<date>.+?)(?:,?\s*(?:at|в)?\s*)(?P<h>\d{1,2}):(?P<m>\d{2})(?::\d{2})?"
+    r"\s*(?P<ampm>am|pm)?"
+)
+
+
+def _countdown(text: str) -> timedelta | None:
+    """A countdown as a page shows it: number-and-unit parts, largest unit first, each unit
+    once ("4 d 23 h", "4д 23ч 10мин", "4 дня 23 часа"), optionally ending in a clock
+    ("4 д 23:59:10"), or a clock alone ("23:59:10": hours, minutes, seconds). None if not."""
+    rest, total, last = text, timedelta(0), -1
+    while True:
+        rest = rest.strip(" ,:")
+        match = _TIMER_PART.match(rest)
+        if match is None:
+            break
+        unit = next(i for i, (name, _) in enumerate(_TIMER_UNITS) if match[name] is not None)
+        if unit <= last:
+            return None  # "23 h 4 d", or a unit twice
+        total += timedelta(**{_TIMER_UNITS[unit][0]: int(match["n"])})
+        last, rest = unit, rest[match.end() :]
+    clock = _CLOCK.fullmatch(rest) if rest and last < 1 else None
+    if clock is not None:
+        hours, minutes, seconds = int(clock["h"]), int(clock["m"]), int(clock["s"] or 0)
+        if hours > 23 or minutes > 59 or seconds > 59:
+            return None
+        total += timedelta(hours=hours, minutes=minutes, seconds=seconds)
+        rest = ""
+    return total if not rest and (last >= 0 or clock is not None) else None
+
+
+def _moment(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """A date with an optional time of day ("05.12.2026 14:30", "5 декабря в 14:30",
+    "Dec 5, 2:30 pm"); a date alone is the end of that day. None if it is neither."""
+    at = time(23, 59, 59)
+    day_text = text
+    match = _AT_TIME.fullmatch(text)
+    if match is not None and _date_parts(match["date"].strip(" ,")) is not None:
+        hour, minute = int(match["h"]), int(match["m"])
+        if match["ampm"]:
+            if not 1 <= hour <= 12:
+                return None
+            hour = hour % 12 + (12 if match["ampm"] == "pm" else 0)
+        if hour > 23 or minute > 59:
+            return None
+        at, day_text = time(hour, minute), match["date"].strip(" ,")
+    parts = _date_parts(day_text)
+    if parts is None:
+        return None
+    day = _resolve_date(parts, now.astimezone(tz).date(), forward=True)
+    return _local_instant(day, at, tz, now)
+
+
+def parse_timer(text: str, now: datetime, tz: ZoneInfo) -> datetime:
+    """When a timer on the buyer's order or dispute page runs out, as a UTC instant: what is
+    left as the page counts it down (``4 d 23 h``, ``4д 23ч``, ``осталось 4 дня 23 часа``,
+    ``23:59:10``, a bare number of days), or the date and time it ends (``05.12.2026 14:30``,
+    ``5 декабря 14:30``; a date alone is the end of that day) in the buyer's zone ``tz``.
+
+    A moment already past is refused (TIMER_OVER): a running timer ends in the future.
+    """
+    cleaned = _normalize_date_text(text)
+    if not cleaned:
+        raise ParseError(ParseErrorCode.EMPTY)
+    words = " ".join(_TIMER_NOISE.sub(" ", cleaned).split())
+    left = _countdown(words) if words else None
+    if left is None and cleaned.isdigit():
+        left = timedelta(days=int(cleaned))
+    if left is not None:
+        if left > timedelta(days=DAYS_LEFT_MAX):
+            raise ParseError(
+                ParseErrorCode.DAYS_OUT_OF_RANGE, min=0, max=DAYS_LEFT_MAX, value=left.days
+            )
+        if left <= timedelta(0):
+            raise ParseError(ParseErrorCode.TIMER_OVER)
+        return (now + left).astimezone(UTC)
+    moment = _moment(cleaned, now, tz)
+    if moment is None:
+        raise ParseError(ParseErrorCode.UNRECOGNISED)
+    if moment <= now:
+        raise ParseError(ParseErrorCode.TIMER_OVER)
+    return moment

@@ -30,6 +30,7 @@ from bot.domain import dates, parsing
 from bot.domain.eligibility import EligibilityWarning
 from bot.domain.models import (
     Branch,
+    DeadlineField,
     Dispute,
     Money,
     Reason,
@@ -61,32 +62,39 @@ class StepId(StrEnum):
     OPENED = "opened"  # the instructions for AliExpress's form, and "I have opened it"
     OPENED_AT = "opened_at"
     EXISTING = "existing"  # "continue the unfinished one, or start a new one?"
+    TIMER = "timer"  # what a timer on the buyer's page shows (a case past its draft)
 
 
 S = StepId
 EDIT_SUFFIX: Final = "+e"
+TIMER_MARK: Final = ":"
 
 
 @dataclass(frozen=True, slots=True)
 class Position:
-    """Where a buyer is: the step, and whether they came from the summary to change it."""
+    """Where a buyer is: the step, whether they came from the summary to change it, and on
+    the timer step which deadline's timer they are typing."""
 
     step: StepId
     editing: bool = False
+    timer: DeadlineField | None = None
 
     @classmethod
     def parse(cls, value: str | None) -> Position:
-        """The stored form back (`"amount"`, `"amount+e"`); an unknown step is the summary."""
+        """The stored form back (`"amount"`, `"amount+e"`, `"timer:seller_deadline"`); an
+        unknown step is the summary."""
         if not value:
             return cls(S.ORDER)
-        step, _, flag = value.partition("+")
+        head, _, timer = value.partition(TIMER_MARK)
+        step, _, flag = head.partition("+")
         try:
-            return cls(S(step), editing=bool(flag))
+            return cls(S(step), editing=bool(flag), timer=DeadlineField(timer) if timer else None)
         except ValueError:
             return cls(S.SUMMARY)
 
     def __str__(self) -> str:
-        return self.step.value + (EDIT_SUFFIX if self.editing else "")
+        timer = TIMER_MARK + self.timer.value if self.timer is not None else ""
+        return self.step.value + (EDIT_SUFFIX if self.editing else "") + timer
 
 
 @dataclass(frozen=True, slots=True)

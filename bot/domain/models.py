@@ -224,6 +224,24 @@ class Dispute:
         return item_key(self.item_title)
 
 
+def clashing(d: Dispute, others: Iterable[Dispute]) -> Dispute | None:
+    """The active case among `others` that is for the same item of the same order as `d`
+    (one case per item): same buyer, same order number, same item by title (two untitled
+    cases count as one item). None when `d` may stand beside all of them."""
+    if d.order_id is None:
+        return None
+    return next(
+        (
+            o
+            for o in others
+            if o.id != d.id
+            and o.stage.is_active
+            and (o.user_id, o.order_id, o.item_key) == (d.user_id, d.order_id, d.item_key)
+        ),
+        None,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     dispute_id: int

@@ -85,6 +85,7 @@ class ParseErrorCode(StrEnum):
     DATE_TOO_OLD = "date_too_old"  # params: max_days
     DATE_TOO_FAR = "date_too_far"  # params: max_days
     DATE_IN_FUTURE = "date_in_future"
+    TIMER_OVER = "timer_over"  # a page timer typed as a moment already past
     DAYS_OUT_OF_RANGE = "days_out_of_range"  # params: min, max, value
     # Free text. Params: min_length / max_length, length.
     TEXT_TOO_SHORT = "text_too_short"

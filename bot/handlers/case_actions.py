@@ -15,13 +15,14 @@ from telegram import Update
 
 from bot.callbacks import CaseAction, OpenCard, StageMenu
 from bot.context import BotContext
-from bot.domain import lifecycle
+from bot.domain import lifecycle, timers
 from bot.domain.lifecycle import Action
 from bot.domain.models import Dispute
 from bot.handlers.dispatch import Stale
 from bot.handlers.status import send_card
 from bot.services import save_case
 from bot.views import cards
+from bot.views import timers as timer_views
 from bot.views.keyboards import button, keyboard
 from bot.views.labels import action_label
 from bot.views.warnings import warning_text
@@ -85,6 +86,8 @@ async def record(update: Update, context: BotContext, d: Dispute, action: Action
     moved = await save_case(context, transition.dispute, previous=d, event=transition.event())
     if update.callback_query is not None:
         await update.callback_query.answer(context.t._("Recorded."))
-    await send_card(
-        context, update.effective_user.id, moved, headline="✅ " + action_label(context.t, action)
-    )
+    headline = "✅ " + action_label(context.t, action)
+    started = timers.started_by(action)
+    if started is not None and started in timers.settable(moved):
+        headline += "\n" + timer_views.started_hint(context.t, started)
+    await send_card(context, update.effective_user.id, moved, headline=headline)

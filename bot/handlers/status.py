@@ -13,12 +13,12 @@ from bot.domain import parsing
 from bot.domain.models import Dispute
 from bot.handlers.evidence import send_evidence
 from bot.ics import calendar
-from bot.views import cards
+from bot.views import cards, orders
 
 
 async def status_command(update: Update, context: BotContext) -> None:
-    """`/status`: the list; `/status <order>`: that order's card (the order as the wizard
-    reads it: `#8123…`, `Order ID: 8123 4567…`)."""
+    """`/status`: the list; `/status <order>`: that order's card, or its cases when it has
+    several (the order as the wizard reads it: `#8123…`, `Order ID: 8123 4567…`)."""
     message = update.effective_message
     assert message is not None and update.effective_user is not None
     argument = "".join(context.args or [])
@@ -39,8 +39,20 @@ async def status_command(update: Update, context: BotContext) -> None:
             )
         )
         return
-    best = next((d for d in matching if d.stage.is_active), matching[0])
-    await send_card(context, message.chat_id, best)
+    active = [d for d in matching if d.stage.is_active]
+    if len(active) > 1:  # one case per item: the order's cases together, each card a tap away
+        heading = context.t._("Order %(order)s", order=html.escape(matching[0].order_id or ""))
+        text, keyboard = orders.order_list(
+            context.t,
+            matching,
+            ZoneInfo(context.timezone),
+            context.now(),
+            context.services.rules,
+            heading=heading,
+        )
+        await context.bot.send_message(message.chat_id, text, reply_markup=keyboard)
+        return
+    await send_card(context, message.chat_id, active[0] if active else matching[0])
 
 
 async def send_list(context: BotContext, chat_id: int, user_id: int) -> None:
@@ -48,7 +60,7 @@ async def send_list(context: BotContext, chat_id: int, user_id: int) -> None:
     disputes = [
         d for d in await context.db.disputes.list_for_user(user_id) if d.order_id is not None
     ]
-    text, keyboard = cards.order_list(
+    text, keyboard = orders.order_list(
         context.t, disputes, ZoneInfo(context.timezone), context.now(), context.services.rules
     )
     await context.bot.send_message(chat_id, text, reply_markup=keyboard)

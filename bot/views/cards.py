@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import CalendarFile, CaseAction, OpenCard, ResumeCase, SendEvidence
-from bot.domain import draft, lifecycle
+from bot.domain import draft, lifecycle, timers
 from bot.domain.lifecycle import Action
 from bot.domain.models import Branch, Dispute, Event, Stage
 from bot.domain.rules import Rules
@@ -28,9 +28,8 @@ from bot.views.labels import (
     refund_label,
     stage_text,
 )
+from bot.views.timers import source_mark, timer_buttons
 
-MESSAGE_BUDGET = 3_900  # characters of a list message, under Telegram's 4,096
-MAX_LISTED = 30  # a Telegram message holds about 4096 characters: enough for 30 short lines
 HISTORY_SHOWN = 8  # the latest moves; the whole log stays in the database
 DASH = "—"
 
@@ -115,56 +114,6 @@ def deadline_line(t: Translator, dl: Deadline, tz: ZoneInfo, now: datetime) -> s
     )
 
 
-# --- the /status list -------------------------------------------------------------------------
-def _list_line(t: Translator, d: Dispute, tz: ZoneInfo, now: datetime, rules: Rules) -> str:
-    title = f" · {html.escape(d.item_title)}" if d.item_title else ""
-    order = f"<code>{html.escape(d.order_id)}</code>" if d.order_id else DASH
-    line = f"{order}{title}\n   {stage_text(t, d)}"
-    upcoming = next_deadline(d, now, rules)
-    if upcoming is not None:
-        line += "\n   " + deadline_line(t, upcoming, tz, now)
-    return line
-
-
-def _list_button(d: Dispute) -> InlineKeyboardButton:
-    order = d.order_id[-8:] if d.order_id else DASH
-    title = f" · {d.item_title[:20]}" if d.item_title else ""
-    return button(f"📋 {order}{title}", OpenCard(d.id or 0))
-
-
-def order_list(
-    t: Translator, disputes: Sequence[Dispute], tz: ZoneInfo, now: datetime, rules: Rules
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """/status: active cases first, each with its stage and next deadline, within one message."""
-    if not disputes:
-        return t._(
-            "You have no orders with me yet. Send /new to open a dispute step by step."
-        ), None
-    ordered = [d for d in disputes if d.stage.is_active] + [
-        d for d in disputes if not d.stage.is_active
-    ]
-    lines = ["<b>" + t._("Your orders") + "</b>"]
-    shown: list[Dispute] = []
-    length = len(lines[0])
-    for d in ordered[:MAX_LISTED]:
-        line = _list_line(t, d, tz, now, rules)
-        # Telegram refuses a message over 4,096 characters; leave room for the "more" line.
-        if length + len(line) + 2 > MESSAGE_BUDGET:
-            break
-        lines.append(line)
-        shown.append(d)
-        length += len(line) + 2
-    if len(shown) < len(ordered):
-        lines.append(
-            t.ngettext(
-                "…and %(n)s more order: send /status ORDER to see it.",
-                "…and %(n)s more orders: send /status ORDER for any of them.",
-                len(ordered) - len(shown),
-            )
-        )
-    return "\n\n".join(lines), keyboard([_list_button(d)] for d in shown)
-
-
 # --- one case's card ------------------------------------------------------------------------
 def _history_entry(t: Translator, ev: Event) -> str | None:
     simple = {
@@ -214,6 +163,23 @@ def action_buttons(t: Translator, d: Dispute) -> list[list[InlineKeyboardButton]
     return in_columns([button(action_label(t, a), CaseAction(d.id or 0, a)) for a in actions], 2)
 
 
+def _deadlines_block(
+    t: Translator, d: Dispute, upcoming: Sequence[Deadline], tz: ZoneInfo, now: datetime
+) -> str:
+    """Every deadline ahead, each marked as read off the buyer's page or our default."""
+    lines = [
+        "⏰ " + deadline_line(t, dl, tz, now) + source_mark(t, d, dl.family) for dl in upcoming
+    ]
+    if any(timers.is_own(d, dl.family) is False for dl in upcoming):
+        lines.append(
+            t._(
+                "Defaults are counted by the usual rules from when you told me; your "
+                "dispute page shows the real timers: enter them with ⏱."
+            )
+        )
+    return "\n".join(lines)
+
+
 def stage_menu(t: Translator, d: Dispute) -> tuple[str, InlineKeyboardMarkup]:
     """A reminder's "Update the stage": what happened, as the case's moves, and the card."""
     order = f"<code>{html.escape(d.order_id or DASH)}</code>"
@@ -244,7 +210,7 @@ def case_card(
     parts.append(dispute_card(t, d, tz, now, evidence_count=evidence_count))
     upcoming = upcoming_deadlines(d, now, rules)
     if upcoming:
-        parts.append("⏰ " + "\n⏰ ".join(deadline_line(t, dl, tz, now) for dl in upcoming))
+        parts.append(_deadlines_block(t, d, upcoming, tz, now))
     tips = tips_block(t, d, rules)
     if tips:
         parts.append(tips)
@@ -257,6 +223,7 @@ def case_card(
     if draft.resumable(d):
         rows.append([button("▶️ " + t._("Continue it"), ResumeCase(d.id or 0))])
     rows.extend(action_buttons(t, d))
+    rows.extend(in_columns(timer_buttons(t, d), 2))
     extras = []
     if evidence_count:
         extras.append(button("🖼 " + t._("Evidence"), SendEvidence(d.id or 0)))

@@ -86,6 +86,10 @@ _TEXTS: Final[dict[ParseErrorCode, Callable[[Translator, Params], str]]] = {
         "That date is in the future. Please send a date that has already passed, "
         "or <code>today</code>."
     ),
+    C.TIMER_OVER: lambda t, p: t._(
+        "That moment has already passed. Send what the timer shows now, e.g. "
+        "<code>4 d 23 h</code>, or the date and time it ends."
+    ),
     C.DAYS_OUT_OF_RANGE: lambda t, p: t._(
         "The number of days must be between %(min)s and %(max)s.",
         min=p.get("min"),

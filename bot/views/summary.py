@@ -214,19 +214,72 @@ def unfinished_offer(t: Translator, d: Dispute) -> tuple[str, InlineKeyboardMark
     )
 
 
-def existing_case(t: Translator, existing: Dispute) -> tuple[str, InlineKeyboardMarkup]:
-    """The order typed already has an active case: one per order, so that one goes on."""
+MAX_OFFERED = 5  # cases of one order offered to continue; /status lists them all
+
+
+def _case_name(t: Translator, d: Dispute) -> str:
+    return d.item_title if d.item_title else t._("the case without an item title")
+
+
+def existing_cases(
+    t: Translator, d: Dispute, order_id: str, others: Sequence[Dispute]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The order typed already has cases: one per item, so continue one of them, or open a
+    case for another item of the order (the guides: a separate dispute per item)."""
+    listed = "\n".join(
+        f"• {html.escape(_case_name(t, c))} — {stage_text(t, c)}" for c in others[:MAX_OFFERED]
+    )
     text = t._(
-        "You already have a case for order %(order)s (%(stage)s). I keep one active dispute "
-        "per order, so let's continue that one.",
-        order=existing.order_id,
-        stage=stage_text(t, existing),
+        "You already have a case for order %(order)s:\n%(cases)s\n\nAliExpress takes one "
+        "dispute per item. Continue a case, or open one for another item of this order?",
+        order=html.escape(order_id),
+        cases=listed,
     )
     rows = []
-    if draft.resumable(existing):
-        rows.append([button("▶️ " + t._("Continue it"), ResumeCase(existing.id or 0))])
-    rows.append([button("📋 " + t._("Show its status"), OpenCard(existing.id or 0))])
+    for c in others[:MAX_OFFERED]:
+        name = html.escape(_case_name(t, c))[:40]
+        if draft.resumable(c):
+            rows.append(
+                [button("▶️ " + t._("Continue: %(item)s", item=name), ResumeCase(c.id or 0))]
+            )
+        else:
+            rows.append([button("📋 " + name, OpenCard(c.id or 0))])
+    rows.append([choice(d, S.ORDER, "🆕 " + t._("Another item of this order"), ANOTHER + order_id)])
     return text, keyboard(rows)
+
+
+#: The value of "Another item of this order": the word, then the order number.
+ANOTHER = "item-"
+
+
+def another_item(t: Translator, order_id: str) -> str:
+    """Before the item question of a second case of an order."""
+    return t._(
+        "A new case for another item of order %(order)s. Give this item a short title, so "
+        "that you and I can tell the cases apart.",
+        order=html.escape(order_id),
+    )
+
+
+def item_taken(t: Translator, existing: Dispute) -> str:
+    """The title names an item that already has a case in this order."""
+    return t._(
+        "Order %(order)s already has a case for “%(item)s” (%(stage)s). Send another title "
+        "for this item (its colour, size or model tells it apart), or continue that case "
+        "from /status.",
+        order=html.escape(existing.order_id or ""),
+        item=html.escape(_case_name(t, existing)),
+        stage=stage_text(t, existing),
+    )
+
+
+def title_needed(t: Translator, order_id: str) -> str:
+    """Skip, for a second case of an order: without a title the cases look alike."""
+    return t._(
+        "Order %(order)s already has a case, so this one needs a short title of its item: "
+        "send it as text, e.g. <i>blue mug</i>.",
+        order=html.escape(order_id),
+    )
 
 
 def watching(t: Translator, d: Dispute, tz: ZoneInfo) -> str:

@@ -277,6 +277,7 @@ _EXPECTS: Labels[StepId] = Table(
         S.DESCRIPTION: _("a description of the problem"),
         S.OPENED_AT: _("the date you opened the dispute"),
         S.SHIPPED: _("the date the seller shipped, or press Skip"),
+        S.TIMER: _("what the timer on the page shows, e.g. 4 d 23 h"),
     }
 )
 

@@ -7,8 +7,9 @@
 - `router`: which updates are the wizard's: the buyer's draft row decides (one indexed query);
   the row's `wizard_step` is the only record of where the buyer is.
 - `flow`: showing a step, answering it, Skip, Back, changing an answer from the summary.
-- `special`: the steps beside the questions (evidence, the summary's Confirm, AliExpress's
-  form, "I have opened it", "just watch the timer", Cancel).
+- `special`: the steps beside the questions (one case per item, evidence, the summary's
+  Confirm, AliExpress's form, "I have opened it", "just watch the timer", Cancel).
+- `timer`: a timer read off the buyer's own page (⏱ on a case card), a step of its own.
 - `turn`: one update's context, storing a move (before its reply), replying.
 
 The diagram below is `mermaid()`'s output, checked by tests/test_wizard_table.py: the
@@ -41,6 +42,8 @@ stateDiagram-v2
     opened --> [*]: today / later
     opened_at --> [*]
     summary --> [*]: Cancel
+    [*] --> timer: ⏱ on a case card
+    timer --> [*]: the page's timer (or Cancel)
 ```
 """
 
@@ -67,6 +70,8 @@ OWN_EDGES: Final[tuple[tuple[str, str, str], ...]] = (
     (S.OPENED, END, "today / later"),
     (S.OPENED_AT, END, ""),
     (S.SUMMARY, END, "Cancel"),
+    (START, S.TIMER, "⏱ on a case card"),
+    (S.TIMER, END, "the page's timer (or Cancel)"),
 )
 
 

@@ -18,6 +18,7 @@ from bot.domain.notices import notices
 from bot.handlers.dispatch import Stale
 from bot.handlers.wizard.turn import Stay, Turn, persist, reply
 from bot.views import summary, wizard
+from bot.views import timers as timer_views
 from bot.views.errors import parse_error_text
 from bot.views.evidence import files_count, need_visual_text
 
@@ -38,6 +39,8 @@ async def render(turn: Turn, d: Dispute, pos: Position) -> tuple[str, InlineKeyb
     if pos.step is S.OPENED:
         evidence = EvidenceSummary.of(await turn.context.db.evidence.list(d.id or 0))
         return summary.instructions(t, d, evidence, turn.rules)
+    if pos.step is S.TIMER and pos.timer is not None:
+        return timer_views.prompt(t, d, pos.timer, turn.tz)
     return wizard.prompt(t, d, pos, turn.rules)
 
 

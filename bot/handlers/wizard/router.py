@@ -21,7 +21,7 @@ from typing import Final
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler, filters
 
-from bot.callbacks import Menu, ResumeCase, WizardPress
+from bot.callbacks import EnterTimer, Menu, ResumeCase, WizardPress
 from bot.context import BotContext
 from bot.domain import draft
 from bot.domain.draft import Position, StepId
@@ -38,17 +38,22 @@ from bot.handlers.wizard.flow import (
     reprompt,
 )
 from bot.handlers.wizard.special import (
+    another_item,
     cancel,
     evidence_file,
     evidence_text,
+    item_pressed,
+    item_title,
     opened_on,
     opened_pressed,
     order_number,
     summary_pressed,
     watch_only,
 )
-from bot.handlers.wizard.turn import Stay, Turn, persist, reply, stay
+from bot.handlers.wizard.timer import enter_timer, timer_typed
+from bot.handlers.wizard.turn import Stay, Turn, persist, reply, set_aside, stay
 from bot.services import save_case
+from bot.storage.repositories import DuplicateActiveDisputeError
 from bot.views import evidence as evidence_views
 from bot.views import summary, wizard
 
@@ -57,7 +62,7 @@ MEDIA = (
     filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.ANIMATION | filters.VIDEO_NOTE
 )
 NEW, CANCEL, TEXT, FILE, OTHER, EDITED = "new", "cancel", "text", "media", "other", "edited"
-Route = str | WizardPress | ResumeCase
+Route = str | WizardPress | ResumeCase | EnterTimer
 
 
 async def current_draft(context: BotContext, user_id: int) -> Dispute | None:
@@ -81,7 +86,7 @@ class WizardRouter(OwnHandler):
             menu = Menu.parse(data)
             if menu is not None and menu.item == "new":
                 return NEW
-            return WizardPress.parse(data) or ResumeCase.parse(data)
+            return WizardPress.parse(data) or ResumeCase.parse(data) or EnterTimer.parse(data)
         if self._new.check_update(update):
             return NEW
         if self._cancel.check_update(update):
@@ -95,7 +100,7 @@ class WizardRouter(OwnHandler):
         return FILE if MEDIA.check_update(update) else OTHER
 
     async def run(self, update: Update, context: BotContext, checked: object) -> None:
-        assert isinstance(checked, str | WizardPress | ResumeCase)
+        assert isinstance(checked, str | WizardPress | ResumeCase | EnterTimer)
         try:
             taken = await route(update, context, checked)
         except Stale:
@@ -120,6 +125,9 @@ async def route(update: Update, context: BotContext, what: Route) -> bool:
     if isinstance(what, ResumeCase):
         await resume(update, context, what)
         return True
+    if isinstance(what, EnterTimer):
+        await enter_timer(update, context, what)
+        return True
     d = await current_draft(context, update.effective_user.id)
     if d is None:
         if isinstance(what, WizardPress):
@@ -130,6 +138,9 @@ async def route(update: Update, context: BotContext, what: Route) -> bool:
         await _step(turn, what)
     except Stay as error:
         await stay(turn, error)
+    except DuplicateActiveDisputeError as clash:
+        # The store's backstop: this item of the order has another case past its draft.
+        await stay(turn, Stay(summary.item_taken(turn.t, clash.existing)))
     return True
 
 
@@ -157,7 +168,7 @@ def _expects(turn: Turn) -> str:
     """What the step wants, for an answer of the wrong kind (a sticker, say)."""
     step = turn.pos.step
     q = draft.question(step)
-    own = step in (S.EVIDENCE, S.OPENED_AT)
+    own = step in (S.EVIDENCE, S.OPENED_AT, S.TIMER)
     text = own or (q is not None and q.parse is not None)
     buttons = own or (q is not None and bool(q.choices(turn.draft) or q.skip))
     return wizard.expects(turn.t, step, text=text, buttons=buttons)
@@ -166,11 +177,15 @@ def _expects(turn: Turn) -> str:
 # The wizard's own steps, beside the questions of the step table: what a typed answer and
 # a button of each do.
 TYPED_AT: Final[dict[StepId, Callable[[Turn, str], Awaitable[None]]]] = {
-    S.ORDER: order_number,  # one active case per order
+    S.ORDER: order_number,  # an order with cases offers them, or another item
+    S.ITEM: item_title,  # not an item of the order that has a case already
     S.EVIDENCE: evidence_text,  # "done", or "send a photo"
     S.OPENED_AT: opened_on,
+    S.TIMER: timer_typed,  # what the page's timer shows
 }
 PRESSED_AT: Final[dict[StepId, Callable[[Turn, str], Awaitable[None]]]] = {
+    S.ORDER: another_item,
+    S.ITEM: item_pressed,
     S.SUMMARY: summary_pressed,
     S.EDIT: edit_menu,
     S.OPENED: opened_pressed,
@@ -230,6 +245,9 @@ async def start(update: Update, context: BotContext) -> None:
         await update.callback_query.answer()
     user_id = update.effective_user.id
     d = await current_draft(context, user_id)
+    if d is not None and Position.parse(d.wizard_step).step is S.TIMER:
+        await set_aside(update, context, d)  # typing a page's timer: /new starts afresh
+        d = None
     if d is not None and d.order_id is not None:
         text, keyboard = summary.unfinished_offer(context.t, d)
         await context.bot.send_message(update.effective_chat.id, text, reply_markup=keyboard)
@@ -278,13 +296,8 @@ async def resume(update: Update, context: BotContext, data: ResumeCase) -> None:
     if d is None or not draft.resumable(d):
         raise Stale
     current = await current_draft(context, user_id)
-    if current is not None and current.id != d.id and current.id is not None:
-        if current.order_id is None:
-            await context.db.disputes.delete(current.id, user_id)
-        else:
-            await persist(
-                Turn(update, context, current, Position(S.ORDER)), current, None, "parked"
-            )
+    if current is not None and current.id != d.id:
+        await set_aside(update, context, current)
     count = await context.db.evidence.count(d.id or 0)
     turn = Turn(update, context, d, draft.resume_position(d, count))
     d = await persist(turn, d, turn.pos, "resumed")

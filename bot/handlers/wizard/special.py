@@ -1,6 +1,6 @@
-"""The wizard's own steps and moves beside the questions: the order number's one-case-per-order
-check, "just watch the timer", evidence (albums acknowledged once), the summary's Confirm,
-AliExpress's form and "I have opened it", Cancel."""
+"""The wizard's own steps and moves beside the questions: one case per item of an order (the
+order number and the item's title), "just watch the timer", evidence (albums acknowledged
+once), the summary's Confirm, AliExpress's form and "I have opened it", Cancel."""
 
 from __future__ import annotations
 
@@ -11,29 +11,79 @@ from telegram import InlineKeyboardMarkup
 
 from bot.domain import dates, draft, lifecycle, parsing
 from bot.domain.draft import Position, StepId
-from bot.domain.models import Stage
+from bot.domain.models import DeadlineField, Dispute, Stage, clashing
 from bot.domain.rules import UPLOAD_LIMITS
 from bot.handlers.dispatch import Stale
 from bot.handlers.evidence import evidence_from_message, send_evidence
-from bot.handlers.wizard.flow import answer, evidence_done, go, read_text
+from bot.handlers.wizard.flow import answer, evidence_done, go, press_answer, read_text
+from bot.handlers.wizard.timer import timer_cancelled
 from bot.handlers.wizard.turn import Stay, Turn, persist, reply
 from bot.views import evidence as evidence_views
 from bot.views import summary, wizard
+from bot.views import timers as timer_views
 from bot.views.errors import parse_error_text
 
 S = StepId
 
 
+async def _order_cases(turn: Turn, order_id: str) -> list[Dispute]:
+    """The buyer's other active cases of this order (one per item)."""
+    cases = await turn.context.db.disputes.active_for_order(turn.user_id, order_id)
+    return [c for c in cases if c.id != turn.draft.id]
+
+
 async def order_number(turn: Turn, text: str) -> None:
-    """Step 1: one active case per order, so an order that has one is offered instead."""
+    """Step 1: an order that already has cases offers them (continue one), or a case for
+    another of its items (one case per item)."""
     q = draft.BY_STEP[S.ORDER]
     order_id = read_text(turn, q, text)
     assert isinstance(order_id, str)
-    existing = await turn.context.db.disputes.find_active(turn.user_id, order_id)
-    if existing is not None and existing.id != turn.draft.id:
-        await reply(turn, *summary.existing_case(turn.t, existing), old="keep")
+    others = await _order_cases(turn, order_id)
+    if others:
+        await reply(turn, *summary.existing_cases(turn.t, turn.draft, order_id, others), old="keep")
         return
     await answer(turn, q, order_id)
+
+
+async def another_item(turn: Turn, value: str) -> None:
+    """ "Another item of this order": the order number is answered, and the item's title is
+    asked next (it tells the cases apart)."""
+    order_id = value.removeprefix(summary.ANOTHER)
+    if not value.startswith(summary.ANOTHER) or not await _order_cases(turn, order_id):
+        raise Stale
+    d = replace(turn.draft, order_id=order_id)
+    notice = summary.another_item(turn.t, order_id)
+    await go(
+        turn,
+        d,
+        Position(S.ITEM, editing=turn.pos.editing),
+        "answer",
+        {"field": "order", "value": order_id, "another_item": True},
+        chosen=turn.t._("Another item of this order"),
+        notice=notice,
+    )
+
+
+async def item_title(turn: Turn, text: str) -> None:
+    """Step 2: the item's title, which must not name an item of the order that already has a
+    case."""
+    q = draft.BY_STEP[S.ITEM]
+    title = read_text(turn, q, text)
+    assert isinstance(title, str)
+    d = turn.draft
+    if d.order_id is not None:
+        existing = clashing(replace(d, item_title=title), await _order_cases(turn, d.order_id))
+        if existing is not None:
+            raise Stay(summary.item_taken(turn.t, existing))
+    await answer(turn, q, title)
+
+
+async def item_pressed(turn: Turn, value: str) -> None:
+    """Skip on step 2: only for the one case of an order (a second one needs its title)."""
+    d = turn.draft
+    if value == "skip" and d.order_id is not None and await _order_cases(turn, d.order_id):
+        raise Stay(summary.title_needed(turn.t, d.order_id))
+    await press_answer(turn, draft.BY_STEP[S.ITEM], value)
 
 
 async def watch_only(turn: Turn) -> None:
@@ -138,21 +188,31 @@ async def opened_on(turn: Turn, text: str) -> None:
 
 
 async def mark_opened(turn: Turn, when: datetime) -> None:
-    """The dispute is open on AliExpress: the seller's and the escalation timers start."""
+    """The dispute is open on AliExpress: the seller's and the escalation timers start (by
+    the rules, until the buyer enters the dispute page's own)."""
     d = turn.draft
     transition = lifecycle.apply(
         d, lifecycle.Action.OPENED_ON_ALIEXPRESS, turn.now(), turn.rules, when=when
     )
     opened = transition.dispute
     await persist(turn, opened, None, transition.kind, transition.detail)
-    text = summary.opened_text(turn.t, opened, turn.tz, turn.now(), turn.rules)
-    await reply(turn, text, chosen=turn.t.date(when, turn.tz), old="retire")
+    t = turn.t
+    text = summary.opened_text(t, opened, turn.tz, turn.now(), turn.rules)
+    text += "\n\n" + timer_views.started_hint(t, DeadlineField.SELLER_DEADLINE)
+    keyboard = InlineKeyboardMarkup(
+        [[timer_views.timer_button(t, opened, DeadlineField.SELLER_DEADLINE)]]
+    )
+    await reply(turn, text, keyboard, chosen=t.date(when, turn.tz), old="retire")
 
 
 async def cancel(turn: Turn) -> None:
-    """Leave the wizard. A draft is deleted; a confirmed case stays in /status."""
+    """Leave the wizard. A draft is deleted; a confirmed case stays in /status; a page's
+    timer being typed stays as it was."""
     d = turn.draft
     t = turn.t
+    if turn.pos.step is S.TIMER:
+        await timer_cancelled(turn)
+        return
     if d.stage is Stage.DRAFT and d.id is not None:
         # The draft is deleted before the buyer is told so.
         await turn.context.db.disputes.delete(d.id, turn.user_id)

@@ -101,6 +101,17 @@ async def persist(
     return await save_case(turn.context, d, previous=previous, event=ev)
 
 
+async def set_aside(update: Update, context: BotContext, d: Dispute) -> None:
+    """The case the wizard is on leaves it for another one: a draft without its order number
+    is dropped; any other keeps its answers and leaves the wizard (it stays in /status)."""
+    if d.id is None:
+        return
+    if d.order_id is None:
+        await context.db.disputes.delete(d.id, d.user_id)
+    else:
+        await persist(Turn(update, context, d, Position.parse(d.wizard_step)), d, None, "parked")
+
+
 async def reply(
     turn: Turn,
     text: str,

@@ -13,7 +13,7 @@ from bot.storage.codecs import dumps_json, to_db_time
 
 
 class DuplicateActiveDisputeError(Exception):
-    """The buyer already has an active (not closed) dispute for this order."""
+    """The buyer already has an active (not closed) dispute for this item of this order."""
 
     def __init__(self, existing: Dispute) -> None:
         super().__init__(

@@ -9,6 +9,7 @@ from typing import Any, Final
 
 from bot.domain.models import (
     Branch,
+    DeadlineField,
     Dispute,
     Event,
     Money,
@@ -16,6 +17,7 @@ from bot.domain.models import (
     Reason,
     RefundOption,
     Stage,
+    clashing,
 )
 from bot.domain.schedule import PlannedReminder
 from bot.storage.codecs import (
@@ -60,6 +62,8 @@ _DISPUTE_COLUMNS: Final = (
     "return_post_by",
     "refund_received_at",
     "shipped_at",
+    "review_due",
+    "own_deadlines",
     "created_at",
     "updated_at",
 )
@@ -74,7 +78,7 @@ _UPDATE_DISPUTE: Final = (
     + " WHERE id = :id AND user_id = :user_id"
 )
 _SELECT_ACTIVE: Final = (
-    "SELECT * FROM disputes WHERE user_id = ? AND order_id = ? AND stage != 'closed'"
+    "SELECT * FROM disputes WHERE user_id = ? AND order_id = ? AND stage != 'closed' ORDER BY id"
 )
 _SELECT_IN_WIZARD: Final = (
     "SELECT * FROM disputes WHERE user_id = ? AND wizard_step IS NOT NULL "
@@ -113,6 +117,8 @@ def _dispute_params(d: Dispute) -> dict[str, Any]:
         "return_post_by": to_db_time_opt(d.return_post_by),
         "refund_received_at": to_db_time_opt(d.refund_received_at),
         "shipped_at": to_db_time_opt(d.shipped_at),
+        "review_due": to_db_time_opt(d.review_due),
+        "own_deadlines": ",".join(sorted(f.value for f in d.own_deadlines)),
         "created_at": to_db_time_opt(d.created_at),
         "updated_at": to_db_time_opt(d.updated_at),
     }
@@ -151,6 +157,8 @@ def _dispute(row: sqlite3.Row) -> Dispute:
         return_post_by=from_db_time_opt(row["return_post_by"]),
         refund_received_at=from_db_time_opt(row["refund_received_at"]),
         shipped_at=from_db_time_opt(row["shipped_at"]),
+        review_due=from_db_time_opt(row["review_due"]),
+        own_deadlines=frozenset(DeadlineField(v) for v in row["own_deadlines"].split(",") if v),
         created_at=from_db_time_opt(row["created_at"]),
         updated_at=from_db_time_opt(row["updated_at"]),
     )
@@ -163,11 +171,13 @@ class DisputeRepo:
         self._db = db
 
     @staticmethod
-    def _active_in(conn: sqlite3.Connection, user_id: int, order_id: str | None) -> Dispute | None:
-        if order_id is None:  # a draft without its order number conflicts with nothing
+    def _clash_in(conn: sqlite3.Connection, d: Dispute) -> Dispute | None:
+        """Another case of ``d``'s buyer for the same item of the same order, where the
+        unique index holds (neither a draft nor closed; see migration 0005)."""
+        if d.order_id is None or d.stage in (Stage.DRAFT, Stage.CLOSED):
             return None
-        row = conn.execute(_SELECT_ACTIVE, (user_id, order_id)).fetchone()
-        return None if row is None else _dispute(row)
+        rows = conn.execute(_SELECT_ACTIVE, (d.user_id, d.order_id)).fetchall()
+        return clashing(d, [c for c in map(_dispute, rows) if c.stage is not Stage.DRAFT])
 
     async def create(
         self,
@@ -181,8 +191,8 @@ class DisputeRepo:
         when ``reminders`` is given, the new dispute's reminder rows (``bot.outbox.plan_for``).
 
         Sets ``d.id``, ``d.created_at`` (if unset) and ``d.updated_at`` and returns ``d``.
-        Raises DuplicateActiveDisputeError if ``d`` is active and the buyer already has an
-        active dispute for ``d.order_id``.
+        Raises DuplicateActiveDisputeError if ``d`` is past its draft and the buyer already
+        has such a case for the same item of ``d.order_id`` (``models.clashing``).
         """
         if d.id is not None:
             raise ValueError(f"dispute already has id {d.id}; use save()")
@@ -199,11 +209,13 @@ class DisputeRepo:
                 "ON CONFLICT (user_id) DO NOTHING",
                 (d.user_id, params["updated_at"], params["updated_at"]),
             )
-            if d.stage.is_active:
-                existing = self._active_in(conn, d.user_id, d.order_id)
+            try:
+                new_id = int(conn.execute(_INSERT_DISPUTE, params).fetchone()[0])
+            except sqlite3.IntegrityError:
+                existing = self._clash_in(conn, d)
                 if existing is not None:
-                    raise DuplicateActiveDisputeError(existing)
-            new_id = int(conn.execute(_INSERT_DISPUTE, params).fetchone()[0])
+                    raise DuplicateActiveDisputeError(existing) from None
+                raise
             if event is not None:
                 insert_event(conn, replace(event, dispute_id=new_id))
             if planned is not None:
@@ -233,7 +245,9 @@ class DisputeRepo:
         pending reminder of the dispute; None (the default) leaves the reminders as they are.
 
         Raises DisputeNotFoundError if ``d`` is not (or no longer) this buyer's dispute, and
-        DuplicateActiveDisputeError if re-activating it would give the order two active ones.
+        DuplicateActiveDisputeError if it would give one item of the order two active cases
+        past their drafts (the unique index's view of an item: its title trimmed and
+        lower-cased; the wizard checks titles more thoroughly, drafts included, before saving).
         """
         if d.id is None:
             raise ValueError("dispute has no id; use create()")
@@ -248,8 +262,8 @@ class DisputeRepo:
             try:
                 cursor = conn.execute(_UPDATE_DISPUTE, params)
             except sqlite3.IntegrityError:
-                existing = self._active_in(conn, d.user_id, d.order_id)
-                if existing is not None and existing.id != dispute_id:
+                existing = self._clash_in(conn, d)
+                if existing is not None:
                     raise DuplicateActiveDisputeError(existing) from None
                 raise
             if cursor.rowcount != 1:
@@ -283,8 +297,14 @@ class DisputeRepo:
         return {int(r["id"]): _dispute(r) for r in rows}
 
     async def find_active(self, user_id: int, order_id: str) -> Dispute | None:
+        """The buyer's first active case for this order (of any item), or None."""
         row = await self._db.fetchone(_SELECT_ACTIVE, (user_id, order_id))
         return None if row is None else _dispute(row)
+
+    async def active_for_order(self, user_id: int, order_id: str) -> list[Dispute]:
+        """Every active case of the buyer for this order, one per item, oldest first."""
+        rows = await self._db.fetchall(_SELECT_ACTIVE, (user_id, order_id))
+        return [_dispute(r) for r in rows]
 
     async def in_wizard(self, user_id: int) -> Dispute | None:
         """The buyer's draft the wizard is on: the one not closed with a ``wizard_step`` (the
