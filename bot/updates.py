@@ -24,7 +24,24 @@ from bot import metrics
 
 log = logging.getLogger(__name__)
 
-__all__ = ["parse_batch", "parse_update", "update_id_of"]
+__all__ = ["ALLOWED_UPDATES", "parse_batch", "parse_update", "update_id_of"]
+
+#: The kinds of update the bot asks Telegram for (getUpdates' and setWebhook's
+#: `allowed_updates`): the ones its handlers use. Messages and button presses; edited messages
+#: (the wizard asks for a new message instead); channel posts and the bot's own membership
+#: (bot/handlers/private.py leaves groups and channels). Nothing else: in particular not
+#: `business_message`, which Telegram delivers, in chats of type "private", from a buyer's
+#: chats with *other people* once they connect the bot to a Telegram Business account, where
+#: any answer would be posted on the buyer's behalf to the other person; nor inline queries,
+#: polls, reactions or payments, which no handler reads and which would only be work to drop.
+ALLOWED_UPDATES: Final = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CHANNEL_POST,
+    Update.EDITED_CHANNEL_POST,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+)
 
 # Top-level keys of an update are the Bot API's own field names ("message", "poll", ...); only
 # names of that shape are logged, so a forged key cannot carry text into the log.

@@ -43,17 +43,22 @@ def free_port() -> int:
 def bad_updates(sender: dict[str, Any]) -> list[dict[str, Any]]:
     """Updates PTB 22 cannot parse, as seen from a Bot API newer than the library."""
     base = standin.text_update(sender, f"/start {SECRET_TEXT}")["message"]
+    poll = {  # a poll without `allows_revoting`
+        "id": "5000",
+        "question": f"Which one? {SECRET_TEXT}",
+        "options": [{"text": SECRET_NAME, "voter_count": 1}],
+        "total_voter_count": 1,
+        "is_closed": False,
+        "is_anonymous": True,
+        "type": "regular",
+        "allows_multiple_answers": False,
+    }
     return [
-        {  # a poll without `allows_revoting`
-            "poll": {
-                "id": "5000",
-                "question": f"Which one? {SECRET_TEXT}",
-                "options": [{"text": SECRET_NAME, "voter_count": 1}],
-                "total_voter_count": 1,
-                "is_closed": False,
-                "is_anonymous": True,
-                "type": "regular",
-                "allows_multiple_answers": False,
+        # A buyer sends the bot a poll (`poll` updates themselves are not asked for).
+        {
+            "message": {
+                **{k: v for k, v in base.items() if k not in ("text", "entities")},
+                "poll": poll,
             }
         },
         {"message": {**base, "chat": {"id": sender["id"], "first_name": SECRET_NAME}}},

@@ -129,6 +129,9 @@ async def test_webhook_answers_only_requests_with_the_secret(webhook_bot: Webhoo
     (_, params) = next(call for call in api.calls if call[0] == "setWebhook")
     assert params["url"] == WEBHOOK_URL
     assert params["secret_token"] == SECRET
+    # Only the kinds of update the bot handles (a buyer's Business chats never arrive).
+    assert "message" in params["allowed_updates"]
+    assert "business_message" not in params["allowed_updates"]
 
     forger = standin.user(8101, "en", "Mallory")
     refused = [
