@@ -19,18 +19,28 @@ a chat, a user or a token.
 It also remembers the last HTTP status per method (`last_status`), so that start-up can tell a
 wrong TELEGRAM_API_BASE_URL (404 for getMe) from a rejected token (401): PTB raises the same
 `InvalidToken` for both.
+
+And, being the one request object under both clients, it parses every answer
+(`parse_json_payload`) in place of PTB's: JSON nested too deep for Python's parser still parses
+(bot/updates.py's `loads_bounded`; PTB's RecursionError made every getUpdates fail while one
+such update was pending), and an answer that is not JSON is logged by its size only (PTB logs
+the whole body, which for getUpdates is every pending buyer's messages).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Final
 
 from prometheus_client import Counter
-from telegram.error import TimedOut
+from telegram.error import TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot import metrics
+from bot.updates import loads_bounded
+
+log = logging.getLogger(__name__)
 
 __all__ = ["MeteredRequest", "metered", "outcome_of"]
 
@@ -119,6 +129,19 @@ class MeteredRequest(BaseRequest):
         self._last_status[api_method] = status
         self._count(api_method, outcome_of(status))
         return status, payload
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """The answer's JSON (see the module): PTB's, but for nesting and what is logged."""
+        try:
+            data = loads_bounded(payload.decode("utf-8", "replace"))  # as PTB decodes
+        except ValueError:
+            log.error("the Bot API answered with invalid JSON (%d bytes)", len(payload))
+            raise TelegramError("Invalid server response") from None
+        if not isinstance(data, dict):
+            log.error("the Bot API answered with JSON that is not an object")
+            raise TelegramError("Invalid server response")
+        return data
 
     def _count(self, method: str, outcome: str) -> None:
         child = self._children.get((method, outcome))

@@ -230,6 +230,7 @@ class FakeBotApi:
         # Updates of kinds getUpdates' `allowed_updates` left out: Telegram would never send them.
         self.withheld: list[dict[str, Any]] = []
         self._allowed_updates: set[str] | None = None
+        self.raw: dict[str, str] = {}  # encoded placeholder -> raw JSON text (`raw_json`)
 
     # --- what tests and benchmarks call ------------------------------------------------------
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
@@ -237,6 +238,14 @@ class FakeBotApi:
         self._updates.append(update)
         self._updates_event.set()
         return update
+
+    def raw_json(self, text: str) -> str:
+        """A placeholder to put in an update: the stand-in's HTTP server sends `text` in its
+        place, verbatim (JSON that Python's json module cannot produce, e.g. nested deeper
+        than its recursion limit)."""
+        placeholder = f"raw-json-{len(self.raw)}"
+        self.raw[json.dumps(placeholder)] = text
+        return placeholder
 
     def hold_updates(self) -> None:
         """getUpdates stops answering (calls hang) until `release_updates`."""
@@ -615,7 +624,10 @@ class StandinServer:
                 except ConnectionResetError:
                     writer.close()
                     return
-                data = json.dumps(payload).encode()
+                text = json.dumps(payload)
+                for placeholder, raw in self.api.raw.items():
+                    text = text.replace(placeholder, raw)
+                data = text.encode()
                 writer.write(
                     f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
                     f"Content-Length: {len(data)}\r\n\r\n".encode()

@@ -134,6 +134,31 @@ async def test_an_unparseable_update_is_skipped_and_the_rest_of_its_batch_is_ans
     assert "Unclosed" not in bot.log_path.read_text()
 
 
+async def test_an_update_nested_too_deep_for_python_stops_nothing(
+    server: StandinServer, tmp_path: Path, procs: list[BotProcess]
+) -> None:
+    """JSON nested deeper than Python's parser follows (RecursionError from about 1,000
+    levels) in one update of a batch: before, every getUpdates failed from then on (a
+    traceback per retry, nobody answered again). Now the batch is read, the depths dropped."""
+    api = server.api
+    bot = BotProcess(server, tmp_path / "bot.sqlite3")
+    procs.append(bot)
+    await bot.start()
+    first, deep, last = (standin.user(6101, "en"), standin.user(6102, "en"), standin.user(6103))
+    api.hold_updates()  # the whole batch is served by one getUpdates
+    await asyncio.sleep(0.3)
+    api.push_update(standin.text_update(first, "/start"))
+    nested = api.raw_json("[" * 100_000 + "]" * 100_000)
+    message = {**standin.text_update(deep, "/help")["message"], "future_field": nested}
+    api.push_update({"message": message})
+    api.push_update(standin.text_update(last, "/start"))
+    api.release_updates()
+    for buyer in (first, deep, last):
+        await api.wait_sent(lambda s, b=buyer: s.chat_id == b["id"], within=20)
+    log_text = bot.log_path.read_text()
+    assert "Traceback" not in log_text and "getUpdates failed" not in log_text, log_text[-2000:]
+
+
 async def test_healthz_and_metrics_in_polling_mode(
     server: StandinServer, tmp_path: Path, procs: list[BotProcess]
 ) -> None:

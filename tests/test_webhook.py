@@ -235,6 +235,19 @@ async def test_webhook_skips_an_unparseable_update_with_200_and_one_log_line(
     assert "Tajna" not in log_text and "Zinaida" not in log_text
 
 
+async def test_webhook_reads_an_update_nested_too_deep_for_python(
+    webhook_bot: WebhookBot,
+) -> None:
+    """Valid JSON nested deeper than Python's parser follows: before, a 500 with a traceback,
+    which Telegram would send again and again."""
+    buyer = standin.user(8303, "en")
+    update = {"update_id": 779, **standin.text_update(buyer, "/help")}
+    body = json.dumps(update)[:-1] + ', "future": ' + "[" * 5000 + "]" * 5000 + "}"
+    assert (await post(webhook_bot.port, body.encode(), SECRET)).status_code == 200
+    await webhook_bot.api.wait_sent(lambda s: s.chat_id == buyer["id"], within=20)
+    assert "RecursionError" not in webhook_bot.log_path.read_text()
+
+
 async def test_webhook_mode_serves_healthz_and_metrics_on_its_port(webhook_bot: WebhookBot) -> None:
     api, port = webhook_bot.api, webhook_bot.port
     assert "listening on 127.0.0.1:" in webhook_bot.log_path.read_text()  # LISTEN_ADDRESS
