@@ -136,10 +136,10 @@ class MeteredRequest(BaseRequest):
         try:
             data = loads_bounded(payload.decode("utf-8", "replace"))  # as PTB decodes
         except ValueError:
-            log.error("the Bot API answered with invalid JSON (%d bytes)", len(payload))
+            log.debug("the Bot API answered with invalid JSON (%d bytes)", len(payload))
             raise TelegramError("Invalid server response") from None
         if not isinstance(data, dict):
-            log.error("the Bot API answered with JSON that is not an object")
+            log.debug("the Bot API answered with JSON that is not an object")
             raise TelegramError("Invalid server response")
         return data
 
