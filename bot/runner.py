@@ -28,6 +28,7 @@ import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -121,20 +122,27 @@ def startup_failure(
         return f"DATABASE_PATH: {error}", 2
     if _from_database(error, settings):
         return f"DATABASE_PATH: cannot open {settings.database_path}: {error}", 2
+    request = application.bot.request
+    status = bot_api = None
+    if isinstance(request, MeteredRequest):
+        status = request.last_status("getMe")
+        bot_api = request.last_answer_from_bot_api("getMe")
+    url = _without_credentials(settings.api_base_url)
+    if status is not None and (status == 404 or bot_api is False):
+        # The URL's problem, not the token's: a 404 for getMe (PTB raises InvalidToken for it
+        # as for a 401), or an answer that is not the Bot API's (HTML, someone else's JSON).
+        # A 5xx of that kind may be Telegram's own proxy in an outage: exit 1, retried.
+        answered = f"{url} answered {status} {_reason(status)} to getMe"
+        if status >= 500:
+            return f"cannot start: TELEGRAM_API_BASE_URL: {answered}, not as a Bot API does", 1
+        return (
+            f"TELEGRAM_API_BASE_URL: {answered}; it does not look like a Bot API server (the "
+            "default is https://api.telegram.org/bot)",
+            2,
+        )
     if isinstance(error, InvalidToken):
-        # PTB raises InvalidToken for a 404 as for a 401. With a well-formed token (checked
-        # by bot/config.py) Telegram answers 401 to a token it does not know; a 404 for getMe
-        # means the URL is not a Bot API server at all.
-        request = application.bot.request
-        status = request.last_status("getMe") if isinstance(request, MeteredRequest) else None
-        if status == 404:
-            return (
-                f"TELEGRAM_API_BASE_URL: {_without_credentials(settings.api_base_url)} "
-                "answered 404 Not Found to "
-                "getMe; it does not look like a Bot API server (the default is "
-                "https://api.telegram.org/bot)",
-                2,
-            )
+        # With a well-formed token (checked by bot/config.py) Telegram answers 401 to a token
+        # it does not know.
         return "TELEGRAM_BOT_TOKEN: Telegram rejected this token", 2
     if isinstance(error, TelegramError):
         return f"cannot start: {redactor(str(error))}", 1
@@ -150,6 +158,13 @@ def _from_database(error: Exception, settings: Settings) -> bool:
         path = str(settings.database_path.absolute())
         return path.startswith(str(Path(os.fsdecode(error.filename)).absolute()))
     return False
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def _without_credentials(url: str) -> str:

@@ -293,6 +293,49 @@ async def test_a_rejected_start_names_the_setting_and_closes_its_sessions(
         assert "404" in lines[0] and "/bot" in lines[0] and TEST_TOKEN not in lines[0]
 
 
+@pytest.mark.parametrize(
+    ("status", "body", "code"),
+    [
+        (405, "<html><center><h1>405 Not Allowed</h1></center><hr>nginx</html>", 2),
+        (403, "<h1>Forbidden</h1>", 2),
+        (200, "<!doctype html><html><body>a web app</body></html>", 2),
+        (200, '{"hello": "world"}', 2),
+        (502, "<html><body><h1>502 Bad Gateway</h1></body></html>", 1),
+    ],
+    ids=["405-html", "403-html", "200-html", "200-other-json", "502-html"],
+)
+async def test_a_base_url_that_is_no_bot_api_is_one_line_naming_it(
+    tmp_path: Path, status: int, body: str, code: int
+) -> None:
+    """TELEGRAM_API_BASE_URL pointing at some other web server: before, only a 404 named the
+    setting; a 405 from nginx, a 403 or a web app's page was "cannot start: Method Not
+    Allowed (405). Parsing the server response b'<html>...' failed", exit 1, the page's HTML
+    in the line; another server's JSON a KeyError. Now one line naming the setting, exit 2
+    (1 for a 5xx, which may be Telegram's own proxy during an outage), no body."""
+    from aiohttp import web
+
+    async def answer(request: web.Request) -> web.Response:
+        kind = "application/json" if body.startswith("{") else "text/html"
+        return web.Response(status=status, text=body, content_type=kind)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        server = StandinServer(standin.FakeBotApi(), port=port)  # its URL only: not started
+        exit_code, stderr = await start_and_fail(server, tmp_path)
+    finally:
+        await runner.cleanup()
+    lines = stderr.strip().splitlines()
+    assert exit_code == code and len(lines) == 1, stderr
+    assert "TELEGRAM_API_BASE_URL: http://127.0.0.1:" in lines[0], stderr
+    assert f"answered {status} " in lines[0] and "<" not in lines[0] and "hello" not in lines[0]
+    assert "Unclosed" not in stderr
+
+
 async def test_a_signal_during_the_start_stops_it_cleanly(
     server: StandinServer, tmp_path: Path
 ) -> None:
