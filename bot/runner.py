@@ -208,12 +208,15 @@ async def _serve(application: DisputeApplication, settings: Settings, path: str 
     link = _link(application, settings)
     runners: list[web.AppRunner] = []
     try:
+        # The ports first: one that cannot be bound stops the start before anything talks to
+        # Telegram or sends a reminder. Until the application runs, /healthz says the database
+        # is not open yet, and a webhook request waits in the update queue.
+        for listener in _listeners(application, settings, path, link):
+            runners.append(await _listen(listener))
         await application.initialize()
         if application.post_init:
             await application.post_init(application)
         await application.start()
-        for listener in _listeners(application, settings, path, link):
-            runners.append(await _listen(listener))
         await link.start()
         started = True
         log.info("receiving updates by %s", "webhook" if path else "polling")

@@ -169,6 +169,8 @@ async def test_healthz_and_metrics_in_polling_mode(
     await bot.start()
     listening = f"listening on 127.0.0.1:{port} (METRICS_PORT)"  # loopback by default
     await until(lambda: listening in bot.log_tail(), 10, "the metrics server", bot)
+    # The port is bound first thing; healthy once polling runs (503 "not running" until then).
+    await until(lambda: "receiving updates by polling" in bot.log_tail(), 10, "polling", bot)
 
     health = await get(port, "/healthz")
     assert (health.status_code, health.text) == (200, "ok\n")
@@ -333,6 +335,28 @@ async def test_a_base_url_that_is_no_bot_api_is_one_line_naming_it(
     assert exit_code == code and len(lines) == 1, stderr
     assert "TELEGRAM_API_BASE_URL: http://127.0.0.1:" in lines[0], stderr
     assert f"answered {status} " in lines[0] and "<" not in lines[0] and "hello" not in lines[0]
+    assert "Unclosed" not in stderr
+
+
+async def test_a_port_in_use_is_one_line_before_telegram_is_contacted(
+    server: StandinServer, tmp_path: Path
+) -> None:
+    """METRICS_PORT taken: one line naming it, exit 2. The ports are bound first: before,
+    the bot started whole (menus registered, the reminder dispatcher running, "bot ready"
+    logged) and only then found its port taken."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        os.environ["METRICS_PORT"] = str(port)
+        try:
+            code, stderr = await start_and_fail(server, tmp_path)
+        finally:
+            del os.environ["METRICS_PORT"]
+    lines = stderr.strip().splitlines()
+    assert code == 2 and len(lines) == 1, stderr
+    assert lines[0].startswith(f"METRICS_PORT: cannot listen on 127.0.0.1:{port} ")
+    assert not server.api.calls  # Telegram was never called
     assert "Unclosed" not in stderr
 
 
