@@ -43,7 +43,7 @@ from bot.logsetup import Redactor
 from bot.meter import MeteredRequest
 from bot.polling import Poller
 from bot.storage.db import SchemaTooNewError
-from bot.web import Endpoints, Webhook, build_web_app
+from bot.web import Endpoints, Webhook, build_web_app, server_log
 from bot.webhook import WebhookLink
 
 log = logging.getLogger("bot")
@@ -260,7 +260,11 @@ def _listeners(
 async def _listen(listener: Listener) -> web.AppRunner:
     # shutdown_timeout: how long a stop waits for requests being answered (not idle ones).
     runner = web.AppRunner(
-        listener.app, access_log=None, handle_signals=False, shutdown_timeout=5.0
+        listener.app,
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=5.0,
+        logger=server_log(),  # a client's garbage is one DEBUG line, not an ERROR traceback
     )
     await runner.setup()
     try:

@@ -217,6 +217,51 @@ async def test_webhook_refuses_malformed_and_oversized_bodies(webhook_bot: Webho
     await webhook_bot.api.wait_sent(lambda s: s.chat_id == buyer["id"], within=20)
 
 
+async def send_raw(port: int, data: bytes) -> bytes:
+    """Bytes to the webhook's port as any client on the internet may send them; the answer."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(data)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), 15)
+    finally:
+        writer.close()
+
+
+async def test_broken_requests_are_no_errors_in_the_log(webhook_bot: WebhookBot) -> None:
+    """Before, each of these logged an ERROR with a traceback of about ten lines (and a body
+    that did not inflate was a 500): a scanner sending garbage to the public port filled the
+    log, and woke whoever alerts on ERROR."""
+    port, log_path = webhook_bot.port, webhook_bot.log_path
+    start = len(log_path.read_text().splitlines())
+    garbage = [  # no secret needed: aiohttp fails on these before any handler runs
+        b"GET / HTTP/1.1\r\nHost bot\r\n\r\n",
+        b"GET / HTTP/1.1\r\nX-A: " + b"a" * 10_000 + b"\r\n\r\n",
+        b"GET / HTTP/9.9\r\n\r\n",
+        b"POST /hook HTTP/1.1\r\nHost: bot\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    ]
+    for data in garbage:
+        assert (await send_raw(port, data)).startswith(b"HTTP/1.0 400 ")
+    head = (
+        "POST /hook HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\n"
+        f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n"
+    ).encode()
+    deflated = head + b"Content-Encoding: gzip\r\nContent-Length: 9\r\n\r\nnot gzip!"
+    assert (await send_raw(port, deflated)).startswith(b"HTTP/1.1 400 ")  # was a 500
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(head + b"Content-Length: 100\r\n\r\n" + b'{"update_id": 1')  # then gone
+    await writer.drain()
+    writer.close()
+    buyer = standin.user(8304, "en")  # and the webhook still serves
+    good = {"update_id": 780, **standin.text_update(buyer, "/start")}
+    assert (await post(port, good, SECRET)).status_code == 200
+    await webhook_bot.api.wait_sent(lambda s: s.chat_id == buyer["id"], within=20)
+    lines = log_path.read_text().splitlines()[start:]
+    assert not [line for line in lines if " ERROR " in line], lines
+    warnings = [line for line in lines if " WARNING " in line]
+    assert len(warnings) == 2 and all("could not read a request's body" in w for w in warnings)
+
+
 async def test_webhook_skips_an_unparseable_update_with_200_and_one_log_line(
     webhook_bot: WebhookBot,
 ) -> None:
