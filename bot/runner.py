@@ -52,6 +52,13 @@ __all__ = ["run", "startup_failure", "webhook_path"]
 
 WEBHOOK_LISTEN_DEFAULT = "0.0.0.0"  # PaaS routers connect from outside
 METRICS_LISTEN_DEFAULT = "127.0.0.1"
+# Seconds a connection to our servers may stay without a complete request: before its first
+# one, and after each answer. aiohttp's default is an hour, and the same timer is all that
+# closes a connection sending a request head slowly, byte by byte: a thousand such
+# connections took every file descriptor (a limit of 1024 is common), and Telegram's
+# deliveries were refused for as long as the sender kept them open. Telegram opens a new
+# connection when an idle one was closed.
+IDLE_TIMEOUT = 15.0
 
 # Telegram's rule for secret_token: 1-256 characters, A-Z a-z 0-9 _ and -.
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -100,6 +107,7 @@ def run(settings: Settings, redactor: Redactor) -> int:
         print(str(error), file=sys.stderr)
         return 2
     _use_uvloop()
+    _raise_open_files_limit()
     application = build_application(settings)
     try:
         asyncio.run(_serve(application, settings, path))
@@ -172,6 +180,24 @@ def _without_credentials(url: str) -> str:
     parts = urlsplit(url)
     host = parts.netloc.rpartition("@")[2]
     return parts._replace(netloc=host).geturl()
+
+
+def _raise_open_files_limit() -> None:
+    """The soft limit on open files up to the hard one (as servers written in Go do by
+    default): every connection to the webhook and every Bot API call holds a descriptor, and
+    1024, a common soft limit, is soon reached by clients that open connections and hold them.
+    Best effort: where there is no such limit, nothing happens."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    with contextlib.suppress(ValueError, OSError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft == resource.RLIM_INFINITY:
+            return
+        target = hard if hard != resource.RLIM_INFINITY else 1 << 20
+        if target > soft:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def _use_uvloop() -> None:
@@ -265,6 +291,7 @@ async def _listen(listener: Listener) -> web.AppRunner:
         handle_signals=False,
         shutdown_timeout=5.0,
         logger=server_log(),  # a client's garbage is one DEBUG line, not an ERROR traceback
+        keepalive_timeout=IDLE_TIMEOUT,
     )
     await runner.setup()
     try:

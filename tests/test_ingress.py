@@ -360,6 +360,53 @@ async def test_a_port_in_use_is_one_line_before_telegram_is_contacted(
     assert "Unclosed" not in stderr
 
 
+async def test_the_open_files_limit_is_raised_to_the_hard_one(
+    server: StandinServer, tmp_path: Path
+) -> None:
+    """Each connection and each Bot API call holds a file descriptor; a soft limit of 1024
+    (common) is soon reached by clients holding connections open. The bot raises the soft
+    limit to the hard one at start."""
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard <= 256:
+        pytest.skip("the hard limit is too low to tell")
+
+    def low_soft_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")},
+        "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
+        "TELEGRAM_API_BASE_URL": server.base_url,
+        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+        "PYTHONPATH": str(ROOT),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+        preexec_fn=low_soft_limit,
+    )
+    try:
+        for _ in range(600):
+            if server.api.counts["getUpdates"] or proc.returncode is not None:
+                break
+            await asyncio.sleep(0.05)
+        limits = await asyncio.to_thread(Path(f"/proc/{proc.pid}/limits").read_text)
+        [line] = [x for x in limits.splitlines() if x.startswith("Max open files")]
+        soft = line.split()[3]
+        expected = "unlimited" if hard == resource.RLIM_INFINITY else str(hard)
+        assert soft in (expected, str(1 << 20)), line
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 30)
+
+
 async def test_a_signal_during_the_start_stops_it_cleanly(
     server: StandinServer, tmp_path: Path
 ) -> None:

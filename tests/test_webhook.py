@@ -11,6 +11,7 @@ start.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -260,6 +261,37 @@ async def test_broken_requests_are_no_errors_in_the_log(webhook_bot: WebhookBot)
     assert not [line for line in lines if " ERROR " in line], lines
     warnings = [line for line in lines if " WARNING " in line]
     assert len(warnings) == 2 and all("could not read a request's body" in w for w in warnings)
+
+
+async def test_a_connection_that_never_completes_a_request_is_closed(
+    webhook_bot: WebhookBot,
+) -> None:
+    """Slowloris: connections that send a request head a byte at a time. aiohttp closed them
+    only after an hour (its keep-alive time-out, the one timer that covers a request not yet
+    complete), so a thousand of them took every file descriptor of a process limited to 1024
+    and Telegram's deliveries were refused. Now the idle time-out is 15 s."""
+    connections = [await asyncio.open_connection("127.0.0.1", webhook_bot.port) for _ in range(20)]
+    for _, writer in connections:
+        writer.write(b"POST /hook HTTP/1.1\r\nHost: bot\r\n")  # and never the rest
+        await writer.drain()
+
+    async def trickle_until_closed(reader: asyncio.StreamReader, writer: Any) -> float:
+        opened = asyncio.get_running_loop().time()
+        while not reader.at_eof():
+            with contextlib.suppress(ConnectionError):
+                writer.write(b"X-Slow: 1\r\n")
+                await writer.drain()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(reader.read(), 1.0)
+        return asyncio.get_running_loop().time() - opened
+
+    lived = await asyncio.wait_for(
+        asyncio.gather(*(trickle_until_closed(r, w) for r, w in connections)),
+        40,
+    )
+    assert max(lived) < 25, lived  # 15 s, and the checks' own pace
+    for _, writer in connections:
+        writer.close()
 
 
 async def test_webhook_skips_an_unparseable_update_with_200_and_one_log_line(
