@@ -296,3 +296,20 @@ async def test_a_buyers_business_chats_never_reach_the_bot(
     finally:
         if bot.alive:
             await bot.kill9()
+
+
+async def test_the_guard_itself_never_answers_a_business_update(bot: Harness) -> None:
+    """Even when a Bot API server delivers Business updates it was not asked for, the guard
+    stops them: no reply into the buyer's chat with their customer, before or mid-wizard."""
+    buyer = bot.buyer(513, "en")
+    await with_an_order(buyer)
+    customer_chat = {"id": 90513, "type": "private", "first_name": "Customer"}
+    for text in ("/new", "/status", "/start", "8123456789012345"):
+        assert await buyer.send(business_message(buyer.user, text, customer_chat)) == []
+    edited = business_message(buyer.user, "/new", customer_chat)
+    assert await buyer.send({"edited_business_message": edited["business_message"]}) == []
+    # A message in the buyer's own chat that carries a business connection is not answered either.
+    own = standin.text_update(buyer.user, "/status")
+    own["message"]["business_connection_id"] = "biz-1"
+    assert await buyer.send(own) == []
+    assert bot.api.sent_to(customer_chat["id"]) == []
