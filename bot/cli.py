@@ -36,6 +36,7 @@ from pathlib import Path
 
 from bot.config import load_database_path
 from bot.domain.models import ReminderState, Stage
+from bot.domain.rules import SOURCES, rule_settings
 from bot.storage.engine import SqliteEngine
 from bot.storage.errors import DatabaseUnavailableError
 from bot.storage.instance import claim
@@ -44,7 +45,7 @@ from bot.storage.stats import OVERDUE_AFTER, Counts, counts
 
 __all__ = ["COMMANDS", "BackupReport", "is_operator_command", "main", "make_backup", "run_claimed"]
 
-COMMANDS = ("backup", "stats", "--version")
+COMMANDS = ("backup", "stats", "rules", "--version")
 PACKAGE = "dispute-helper"
 
 
@@ -117,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
         "stats", parents=[database], help="buyers, cases, reminders and database size"
     )
     stats.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    commands.add_parser(
+        "rules", help="every deadline rule with its default and source, as DISPUTE_RULES takes it"
+    )
     return parser
 
 
@@ -127,6 +131,9 @@ def main(argv: Sequence[str]) -> int:
         return int(stop.code or 0)
     if args.version:
         print(f"{PACKAGE} {_version()}")
+        return 0
+    if args.command == "rules":
+        print(rules_text())
         return 0
     database: Path = args.database or load_database_path()
     _stop_cleanly_on_signals()
@@ -153,6 +160,16 @@ def main(argv: Sequence[str]) -> int:
         return 128 + number
     _parser().print_usage(sys.stderr)
     return 2
+
+
+def rules_text() -> str:
+    """One line per rule: `name=default` (DISPUTE_RULES' syntax) and where the default comes
+    from, so an installed bot documents its own settings (docs/rules.md explains the sources)."""
+    pairs = rule_settings()
+    width = max(len(name) + len(value) + 1 for name, value in pairs)
+    return "\n".join(
+        f"{name}={value}".ljust(width) + f"  # {SOURCES[name]}" for name, value in pairs
+    )
 
 
 def _version() -> str:

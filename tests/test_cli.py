@@ -9,6 +9,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 
 from bot import cli
 from bot.domain.models import Dispute, Stage
+from bot.domain.rules import DEFAULT_RULES, Rules, rules_from_overrides
 from bot.storage.db import Database
 from bot.storage.schema import latest_schema_version
 from tests import standin
@@ -46,6 +48,17 @@ async def operator(*args: str, env: dict[str, str] | None = None) -> tuple[int, 
 async def test_version_comes_from_the_package_metadata() -> None:
     status, out, err = await operator("--version")
     assert (status, out, err) == (0, f"dispute-helper {version('dispute-helper')}\n", "")
+
+
+async def test_rules_lists_every_rule_as_dispute_rules_takes_it() -> None:
+    """`dispute-helper rules` documents an installed bot's DISPUTE_RULES (docs/rules.md is not
+    in the wheel): every line parses back, as a whole, to the default table."""
+    status, out, err = await operator("rules")
+    assert (status, err) == (0, "")
+    pairs = dict(line.split("  # ")[0].strip().split("=", 1) for line in out.splitlines())
+    assert set(pairs) == {f.name for f in fields(Rules)}
+    assert rules_from_overrides(pairs) == DEFAULT_RULES
+    assert all("  # " in line and line.split("  # ")[1] for line in out.splitlines())
 
 
 async def seed(path: Path) -> None:
