@@ -21,7 +21,7 @@ After every update:
 3. nobody reads or changes another buyer's data: other buyers' order numbers, item titles and
    photo ids never reach this buyer, and the other buyers' rows are byte-for-byte unchanged;
    and in groups and channels the bot says nothing but its one "I work in private chats" line;
-4. the database is consistent (integrity and foreign keys, one active case per order, known
+4. the database is consistent (integrity and foreign keys, one active case per item, known
    wizard steps).
 
 The stand-in is made as strict as Telegram about what it accepts (`telegram_refusal`): text
