@@ -248,7 +248,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     the database's own tables, read when an update needs it."""
     assert isinstance(application, DisputeApplication)
     services = application.services
-    services.attach(await Database.open(services.settings.database_path, clock=services.clock))
+    services.attach(await Database.open(services.settings.database, clock=services.clock))
     await common.register_commands(application)
     # The reminder outbox: recover interrupted sends, catch up after downtime, then send due
     # reminders in the background. A buyer found blocked is dropped from the settings cache

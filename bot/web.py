@@ -146,7 +146,7 @@ async def health_reason(endpoints: Endpoints) -> str | None:
     """None when healthy, else the first problem found, in one line."""
     try:
         db = endpoints.database()
-        await asyncio.wait_for(db.fetchone("SELECT 1 FROM sqlite_master LIMIT 1"), DB_TIMEOUT)
+        await asyncio.wait_for(db.fetchone("SELECT 1"), DB_TIMEOUT)
     except TimeoutError:
         return f"database did not answer within {DB_TIMEOUT:.0f} s"
     except Exception as error:
