@@ -31,11 +31,12 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from bot.config import load_database_path
+from bot.config import Settings, load_database_path
 from bot.domain.models import ReminderState, Stage
 from bot.storage.engine import SqliteEngine
 from bot.storage.errors import DatabaseUnavailableError
 from bot.storage.instance import claim
+from bot.storage.postgres import migrate_postgres
 from bot.storage.schema import latest_schema_version
 from bot.storage.stats import OVERDUE_AFTER, Counts, counts
 
@@ -57,14 +58,19 @@ def is_operator_command(argv: Sequence[str]) -> bool:
     return bool(argv) and argv[0] in COMMANDS
 
 
-def run_claimed(database: Path, run: Callable[[], int]) -> int:
-    """``run()`` (the bot) while holding ``database``'s single-instance lock; a database the
-    bot cannot use is one line on stderr naming DATABASE_PATH, exit status 2."""
+def run_claimed(settings: Settings, run: Callable[[], int]) -> int:
+    """``run()`` (the bot) once its database is known to be usable: a SQLite file while
+    holding its single-instance lock (several processes on one PostgreSQL database are the
+    point of DATABASE_URL); a database the bot cannot use is one line on stderr naming
+    DATABASE_PATH or DATABASE_URL, exit status 2."""
     try:
-        with claim(database):
+        if settings.database_url:
+            asyncio.run(migrate_postgres(settings.database_url))
+            return run()
+        with claim(settings.database_path):
             return run()
     except DatabaseUnavailableError as error:
-        print(f"DATABASE_PATH: {error}", file=sys.stderr)
+        print(f"{settings.database_variable}: {error}", file=sys.stderr)
         return 2
 
 

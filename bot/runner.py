@@ -41,7 +41,7 @@ from bot.context import DisputeApplication
 from bot.logsetup import Redactor
 from bot.meter import MeteredRequest
 from bot.polling import Poller
-from bot.storage.db import SchemaTooNewError
+from bot.storage.errors import DatabaseUnavailableError
 from bot.web import Endpoints, Webhook, build_web_app
 from bot.webhook import WebhookLink
 
@@ -117,8 +117,8 @@ def startup_failure(
     """One line for stderr and the exit status, for an error that ended the start."""
     if isinstance(error, ConfigError):
         return str(error), 2
-    if isinstance(error, SchemaTooNewError):
-        return f"DATABASE_PATH: {error}", 2
+    if isinstance(error, DatabaseUnavailableError):
+        return f"{settings.database_variable}: {error}", 2
     if _from_database(error, settings):
         return f"DATABASE_PATH: cannot open {settings.database_path}: {error}", 2
     if isinstance(error, InvalidToken):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
 import sqlite3
 import sys
 import time
@@ -19,12 +20,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import asyncpg
 import pytest
 
 from bot.domain.models import Dispute, Stage
 from bot.storage.db import Database
 from tests import standin
+from tests.databases import fresh_schema
 from tests.harness import TEST_TOKEN
 from tests.processes import ROOT, BotProcess
 from tests.standin import FakeBotApi, Sent, StandinServer
@@ -141,7 +145,12 @@ async def test_a_held_write_lock_stalls_no_reader(server: StandinServer, tmp_pat
 
 
 async def spawn_bot(
-    server: StandinServer, db_path: Path, *, cwd: Path, prefix: Sequence[str] = ()
+    server: StandinServer,
+    db_path: Path,
+    *,
+    cwd: Path,
+    prefix: Sequence[str] = (),
+    env: dict[str, str] | None = None,
 ) -> tuple[int, str]:
     """`python -m bot` on `db_path` until it exits by itself: (exit status, stderr)."""
     env = {
@@ -151,6 +160,7 @@ async def spawn_bot(
         "DATABASE_PATH": str(db_path),
         "PYTHONPATH": str(ROOT),
         "PYTHONDONTWRITEBYTECODE": "1",
+        **(env or {}),
     }
     proc = await asyncio.create_subprocess_exec(
         *prefix,
@@ -248,3 +258,45 @@ async def test_a_database_that_cannot_be_used_is_one_line_and_exit_2(
     assert stderr.splitlines() == [stderr.strip()], stderr  # one line: no traceback, no noise
     assert stderr.startswith("DATABASE_PATH: ") and str(path) in stderr and expected in stderr
     assert server.api.counts["getMe"] == 0  # refused before any connection to Telegram
+
+
+@pytest.mark.parametrize("case", ["wrong_password", "no_server", "newer"])
+async def test_a_postgresql_database_that_cannot_be_used_is_one_line_and_exit_2(
+    server: StandinServer, tmp_path: Path, case: str
+) -> None:
+    """DATABASE_URL's problems are one line naming DATABASE_URL, exit status 2, before any
+    connection to Telegram, and the password is never in it."""
+    async with fresh_schema() as url:
+        parts = urlsplit(url)
+        password = parts.password or ""
+        if case == "wrong_password":
+            host = parts.netloc.rpartition("@")[2]
+            password = "not-the-password-4711"
+            url = parts._replace(netloc=f"{parts.username}:{password}@{host}").geturl()
+            expected = "password authentication failed"
+        elif case == "no_server":
+            host = f"{parts.username}:{password}@127.0.0.1:{_free_port()}"
+            url = parts._replace(netloc=host).geturl()
+            expected = "cannot use"
+        else:
+            await (await Database.open(url)).close()
+            conn = await asyncpg.connect(url)
+            try:
+                await conn.execute("UPDATE schema_version SET version = 999")
+            finally:
+                await conn.close()
+            expected = "upgrade the bot or restore a backup"
+        status, stderr = await spawn_bot(
+            server, tmp_path / "unused.sqlite3", cwd=tmp_path, env={"DATABASE_URL": url}
+        )
+    assert status == 2, stderr
+    assert stderr.splitlines() == [stderr.strip()], stderr
+    assert stderr.startswith("DATABASE_URL: ") and expected in stderr, stderr
+    assert password not in stderr and ":***@" in stderr
+    assert server.api.counts["getMe"] == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

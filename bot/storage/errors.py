@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 __all__ = [
     "ConstraintError",
@@ -19,6 +19,7 @@ __all__ = [
     "DatabaseUnavailableError",
     "SchemaTooNewError",
     "redact_url",
+    "url_secrets",
     "without_password",
 ]
 
@@ -92,7 +93,14 @@ def redact_url(url: str) -> str:
     return parts._replace(netloc=f"{user}:***@{host}").geturl()
 
 
+def url_secrets(url: str | None) -> list[str]:
+    """The password of a database URL as written and as decoded: what logging must redact."""
+    password = urlsplit(url).password if url else None
+    return [password, unquote(password)] if password else []
+
+
 def without_password(text: str, url: str) -> str:
     """``text`` (an error message) with the URL's password taken out wherever it appears."""
-    password = urlsplit(url).password
-    return text.replace(password, "***") if password else text
+    for secret in sorted(url_secrets(url), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
