@@ -39,9 +39,13 @@ T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # FakeClock's start: 09:00 UTC, 1
 MSK = ZoneInfo("Europe/Moscow")
 
 
+# The dispatcher on both engines (tests/databases.py).
+pytestmark = pytest.mark.both_engines
+
+
 @dataclass
 class Env:
-    db_path: Path
+    db_path: Path | str
     db: Database
     api: FakeBotApi
     bot: ExtBot[None]
@@ -71,9 +75,9 @@ class Env:
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[Env]:
+async def env(db_target: Path | str) -> AsyncIterator[Env]:
     clock = FakeClock(T0)
-    path = tmp_path / "reminders.sqlite3"
+    path = db_target
     db = await Database.open(path, clock=clock)
     api = FakeBotApi()
     bot: ExtBot[None] = ExtBot(
@@ -548,43 +552,43 @@ async def test_background_loop_sends_when_due_and_when_woken(env: Env) -> None:
 async def _bulk_load(
     db: Database, *, disputes: int, per_dispute: int, due: Callable[[int], datetime]
 ) -> None:
-    """Rows straight into SQLite, as a long-running deployment would have them."""
+    """Rows straight into the database, as a long-running deployment would have them."""
     now = to_db_time(T0)
     users = 1_000
     await db.executemany(
-        "INSERT INTO users (user_id, language, created_at, updated_at) VALUES (?, 'en', ?, ?)",
-        [(100_000 + u, now, now) for u in range(users)],
+        "INSERT INTO users (user_id, language, created_at, updated_at)"
+        " VALUES (:user_id, 'en', :now, :now)",
+        [{"user_id": 100_000 + u, "now": now} for u in range(users)],
     )
     await db.executemany(
         "INSERT INTO disputes (id, user_id, order_id, stage, opened_at, seller_deadline,"
-        " escalation_at, created_at, updated_at) VALUES (?, ?, ?, 'opened', ?, ?, ?, ?, ?)",
+        " escalation_at, created_at, updated_at) VALUES (:id, :user_id, :order_id, 'opened',"
+        " :now, :seller, :escalation, :now, :now)",
         [
-            (
-                i + 1,
-                100_000 + i % users,
-                f"9{i:015d}",
-                now,
-                to_db_time(T0 + 5 * DAY),
-                to_db_time(T0 + 7 * DAY),
-                now,
-                now,
-            )
+            {
+                "id": i + 1,
+                "user_id": 100_000 + i % users,
+                "order_id": f"9{i:015d}",
+                "now": now,
+                "seller": to_db_time(T0 + 5 * DAY),
+                "escalation": to_db_time(T0 + 7 * DAY),
+            }
             for i in range(disputes)
         ],
     )
     await db.executemany(
         "INSERT INTO reminders (user_id, dispute_id, kind, deadline_at, due_at, state,"
-        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+        " created_at, updated_at) VALUES (:user_id, :dispute_id, :kind, :deadline, :due,"
+        " 'pending', :now, :now)",
         [
-            (
-                100_000 + i % users,
-                i + 1,
-                f"seller_{k}h",
-                to_db_time(T0 + 400 * DAY),
-                to_db_time(due(i * per_dispute + k)),
-                now,
-                now,
-            )
+            {
+                "user_id": 100_000 + i % users,
+                "dispute_id": i + 1,
+                "kind": f"seller_{k}h",
+                "deadline": to_db_time(T0 + 400 * DAY),
+                "due": to_db_time(due(i * per_dispute + k)),
+                "now": now,
+            }
             for i in range(disputes)
             for k in range(per_dispute)
         ],

@@ -20,6 +20,9 @@ from bot.i18n import translator
 from bot.outbox import ReminderService, plan_for
 from tests.harness import Buyer, FakeClock, Harness, texts
 
+# Reminders end to end on both engines (tests/databases.py).
+pytestmark = pytest.mark.both_engines
+
 ORDER = "8123456789012345"
 DAY = timedelta(days=1)
 

@@ -15,6 +15,9 @@ from bot.views.warnings import warning_text
 from tests import standin
 from tests.harness import Buyer, FakeClock, Harness, make_settings, texts
 
+# The end-to-end wizard on both engines (tests/databases.py).
+pytestmark = pytest.mark.both_engines
+
 ORDER = "8123456789012345"
 
 
@@ -326,8 +329,8 @@ async def test_back_from_the_opening_date_returns_to_the_instructions(bot: Harne
     assert "The seller must answer by" in texts(replies)[-1]
 
 
-async def test_resume_after_restart_and_continue(db_path: Path, clock: FakeClock) -> None:
-    harness = Harness(db_path, clock=clock)
+async def test_resume_after_restart_and_continue(db_target: Path | str, clock: FakeClock) -> None:
+    harness = Harness(db_target, clock=clock)
     await harness.start()
     buyer = harness.buyer(6)
     await to_received_step(buyer)
@@ -336,7 +339,7 @@ async def test_resume_after_restart_and_continue(db_path: Path, clock: FakeClock
     replies = await buyer.press("Yes, I received it")
     assert "What is the problem" in replies[-1].text
     await harness.stop()
-    restarted = Harness(db_path, clock=clock, api=harness.api)
+    restarted = Harness(db_target, clock=clock, api=harness.api)
     await restarted.start()
     try:
         buyer = restarted.buyer(6)
