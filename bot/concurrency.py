@@ -58,6 +58,16 @@ class UpdateInfo:
 CURRENT_UPDATE: contextvars.ContextVar[UpdateInfo | None] = contextvars.ContextVar(
     "current_update", default=None
 )
+#: The update_id of an update taken from the webhook's inbox (bot/inbox.py) that the current
+#: task is handling: the storage records it with every write the handlers make, in the same
+#: transaction (bot.storage.db.Database.record_updates), so its effects commit exactly once.
+INBOX_UPDATE: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "inbox_update", default=None
+)
+
+
+def inbox_update_id() -> int | None:
+    return INBOX_UPDATE.get()
 
 
 def update_kind(update: object) -> str:

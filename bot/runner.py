@@ -27,9 +27,9 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -38,10 +38,12 @@ from telegram.error import InvalidToken, TelegramError
 from bot.app import build_application
 from bot.config import ConfigError, Settings
 from bot.context import DisputeApplication
+from bot.inbox import InboxWorker
 from bot.logsetup import Redactor
 from bot.meter import MeteredRequest
 from bot.polling import Poller
 from bot.storage.errors import DatabaseUnavailableError
+from bot.storage.postgres import hold_poller_lock
 from bot.web import Endpoints, Webhook, build_web_app
 from bot.webhook import WebhookLink
 
@@ -191,14 +193,20 @@ async def _serve(application: DisputeApplication, settings: Settings, path: str 
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(number, on_signal)
     link = _link(application, settings)
-    runners: list[web.AppRunner] = []
+    held = _Held()
     try:
+        if path is None and settings.database_url:  # one poller per bot (bot/storage/postgres.py)
+            held.poller_lock = await hold_poller_lock(settings.database_url, _bot_id(settings))
         await application.initialize()
         if application.post_init:
             await application.post_init(application)
         await application.start()
-        for listener in _listeners(application, settings, path, link):
-            runners.append(await _listen(listener))
+        if path is not None:  # webhook: every update through the durable inbox (bot/inbox.py)
+            services = application.services
+            held.inbox = InboxWorker(services.db, application, services.instance_id)
+            await held.inbox.start()
+        for listener in _listeners(application, settings, path, link, held.inbox):
+            held.runners.append(await _listen(listener))
         await link.start()
         started = True
         log.info("receiving updates by %s", "webhook" if path else "polling")
@@ -206,7 +214,20 @@ async def _serve(application: DisputeApplication, settings: Settings, path: str 
     except asyncio.CancelledError:
         log.info("interrupted")
     finally:
-        await _stop(application, link, runners)
+        await _stop(application, link, held)
+
+
+@dataclass
+class _Held:
+    """What a start opened beyond the application, for `_stop` to close."""
+
+    runners: list[web.AppRunner] = field(default_factory=list)
+    inbox: InboxWorker | None = None
+    poller_lock: Any = None  # the PostgreSQL connection holding the poller's lock
+
+
+def _bot_id(settings: Settings) -> str:
+    return settings.token.partition(":")[0]  # the public part: the bot's id
 
 
 def _link(application: DisputeApplication, settings: Settings) -> Link:
@@ -216,20 +237,23 @@ def _link(application: DisputeApplication, settings: Settings) -> Link:
 
 
 def _listeners(
-    application: DisputeApplication, settings: Settings, path: str | None, link: Link
+    application: DisputeApplication,
+    settings: Settings,
+    path: str | None,
+    link: Link,
+    inbox: InboxWorker | None,
 ) -> list[Listener]:
     services = application.services
     endpoints = Endpoints(
         bot=application.bot,
-        update_queue=application.update_queue,
         database=lambda: services.db,
         clock=services.clock,
         link_health=link.health,
     )
     listeners = []
     if path is not None:
-        assert isinstance(link, WebhookLink) and settings.webhook_secret
-        webhook = Webhook(path, settings.webhook_secret, link.received)
+        assert isinstance(link, WebhookLink) and settings.webhook_secret and inbox is not None
+        webhook = Webhook(path, settings.webhook_secret, link.received, inbox.store)
         host = settings.listen_address or WEBHOOK_LISTEN_DEFAULT
         listeners.append(Listener("PORT", host, settings.port, build_web_app(endpoints, webhook)))
     if settings.metrics_port is not None and not (path and settings.metrics_port == settings.port):
@@ -257,11 +281,13 @@ async def _listen(listener: Listener) -> web.AppRunner:
     return runner
 
 
-async def _stop(application: DisputeApplication, link: Link, runners: list[web.AppRunner]) -> None:
+async def _stop(application: DisputeApplication, link: Link, held: _Held) -> None:
     """Undo whatever part of the start happened, each step even if an earlier one failed."""
     await _attempt("stopping the link", link.stop)
-    for runner in runners:
+    for runner in held.runners:
         await _attempt("stopping a web server", runner.cleanup)
+    if held.inbox is not None:  # after the server: nothing new is stored meanwhile
+        await _attempt("stopping the inbox", held.inbox.stop)
     if application.running:
         await _attempt("stopping the application", application.stop)
     if application.post_stop:
@@ -274,6 +300,8 @@ async def _stop(application: DisputeApplication, link: Link, runners: list[web.A
     if application.post_shutdown:
         post_shutdown = application.post_shutdown
         await _attempt("post_shutdown", lambda: post_shutdown(application))
+    if held.poller_lock is not None:
+        await _attempt("releasing the poller's lock", held.poller_lock.close)
 
 
 async def _attempt(what: str, step: Callable[[], Awaitable[object]]) -> None:

@@ -14,6 +14,7 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Self, TypeVar
 
@@ -31,6 +32,7 @@ from bot.storage.engine import WRITE_WAIT, SqliteEngine, StorageStats
 from bot.storage.errors import SchemaTooNewError
 from bot.storage.postgres import PostgresEngine, is_postgres_url
 from bot.storage.repositories import DisputeRepo, EventRepo, EvidenceRepo, ReminderRepo, UserRepo
+from bot.storage.repositories.inbox import RECORD, InboxRepo, ProcessRepo
 from bot.storage.repositories.users import delete_buyer
 from bot.storage.schema import Migration, latest_schema_version, load_migrations
 from bot.storage.sql import EMPTY, Dialect, Params, Row, Statement, Tx
@@ -60,11 +62,22 @@ class Database:
 
     def __init__(self, engine: AnyEngine) -> None:
         self.engine = engine
-        self.users = UserRepo(engine)
-        self.disputes = DisputeRepo(engine)
-        self.evidence = EvidenceRepo(engine)
-        self.reminders = ReminderRepo(engine)
-        self.events = EventRepo(engine)
+        # The repositories write through this object, so that each write of an update taken
+        # from the inbox is recorded with it (``record_updates``).
+        self.users = UserRepo(self)
+        self.disputes = DisputeRepo(self)
+        self.evidence = EvidenceRepo(self)
+        self.reminders = ReminderRepo(self)
+        self.events = EventRepo(self)
+        self.inbox = InboxRepo(self)
+        self.processes = ProcessRepo(self)
+        self._current_update: Callable[[], int | None] = _no_update
+
+    def record_updates(self, current: Callable[[], int | None]) -> None:
+        """From now on every write made while ``current()`` names an update (one taken from
+        the inbox, bot/inbox.py) records that update as handled in the same transaction:
+        its effects commit exactly once, however often it is delivered or taken over."""
+        self._current_update = current
 
     @classmethod
     async def open(
@@ -117,7 +130,11 @@ class Database:
         return await self.engine.schema_version()
 
     async def run(self, work: Callable[[Tx], Awaitable[T]]) -> T:
-        return await self.engine.run(work)
+        update_id = self._current_update()
+        if update_id is None:
+            return await self.engine.run(work)
+        record = {"update_id": update_id, "now": to_db_time(utc_now())}
+        return await self.engine.run(partial(_recorded, work, record))
 
     async def read(self, work: Callable[[Tx], Awaitable[T]]) -> T:
         return await self.engine.read(work)
@@ -129,10 +146,14 @@ class Database:
         return await self.engine.fetchone(stmt, params)
 
     async def execute(self, stmt: Statement, params: Params = EMPTY) -> int:
-        return await self.engine.execute(stmt, params)
+        if self._current_update() is None:
+            return await self.engine.execute(stmt, params)
+        return await self.run(lambda tx: tx.execute(stmt, params))
 
     async def write_fetchall(self, stmt: Statement, params: Params = EMPTY) -> list[Row]:
-        return await self.engine.write_fetchall(stmt, params)
+        if self._current_update() is None:
+            return await self.engine.write_fetchall(stmt, params)
+        return await self.run(lambda tx: tx.fetchall(stmt, params))
 
     async def executemany(self, stmt: Statement, rows: Sequence[Params]) -> None:
         """Many rows of one statement in one transaction (bulk loads, benches, tests)."""
@@ -141,7 +162,7 @@ class Database:
         async def work(tx: Tx) -> None:
             await tx.executemany(stmt, listed)
 
-        await self.engine.run(work)
+        await self.run(work)
 
     def stream(
         self, stmt: Statement, params: Params = EMPTY, *, chunk: int = 2_000
@@ -152,4 +173,13 @@ class Database:
         """/deletedata: remove every row about this buyer, from every table, in one
         transaction. Where the buyer was in the wizard goes with their disputes: nothing
         about them is left in memory or elsewhere."""
-        await self.engine.run(lambda tx: delete_buyer(tx, user_id))
+        await self.run(lambda tx: delete_buyer(tx, user_id))
+
+
+def _no_update() -> None:
+    return None
+
+
+async def _recorded(work: Callable[[Tx], Awaitable[T]], record: Params, tx: Tx) -> T:
+    await tx.execute(RECORD, record)
+    return await work(tx)

@@ -38,6 +38,7 @@ from bot.storage.engine import WRITE_WAIT, StorageStats
 from bot.storage.errors import (
     ConstraintError,
     DatabaseBusyError,
+    DatabaseInUseError,
     DatabaseOpenError,
     SchemaTooNewError,
     redact_url,
@@ -48,7 +49,14 @@ from bot.storage.sql import EMPTY, Dialect, Params, Row, Statement, Tx, compiled
 
 log = logging.getLogger(__name__)
 
-__all__ = ["READERS", "WRITERS", "PostgresEngine", "is_postgres_url"]
+__all__ = [
+    "READERS",
+    "WRITERS",
+    "PostgresEngine",
+    "hold_poller_lock",
+    "is_postgres_url",
+    "migrate_postgres",
+]
 
 T = TypeVar("T")
 
@@ -318,6 +326,30 @@ async def connect(url: str) -> Any:
         return await asyncpg.connect(url, timeout=CONNECT_TIMEOUT)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
         raise _open_error(url, error) from None
+
+
+POLLER_LOCK: Final = "hashtext(current_schema() || ':dispute-helper:poll:' || $1)"
+
+
+async def hold_poller_lock(url: str, bot_id: str) -> Any:
+    """The connection holding the advisory lock that makes this process the bot's one poller
+    on this database (Telegram answers a second getUpdates with 409 Conflict); the lock goes
+    with the connection, a killed process's included. DatabaseInUseError if another process
+    holds it."""
+    conn = await connect(url)
+    try:
+        held = await conn.fetchval(f"SELECT pg_try_advisory_lock({POLLER_LOCK})", bot_id)
+    except BaseException:
+        await conn.close()
+        raise
+    if not held:
+        await conn.close()
+        raise DatabaseInUseError(
+            "another bot process already polls Telegram for this bot on this database "
+            "(Telegram allows one poller): stop it, or run several processes behind a "
+            "webhook (WEBHOOK_URL)"
+        )
+    return conn
 
 
 async def migrate_postgres(url: str) -> int:

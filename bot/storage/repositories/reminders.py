@@ -9,6 +9,7 @@ from typing import Final
 from bot.domain.models import Reminder, ReminderState
 from bot.domain.schedule import PlannedReminder
 from bot.storage.codecs import from_db_time, to_db_time
+from bot.storage.errors import ConstraintError
 from bot.storage.repositories.common import REMINDERS, DisputeNotFoundError
 from bot.storage.sql import Engine, Sql, Tx
 
@@ -31,20 +32,24 @@ _EARLIEST: Final = Sql(
     " SELECT GREATEST(due_at, next_attempt_at) FROM reminders"
     "  WHERE state = 'pending' AND next_attempt_at IS NOT NULL) AS next",
 )
-_CLAIM: Final = (
-    "UPDATE reminders SET state = 'sending', attempts = attempts + 1, updated_at = :now"
-    " WHERE id = :id AND state = 'pending'"
+# One row, if it is still pending: a process claiming it meanwhile wins, the other gets
+# nothing (on PostgreSQL without waiting for the winner: SKIP LOCKED). A buyer with a row in
+# flight already (here or in another process) breaks the one-sending-per-buyer index.
+_CLAIM: Final = Sql(
+    "UPDATE reminders SET state = 'sending', attempts = attempts + 1, claimed_by = :owner,"
+    " updated_at = :now WHERE id = :id AND state = 'pending'",
+    postgres="UPDATE reminders SET state = 'sending', attempts = attempts + 1,"
+    " claimed_by = :owner, updated_at = :now WHERE id = (SELECT id FROM reminders"
+    " WHERE id = :id AND state = 'pending' FOR UPDATE SKIP LOCKED)",
 )
-# Column names and the constant condition above: no value is ever formatted into SQL.
-_CLAIM_DUE: Final = Sql(
-    "UPDATE reminders SET state = 'sending', attempts = attempts + 1, updated_at = :stamp"  # noqa: S608
-    f" WHERE id IN (SELECT id FROM reminders WHERE {_DUE} ORDER BY due_at, id LIMIT :limit)"
-    f" RETURNING {REMINDERS.select}",
-    # SKIP LOCKED: several processes claiming at once each take rows nobody else holds.
-    postgres="UPDATE reminders SET state = 'sending', attempts = attempts + 1,"  # noqa: S608
-    " updated_at = :stamp WHERE id IN (SELECT id FROM reminders"
-    f" WHERE {_DUE} ORDER BY due_at, id LIMIT :limit FOR UPDATE SKIP LOCKED)"
-    f" RETURNING {REMINDERS.select}",
+_RECOVER_ALL: Final = (
+    "UPDATE reminders SET state = 'pending', claimed_by = NULL, updated_at = :now"
+    " WHERE state = 'sending'"
+)
+_RECOVER_ORPHANS: Final = (
+    "UPDATE reminders SET state = 'pending', claimed_by = NULL, updated_at = :now"
+    " WHERE state = 'sending' AND (claimed_by IS NULL OR claimed_by NOT IN"
+    " (SELECT id FROM processes WHERE seen_at > :alive_since))"
 )
 _RELEASE: Final = Sql(
     "UPDATE reminders SET state = 'pending', attempts = MAX(attempts - 1, 0),"
@@ -131,9 +136,15 @@ class ReminderRepo:
         row = await self._db.fetchone(_EARLIEST)
         return None if row is None or row[0] is None else from_db_time(row[0])
 
-    async def claim(self, reminder_id: int) -> bool:
-        """pending -> sending (attempts + 1). False if it was not pending any more."""
-        return await self._db.execute(_CLAIM, {"now": self._now(), "id": reminder_id}) == 1
+    async def claim(self, reminder_id: int, owner: str | None = None) -> bool:
+        """pending -> sending (attempts + 1), in flight in process ``owner``. False if it was
+        not pending any more, another process is claiming it, or its buyer has a reminder in
+        flight already."""
+        params = {"now": self._now(), "id": reminder_id, "owner": owner}
+        try:
+            return await self._db.execute(_CLAIM, params) == 1
+        except ConstraintError:
+            return False
 
     async def mark_sent(self, reminder_id: int, message_id: int) -> None:
         await self._db.execute(
@@ -169,27 +180,18 @@ class ReminderRepo:
             {"now": self._now(), "dispute_id": dispute_id},
         )
 
-    async def recover_sending(self) -> int:
-        """At start-up, before the dispatcher runs: 'sending' rows were interrupted between
-        claim and mark; send them again (at most one duplicate, never a loss)."""
-        return await self._db.execute(
-            "UPDATE reminders SET state = 'pending', updated_at = :now WHERE state = 'sending'",
-            {"now": self._now()},
-        )
+    async def recover_sending(self, alive_since: datetime | None = None) -> int:
+        """'sending' rows whose send was interrupted (a crash between claim and mark) go back
+        to pending and are sent again: at most one duplicate, never a loss. Without
+        ``alive_since`` every such row (one process, at start-up, before it sends anything);
+        with it, those of processes whose heartbeat is older (several processes: a live one
+        may be sending its rows right now)."""
+        if alive_since is None:
+            return await self._db.execute(_RECOVER_ALL, {"now": self._now()})
+        params = {"now": self._now(), "alive_since": to_db_time(alive_since)}
+        return await self._db.execute(_RECOVER_ORPHANS, params)
 
     # --- the dispatcher's batch operations (bot/outbox.py) -------------------------------
-
-    async def claim_due(self, now: datetime, limit: int) -> list[Reminder]:
-        """Claim up to ``limit`` due reminders at once (pending -> sending, attempts + 1) and
-        return them as claimed, earliest first. One statement: the same rows as ``next_due``,
-        so a batch costs one round trip instead of one ``claim`` per row, and two dispatchers
-        can never claim the same row."""
-        rows = await self._db.write_fetchall(
-            _CLAIM_DUE, {"stamp": self._now(), "now": to_db_time(now), "limit": limit}
-        )
-        claimed = REMINDERS.load_all(rows)
-        claimed.sort(key=lambda r: (r.due_at, r.id or 0))  # RETURNING order is unspecified
-        return claimed
 
     async def release(self, reminder_id: int, not_before: datetime) -> None:
         """Undo a claim that was not the reminder's fault (Telegram asked us to slow down, or

@@ -1,0 +1,178 @@
+"""The webhook's durable inbox, and the worker every process runs over it (webhook mode).
+
+What it guarantees, with one process or several behind one webhook (issue 12):
+
+- **No acknowledged update is lost.** The webhook stores the raw update (``store``) and
+  answers 200 only after that commit; kill -9 right after the 200 loses nothing. If it cannot
+  store it, it answers 503 and Telegram sends the update again later.
+- **Each chat's updates one at a time, in update_id order, across all processes.** A worker
+  takes a chat by leasing it (``InboxRepo.claim_chats``: one statement, two processes never
+  both win), then handles that chat's stored updates in update_id order, one after the other,
+  and gives the lease back once nothing is left (in the same transaction as the last one's
+  bookkeeping, so an update stored meanwhile is never stranded). A lease lasts ``LEASE``
+  seconds and is renewed while its process beats (bot/fleet.py); a killed process's chats are
+  taken over when their leases expire.
+- **An update's effects happen once.** While a handler runs, ``INBOX_UPDATE`` names its update,
+  and the storage records the update as handled in the same transaction as each of its
+  writes; an update found recorded (delivered twice, or taken over after a crash that came
+  after its commit) is not handled again. Replies stay at least once for an update whose
+  handler only reads (Telegram allows a repeated message): taken over, it is answered again.
+  The limit: a crash after an update's commit and before its reply loses that reply (the
+  buyer's next message gets the step's prompt again); like the reminders' duplicates, at most
+  the updates in flight at the crash.
+
+Updates arrive in update_id order per chat as far as Telegram delivers them so: two updates of
+one chat delivered in parallel (``max_connections`` > 1) to two processes are handled in
+update_id order if both are stored before the chat is taken, else in the order stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from telegram import Update
+
+from bot.concurrency import DEFAULT_CONCURRENCY, INBOX_UPDATE, NO_CHAT, chat_key
+from bot.context import DisputeApplication
+from bot.storage.codecs import to_db_time, utc_now
+from bot.storage.db import Database
+from bot.storage.repositories.inbox import Stored
+from bot.updates import parse_update
+
+log = logging.getLogger(__name__)
+
+__all__ = ["BATCH", "LEASE", "POLL", "InboxWorker", "chat_number"]
+
+LEASE: Final = 15.0  # seconds a chat stays with a process that stopped renewing it
+POLL: Final = 0.5  # seconds between looks for chats nobody holds (taken over, stored elsewhere)
+BATCH: Final = 20  # a chat's stored updates read at once
+STOP_GRACE: Final = 5.0  # seconds stop() lets the chats in hand finish
+
+
+def chat_number(update: Update) -> int:
+    """The inbox's chat_key: the chat's id, else the user's, else 0 (the shared queue)."""
+    key = chat_key(update)
+    return 0 if key == NO_CHAT or not isinstance(key, int) else key
+
+
+class InboxWorker:
+    """Stores what the webhook receives and handles it (see the module)."""
+
+    def __init__(
+        self,
+        db: Database,
+        application: DisputeApplication,
+        owner: str,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        lease: float = LEASE,
+        poll: float = POLL,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.db = db
+        self.application = application
+        self.owner = owner
+        self.concurrency = concurrency
+        self.lease = timedelta(seconds=lease)
+        self.poll = poll
+        self.clock = clock
+        self.handled = 0
+        self._chats: dict[int, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def store(self, update: Update, body: bytes) -> None:
+        """Commit ``update`` (its raw ``body``) to the inbox; the webhook answers 200 after."""
+        now = to_db_time(self.clock())
+        text = body.decode("utf-8", "replace")
+        await self.db.inbox.store(update.update_id, chat_number(update), text, now)
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="inbox worker")
+
+    async def stop(self) -> None:
+        """Stop taking chats; the chats in hand finish their current update for up to
+        ``STOP_GRACE`` s; then the leases go back, so another process goes on at once."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        chats = list(self._chats.values())
+        if chats:
+            _, late = await asyncio.wait(chats, timeout=STOP_GRACE)
+            for pending in late:
+                pending.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        try:
+            await self.db.inbox.drop_leases(self.owner)
+        except Exception as error:  # they expire by themselves
+            log.warning("could not give the chats' leases back (%s)", type(error).__name__)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _expiry(self) -> tuple[str, str]:
+        now = self.clock()
+        return to_db_time(now), to_db_time(now + self.lease)
+
+    async def _loop(self) -> None:
+        while True:
+            self._wake.clear()
+            free = self.concurrency - len(self._chats)
+            if free > 0:
+                try:
+                    now, expires = self._expiry()
+                    chats = await self.db.inbox.claim_chats(self.owner, now, expires, free)
+                except Exception:
+                    log.exception("inbox: could not take chats; trying again shortly")
+                    chats = []
+                for chat in chats:
+                    self._chats[chat] = asyncio.create_task(self._drain(chat), name="inbox chat")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll)
+
+    async def _drain(self, chat: int) -> None:
+        """Handle the chat's stored updates in order until none is left, then let it go."""
+        try:
+            while True:
+                rows = await self.db.inbox.pending(chat, BATCH)
+                if not rows:
+                    if await self.db.inbox.release_if_empty(chat, self.owner):
+                        return
+                    continue  # one arrived since: go on
+                for row in rows:
+                    if not row.handled:
+                        await self._handle(row)
+                    now, expires = self._expiry()
+                    if await self.db.inbox.finish(row.update_id, chat, self.owner, now, expires):
+                        return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The lease stays until it expires; then this or another process goes on.
+            log.exception("inbox: chat left unfinished; it is taken up again shortly")
+        finally:
+            self._chats.pop(chat, None)
+            self._wake.set()  # a slot is free
+
+    async def _handle(self, row: Stored) -> None:
+        data: Any = json.loads(row.body)
+        update = parse_update(data, self.application.bot)
+        if update is None:  # the webhook stores only what parses; a newer library may not
+            return
+        token = INBOX_UPDATE.set(row.update_id)
+        try:
+            processor = self.application.update_processor
+            await processor.process_update(update, self.application.process_update(update))
+        finally:
+            INBOX_UPDATE.reset(token)
+        self.handled += 1
