@@ -39,10 +39,11 @@ from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ALIVE", "BEAT", "Fleet", "process_id"]
+__all__ = ["ALIVE", "BEAT", "LEASE", "Fleet", "process_id"]
 
-BEAT: Final = 5.0  # seconds between heartbeats
-ALIVE: Final = timedelta(seconds=15)  # a heartbeat this old: the process is gone
+BEAT: Final = 2.0  # seconds between heartbeats
+LEASE: Final = 8.0  # seconds a chat stays with a process that stopped renewing it (bot/inbox.py)
+ALIVE: Final = timedelta(seconds=8)  # a heartbeat this old: the process is gone
 KEEP_HANDLED: Final = timedelta(days=2)  # Telegram keeps an undelivered update for a day
 PRUNE_EVERY: Final = 600.0  # seconds between prunes of handled update ids
 
@@ -60,7 +61,7 @@ class Fleet:
         *,
         budget: OutgoingLimiter | None = None,
         reminders: ReminderService | None = None,
-        lease: timedelta = timedelta(seconds=15),
+        lease: timedelta = timedelta(seconds=LEASE),
         beat: float = BEAT,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:

@@ -40,6 +40,7 @@ from telegram import Update
 
 from bot.concurrency import DEFAULT_CONCURRENCY, INBOX_UPDATE, NO_CHAT, chat_key
 from bot.context import DisputeApplication
+from bot.fleet import LEASE
 from bot.storage.codecs import to_db_time, utc_now
 from bot.storage.db import Database
 from bot.storage.repositories.inbox import Stored
@@ -49,7 +50,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["BATCH", "LEASE", "POLL", "InboxWorker", "chat_number"]
 
-LEASE: Final = 15.0  # seconds a chat stays with a process that stopped renewing it
 POLL: Final = 0.5  # seconds between looks for chats nobody holds (taken over, stored elsewhere)
 BATCH: Final = 20  # a chat's stored updates read at once
 STOP_GRACE: Final = 5.0  # seconds stop() lets the chats in hand finish
@@ -71,6 +71,7 @@ class InboxWorker:
         owner: str,
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
+        alone: bool = False,
         lease: float = LEASE,
         poll: float = POLL,
         clock: Callable[[], datetime] = utc_now,
@@ -79,6 +80,7 @@ class InboxWorker:
         self.application = application
         self.owner = owner
         self.concurrency = concurrency
+        self.alone = alone
         self.lease = timedelta(seconds=lease)
         self.poll = poll
         self.clock = clock
@@ -95,6 +97,11 @@ class InboxWorker:
         self._wake.set()
 
     async def start(self) -> None:
+        """Start taking chats. ``alone`` (SQLite: one process per database file): a lease
+        left in the table is a killed predecessor's, so its chats go on at once instead of
+        after the lease's expiry."""
+        if self.alone:
+            await self.db.inbox.drop_leases(None)
         self._task = asyncio.create_task(self._loop(), name="inbox worker")
 
     async def stop(self) -> None:

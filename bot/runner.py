@@ -203,7 +203,9 @@ async def _serve(application: DisputeApplication, settings: Settings, path: str 
         await application.start()
         if path is not None:  # webhook: every update through the durable inbox (bot/inbox.py)
             services = application.services
-            held.inbox = InboxWorker(services.db, application, services.instance_id)
+            held.inbox = InboxWorker(
+                services.db, application, services.instance_id, alone=not settings.database_url
+            )
             await held.inbox.start()
         for listener in _listeners(application, settings, path, link, held.inbox):
             held.runners.append(await _listen(listener))

@@ -75,12 +75,15 @@ class BotProcess:
                 stderr=log,
             )
         self.starts += 1
-        api = self.server.api
-        while api.counts["setMyCommands"] < SETMYCOMMANDS_PER_START * self.starts:
+        while not await self.ready():
             if self.proc.returncode is not None or time.monotonic() - started > 30:
                 raise AssertionError("the bot did not get ready:\n" + self.log_tail())
             await asyncio.sleep(0.02)
         return time.monotonic() - started
+
+    async def ready(self) -> bool:
+        """post_init registered the command menus (once per start of this process)."""
+        return self.server.api.counts["setMyCommands"] >= SETMYCOMMANDS_PER_START * self.starts
 
     @property
     def alive(self) -> bool:

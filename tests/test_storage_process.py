@@ -300,3 +300,33 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def test_a_second_poller_on_one_postgresql_database_refuses_in_one_line(
+    server: StandinServer, tmp_path: Path
+) -> None:
+    """Telegram allows one getUpdates per bot: on PostgreSQL, where several processes may
+    share the database behind a webhook, a second polling process stops with one line before
+    it talks to Telegram, and the lock goes with the first process, kill -9 included."""
+    api = server.api
+    async with fresh_schema() as url:
+        first = BotProcess(server, url, workdir=tmp_path)
+        await first.start()
+        try:
+            get_me = api.counts["getMe"]
+            status, stderr = await spawn_bot(
+                server, tmp_path / "unused.sqlite3", cwd=tmp_path, env={"DATABASE_URL": url}
+            )
+            assert status == 2
+            assert stderr.splitlines() == [stderr.strip()], stderr
+            assert stderr.startswith("DATABASE_URL: another bot process already polls"), stderr
+            assert api.counts["getMe"] == get_me
+            await first.kill9()
+            await first.start()  # the lock died with the process
+            buyer = standin.user(6002, "en")
+            sent, _ = await answer(api, buyer, standin.text_update(buyer, "/help"))
+            assert "/new" in sent.text
+            assert await first.terminate() == 0
+        finally:
+            if first.alive:
+                await first.kill9()

@@ -54,6 +54,7 @@ _RENEW_ONE: Final = (
 )
 _RENEW_ALL: Final = "UPDATE chat_leases SET expires_at = :expires WHERE owner = :owner"
 _DROP_ALL: Final = "DELETE FROM chat_leases WHERE owner = :owner"
+_DROP_EVERY: Final = "DELETE FROM chat_leases"
 _PRUNE: Final = "DELETE FROM handled_updates WHERE handled_at < :before"
 _WAITING: Final = "SELECT COUNT(*) FROM inbox"
 
@@ -126,8 +127,13 @@ class InboxRepo:
     async def renew(self, owner: str, expires: str) -> int:
         return await self._db.execute(_RENEW_ALL, {"owner": owner, "expires": expires})
 
-    async def drop_leases(self, owner: str) -> None:
-        await self._db.execute(_DROP_ALL, {"owner": owner})
+    async def drop_leases(self, owner: str | None) -> None:
+        """Give back ``owner``'s leases; None: everybody's (the only process, starting: any
+        lease left is a killed predecessor's)."""
+        if owner is None:
+            await self._db.execute(_DROP_EVERY)
+        else:
+            await self._db.execute(_DROP_ALL, {"owner": owner})
 
     async def prune(self, before: str) -> int:
         return await self._db.execute(_PRUNE, {"before": before})
