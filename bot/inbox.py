@@ -15,11 +15,10 @@ What it guarantees, with one process or several behind one webhook (issue 12):
 - **An update's effects happen once.** While a handler runs, ``INBOX_UPDATE`` names its update,
   and the storage records the update as handled in the same transaction as each of its
   writes; an update found recorded (delivered twice, or taken over after a crash that came
-  after its commit) is not handled again. Replies stay at least once for an update whose
-  handler only reads (Telegram allows a repeated message): taken over, it is answered again.
-  The limit: a crash after an update's commit and before its reply loses that reply (the
-  buyer's next message gets the step's prompt again); like the reminders' duplicates, at most
-  the updates in flight at the crash.
+  after its commit and perhaps before its reply) is not handled again: ``repeat`` shows the
+  buyer the question they are on now instead (bot/handlers/common.py), so a saved step is
+  never one they did not see. Replies are at least once (Telegram allows a repeated
+  message): an update whose handler only reads is simply answered again after a takeover.
 
 Updates arrive in update_id order per chat as far as Telegram delivers them so: two updates of
 one chat delivered in parallel (``max_connections`` > 1) to two processes are handled in
@@ -32,7 +31,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -72,6 +71,7 @@ class InboxWorker:
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
         alone: bool = False,
+        repeat: Callable[[Update], Awaitable[None]] | None = None,
         lease: float = LEASE,
         poll: float = POLL,
         clock: Callable[[], datetime] = utc_now,
@@ -81,6 +81,7 @@ class InboxWorker:
         self.owner = owner
         self.concurrency = concurrency
         self.alone = alone
+        self.repeat = repeat
         self.lease = timedelta(seconds=lease)
         self.poll = poll
         self.clock = clock
@@ -157,8 +158,7 @@ class InboxWorker:
                         return
                     continue  # one arrived since: go on
                 for row in rows:
-                    if not row.handled:
-                        await self._handle(row)
+                    await (self._repeat(row) if row.handled else self._handle(row))
                     now, expires = self._expiry()
                     if await self.db.inbox.finish(row.update_id, chat, self.owner, now, expires):
                         return
@@ -171,9 +171,21 @@ class InboxWorker:
             self._chats.pop(chat, None)
             self._wake.set()  # a slot is free
 
-    async def _handle(self, row: Stored) -> None:
+    async def _repeat(self, row: Stored) -> None:
+        update = self._parse(row)
+        if update is None or self.repeat is None:
+            return
+        try:
+            await self.repeat(update)
+        except Exception:  # a courtesy: the step itself is saved
+            log.warning("inbox: could not show update %s's step again", row.update_id)
+
+    def _parse(self, row: Stored) -> Update | None:
         data: Any = json.loads(row.body)
-        update = parse_update(data, self.application.bot)
+        return parse_update(data, self.application.bot)
+
+    async def _handle(self, row: Stored) -> None:
+        update = self._parse(row)
         if update is None:  # the webhook stores only what parses; a newer library may not
             return
         token = INBOX_UPDATE.set(row.update_id)

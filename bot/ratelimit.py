@@ -186,7 +186,8 @@ class OutgoingLimiter(BaseRateLimiter[RateLimitArgs]):
             max(1, rate // processes) if rate else 0,
             max(1.0, reminder_rate / processes) if reminder_rate else 0.0,
         )
-        log.info("outgoing budget shared by %d processes: %d messages/s here", processes, self.rate)
+        if rate:
+            log.info("outgoing budget shared by %d processes: %d/s here", processes, self.rate)
         self._pump()
 
     # --- PTB's interface ------------------------------------------------------------------

@@ -38,6 +38,7 @@ from telegram.error import InvalidToken, TelegramError
 from bot.app import build_application
 from bot.config import ConfigError, Settings
 from bot.context import DisputeApplication
+from bot.handlers import common
 from bot.inbox import InboxWorker
 from bot.logsetup import Redactor
 from bot.meter import MeteredRequest
@@ -204,7 +205,11 @@ async def _serve(application: DisputeApplication, settings: Settings, path: str 
         if path is not None:  # webhook: every update through the durable inbox (bot/inbox.py)
             services = application.services
             held.inbox = InboxWorker(
-                services.db, application, services.instance_id, alone=not settings.database_url
+                services.db,
+                application,
+                services.instance_id,
+                alone=not settings.database_url,
+                repeat=lambda update: common.repeat_prompt(update, application),
             )
             await held.inbox.start()
         for listener in _listeners(application, settings, path, link, held.inbox):

@@ -1,7 +1,8 @@
 """The webhook's inbox with a real process (`python -m bot` in webhook mode), on both engines:
 the 200 comes only once the update is stored, so kill -9 right after it loses nothing; an
 update's effects happen once however often it is delivered or taken over; an update whose
-handler only reads is answered again after such a kill (replies are at least once)."""
+handler only reads is answered again after such a kill, and one whose step was saved shows
+the buyer that step again (replies are at least once)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ async def test_kill_9_right_after_the_200_loses_nothing_and_repeats_no_effect(
         # Still in the inbox (not finished): handled again, answered again.
         await api.wait_sent(lambda s: s.chat_id == mine and len(_helps(api, mine)) == 2, 30)
 
-        # A writing update, killed the same way: its effect was committed with its record.
+        # A writing update, killed the same way: its effect was committed with its record, so
+        # after the restart it is not applied again; the buyer is shown the step once more.
         kill = api.trap(
             lambda m, p: m == "sendMessage" and "Step 1 of" in str(p.get("text")), bot.kill9
         )
@@ -62,8 +64,8 @@ async def test_kill_9_right_after_the_200_loses_nothing_and_repeats_no_effect(
         if bot.alive:
             await bot.kill9()
     texts = [s.text for s in api.sent_to(mine) if s.method == "sendMessage"]
-    assert sum("Step 1 of" in t for t in texts) == 1
-    assert sum("Step 2 of" in t for t in texts) == 1
+    assert sum("Step 1 of" in t for t in texts) == 2  # the reply, and the step shown again
+    assert sum("Step 3 of" in t for t in texts) == 1
     db = await Database.open(db_target)
     try:
         cases = await db.disputes.list_for_user(mine)

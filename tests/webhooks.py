@@ -62,14 +62,19 @@ class WebhookProcess(BotProcess):
         return answer.status_code == 200
 
 
-async def deliver(port: int, update: dict[str, Any], *, wait: float = 10.0) -> int:
-    """POST one update as Telegram does; the HTTP status (0: no answer, e.g. killed)."""
+async def deliver(
+    port: int, update: dict[str, Any], *, client: httpx.AsyncClient | None = None
+) -> int:
+    """POST one update as Telegram does; the HTTP status (0: no answer, e.g. killed).
+    ``client``: a shared one (many deliveries), else one for this call."""
     headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
+    url = f"http://127.0.0.1:{port}/hook"
     try:
-        async with httpx.AsyncClient(timeout=wait) as client:
-            answer = await client.post(
-                f"http://127.0.0.1:{port}/hook", content=json.dumps(update), headers=headers
-            )
+        if client is not None:
+            answer = await client.post(url, content=json.dumps(update), headers=headers)
+        else:
+            async with httpx.AsyncClient(timeout=10) as own:
+                answer = await own.post(url, content=json.dumps(update), headers=headers)
     except (httpx.HTTPError, OSError):
         return 0
     return answer.status_code
