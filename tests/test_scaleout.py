@@ -37,7 +37,7 @@ from bot.domain.models import Dispute, Stage, UserSettings
 from bot.domain.rules import DEFAULT_RULES
 from bot.limits import UNLIMITED_IN_FLIGHT
 from bot.outbox import plan_for
-from bot.storage.codecs import utc_now
+from bot.storage.codecs import to_db_time, utc_now
 from bot.storage.db import Database
 from tests import standin
 from tests.databases import fresh_schema
@@ -51,7 +51,8 @@ BUYERS = 200
 REMINDER_BUYERS = 100
 KILL_AT, RESTART_AT = 6.0, 12.0  # seconds into the run
 CONCURRENCY = 64  # updates one process handles at once (bot/concurrency.py)
-REPLY_WITHIN = 90.0  # seconds a buyer waits for the answer to one step
+REPLY_WITHIN = 90.0
+VISIBLE = ("sendMessage", "editMessageText")  # seconds a buyer waits for the answer to one step
 ORDER = "8123456789012345"
 
 # (what the buyer does, its argument, a phrase of the answer it waits for)
@@ -189,13 +190,21 @@ async def test_three_processes_behind_one_webhook_lose_nothing_when_one_is_kille
         assert max(took) < 240
 
 
+_PLANTED = "SELECT state, COUNT(*) FROM reminders WHERE user_id >= 500000 AND due_at <= :now"
+
+
+async def _planted(db: Database) -> dict[str, int]:
+    """The planted reminders due by now, by state (their later ones are not due yet)."""
+    rows = await db.fetchall(_PLANTED + " GROUP BY state", {"now": to_db_time(utc_now())})
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
 async def _settled(url: str) -> None:
-    """The reminders are all out and nothing waits in the inbox (or 60 s pass)."""
+    """The planted reminders are all out and nothing waits in the inbox (or 60 s pass)."""
     db = await Database.open(url)
     try:
         for _ in range(600):
-            counts = await db.reminders.count_by_state()
-            if counts["pending"] == counts["sending"] == 0 and not await db.inbox.waiting():
+            if set(await _planted(db)) == {"sent"} and not await db.inbox.waiting():
                 return
             await asyncio.sleep(0.1)
     finally:
@@ -218,22 +227,30 @@ async def _check_store(url: str, buyers: list[dict[str, Any]], telegram: Telegra
         handled = {r[0] for r in await db.fetchall("SELECT update_id FROM handled_updates")}
         assert telegram.acknowledged <= handled  # no acknowledged update lost
         assert await db.inbox.waiting() == 0
-        states = await db.reminders.count_by_state()
-        assert states["sent"] == REMINDER_BUYERS and states["pending"] == states["sending"] == 0
+        assert await _planted(db) == {"sent": REMINDER_BUYERS}
+        assert (await db.reminders.count_by_state())["sending"] == 0
     finally:
         await db.close()
 
 
 def _check_replies(api: FakeBotApi, buyers: list[dict[str, Any]]) -> None:
-    """Each step's answer reached each buyer; a step answered more than once is a duplicate
-    (a takeover repeated it): no more than the updates the killed process had in flight."""
+    """Each step's answer reached each buyer; a step shown more often than it is to a buyer
+    the kill did not touch (some steps show a phrase twice: the summary, say) is a
+    duplicate: a takeover showed it again. No more than the updates the killed process had
+    in flight."""
+    times = {
+        expect: [
+            sum(expect in s.text for s in api.sent_to(buyer["id"]) if s.method in VISIBLE)
+            for buyer in buyers
+        ]
+        for _, _, expect in WALK
+    }
     duplicates = 0
-    for buyer in buyers:
-        texts = [s.text for s in api.sent_to(buyer["id"]) if s.method == "sendMessage"]
-        for _, _, expect in WALK:
-            shown = sum(expect in t for t in texts)
-            assert shown >= 1 or expect.startswith("Step"), (buyer["id"], expect)
-            duplicates += max(0, shown - 1)
+    for expect, counts in times.items():
+        usual = Counter(counts).most_common(1)[0][0]
+        assert min(counts) >= usual >= 1, (expect, Counter(counts))
+        duplicates += sum(n - usual for n in counts)
+    print(f"duplicate answers after the kill: {duplicates}")
     assert duplicates <= CONCURRENCY
 
 
@@ -246,5 +263,7 @@ def _check_reminders(api: FakeBotApi) -> None:
         if s.method == "sendMessage" and isinstance(s.chat_id, int) and s.chat_id >= 500_000
     )
     assert set(per_buyer) == {500_000 + i for i in range(REMINDER_BUYERS)}
+    duplicates = sum(n - 1 for n in per_buyer.values())
+    print(f"reminders: {REMINDER_BUYERS} sent, 0 lost, {duplicates} duplicates")
     assert max(per_buyer.values()) <= 2
-    assert sum(n - 1 for n in per_buyer.values()) <= UNLIMITED_IN_FLIGHT
+    assert duplicates <= UNLIMITED_IN_FLIGHT
