@@ -28,11 +28,13 @@ import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 
 from bot.app import build_application
@@ -45,15 +47,23 @@ from bot.meter import MeteredRequest
 from bot.polling import Poller
 from bot.storage.errors import DatabaseUnavailableError
 from bot.storage.postgres import hold_poller_lock
-from bot.web import Endpoints, Webhook, build_web_app
+from bot.web import Endpoints, Webhook, build_web_app, server_log
 from bot.webhook import WebhookLink
 
 log = logging.getLogger("bot")
 
 __all__ = ["run", "startup_failure", "webhook_path"]
 
+INBOX_WAIT = 30.0  # seconds a webhook request that came during the start waits for the inbox
 WEBHOOK_LISTEN_DEFAULT = "0.0.0.0"  # PaaS routers connect from outside
 METRICS_LISTEN_DEFAULT = "127.0.0.1"
+# Seconds a connection to our servers may stay without a complete request: before its first
+# one, and after each answer. aiohttp's default is an hour, and the same timer is all that
+# closes a connection sending a request head slowly, byte by byte: a thousand such
+# connections took every file descriptor (a limit of 1024 is common), and Telegram's
+# deliveries were refused for as long as the sender kept them open. Telegram opens a new
+# connection when an idle one was closed.
+IDLE_TIMEOUT = 15.0
 
 # Telegram's rule for secret_token: 1-256 characters, A-Z a-z 0-9 _ and -.
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -102,6 +112,7 @@ def run(settings: Settings, redactor: Redactor) -> int:
         print(str(error), file=sys.stderr)
         return 2
     _use_uvloop()
+    _raise_open_files_limit()
     application = build_application(settings)
     try:
         asyncio.run(_serve(application, settings, path))
@@ -124,20 +135,27 @@ def startup_failure(
         return f"{settings.database_variable}: {error}", 2
     if _from_database(error, settings):
         return f"DATABASE_PATH: cannot open {settings.database_path}: {error}", 2
+    request = application.bot.request
+    status = bot_api = None
+    if isinstance(request, MeteredRequest):
+        status = request.last_status("getMe")
+        bot_api = request.last_answer_from_bot_api("getMe")
+    url = _without_credentials(settings.api_base_url)
+    if status is not None and (status == 404 or bot_api is False):
+        # The URL's problem, not the token's: a 404 for getMe (PTB raises InvalidToken for it
+        # as for a 401), or an answer that is not the Bot API's (HTML, someone else's JSON).
+        # A 5xx of that kind may be Telegram's own proxy in an outage: exit 1, retried.
+        answered = f"{url} answered {status} {_reason(status)} to getMe"
+        if status >= 500:
+            return f"cannot start: TELEGRAM_API_BASE_URL: {answered}, not as a Bot API does", 1
+        return (
+            f"TELEGRAM_API_BASE_URL: {answered}; it does not look like a Bot API server (the "
+            "default is https://api.telegram.org/bot)",
+            2,
+        )
     if isinstance(error, InvalidToken):
-        # PTB raises InvalidToken for a 404 as for a 401. With a well-formed token (checked
-        # by bot/config.py) Telegram answers 401 to a token it does not know; a 404 for getMe
-        # means the URL is not a Bot API server at all.
-        request = application.bot.request
-        status = request.last_status("getMe") if isinstance(request, MeteredRequest) else None
-        if status == 404:
-            return (
-                f"TELEGRAM_API_BASE_URL: {_without_credentials(settings.api_base_url)} "
-                "answered 404 Not Found to "
-                "getMe; it does not look like a Bot API server (the default is "
-                "https://api.telegram.org/bot)",
-                2,
-            )
+        # With a well-formed token (checked by bot/config.py) Telegram answers 401 to a token
+        # it does not know.
         return "TELEGRAM_BOT_TOKEN: Telegram rejected this token", 2
     if isinstance(error, TelegramError):
         return f"cannot start: {redactor(str(error))}", 1
@@ -155,11 +173,36 @@ def _from_database(error: Exception, settings: Settings) -> bool:
     return False
 
 
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
 def _without_credentials(url: str) -> str:
     """The URL as it may be printed: any user:password@ taken out."""
     parts = urlsplit(url)
     host = parts.netloc.rpartition("@")[2]
     return parts._replace(netloc=host).geturl()
+
+
+def _raise_open_files_limit() -> None:
+    """The soft limit on open files up to the hard one (as servers written in Go do by
+    default): every connection to the webhook and every Bot API call holds a descriptor, and
+    1024, a common soft limit, is soon reached by clients that open connections and hold them.
+    Best effort: where there is no such limit, nothing happens."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    with contextlib.suppress(ValueError, OSError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft == resource.RLIM_INFINITY:
+            return
+        target = hard if hard != resource.RLIM_INFINITY else 1 << 20
+        if target > soft:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def _use_uvloop() -> None:
@@ -198,6 +241,11 @@ async def _serve(application: DisputeApplication, settings: Settings, path: str 
     try:
         if path is None and settings.database_url:  # one poller per bot (bot/storage/postgres.py)
             held.poller_lock = await hold_poller_lock(settings.database_url, _bot_id(settings))
+        # The ports first: one that cannot be bound stops the start before anything talks to
+        # Telegram or sends a reminder. Until the application runs, /healthz says the database
+        # is not open yet, and a webhook request waits for the inbox (`_Held.deliver`).
+        for listener in _listeners(application, settings, path, link, held.deliver):
+            held.runners.append(await _listen(listener))
         await application.initialize()
         if application.post_init:
             await application.post_init(application)
@@ -212,8 +260,7 @@ async def _serve(application: DisputeApplication, settings: Settings, path: str 
                 repeat=lambda update: common.repeat_prompt(update, application),
             )
             await held.inbox.start()
-        for listener in _listeners(application, settings, path, link, held.inbox):
-            held.runners.append(await _listen(listener))
+            held.ready.set()
         await link.start()
         started = True
         log.info("receiving updates by %s", "webhook" if path else "polling")
@@ -231,6 +278,14 @@ class _Held:
     runners: list[web.AppRunner] = field(default_factory=list)
     inbox: InboxWorker | None = None
     poller_lock: Any = None  # the PostgreSQL connection holding the poller's lock
+    ready: asyncio.Event = field(default_factory=asyncio.Event)  # the inbox takes updates
+
+    async def deliver(self, update: Update, body: bytes) -> None:
+        """The webhook's update, stored once the inbox is there: a request that arrives while
+        the bot starts waits for it (a 503 after `INBOX_WAIT`, and Telegram sends it again)."""
+        await asyncio.wait_for(self.ready.wait(), INBOX_WAIT)
+        assert self.inbox is not None
+        await self.inbox.store(update, body)
 
 
 def _bot_id(settings: Settings) -> str:
@@ -248,7 +303,7 @@ def _listeners(
     settings: Settings,
     path: str | None,
     link: Link,
-    inbox: InboxWorker | None,
+    deliver: Callable[[Update, bytes], Awaitable[None]],
 ) -> list[Listener]:
     services = application.services
     endpoints = Endpoints(
@@ -259,8 +314,8 @@ def _listeners(
     )
     listeners = []
     if path is not None:
-        assert isinstance(link, WebhookLink) and settings.webhook_secret and inbox is not None
-        webhook = Webhook(path, settings.webhook_secret, link.received, inbox.store)
+        assert isinstance(link, WebhookLink) and settings.webhook_secret
+        webhook = Webhook(path, settings.webhook_secret, link.received, deliver)
         host = settings.listen_address or WEBHOOK_LISTEN_DEFAULT
         listeners.append(Listener("PORT", host, settings.port, build_web_app(endpoints, webhook)))
     if settings.metrics_port is not None and not (path and settings.metrics_port == settings.port):
@@ -273,7 +328,12 @@ def _listeners(
 async def _listen(listener: Listener) -> web.AppRunner:
     # shutdown_timeout: how long a stop waits for requests being answered (not idle ones).
     runner = web.AppRunner(
-        listener.app, access_log=None, handle_signals=False, shutdown_timeout=5.0
+        listener.app,
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=5.0,
+        logger=server_log(),  # a client's garbage is one DEBUG line, not an ERROR traceback
+        keepalive_timeout=IDLE_TIMEOUT,
     )
     await runner.setup()
     try:
