@@ -26,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "operator commands (no token needed): dispute-helper backup PATH | stats [--json] "
+            "| migrate-to postgresql://... "
             "| rules | --version\n\n"
             "settings (environment variables, or KEY=VALUE lines in ./.env):\n" + settings
         ),

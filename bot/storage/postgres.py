@@ -49,10 +49,13 @@ from bot.storage.sql import EMPTY, Dialect, Params, Row, Statement, Tx, compiled
 
 log = logging.getLogger(__name__)
 
+PostgresError = asyncpg.PostgresError  # for callers that report a server's refusal
+
 __all__ = [
     "READERS",
     "WRITERS",
     "PostgresEngine",
+    "PostgresError",
     "hold_poller_lock",
     "is_postgres_url",
     "migrate_postgres",
