@@ -8,10 +8,10 @@ What it guarantees, with one process or several behind one webhook (issue 12):
 - **Each chat's updates one at a time, in update_id order, across all processes.** A worker
   takes a chat by leasing it (``InboxRepo.claim_chats``: one statement, two processes never
   both win), then handles that chat's stored updates in update_id order, one after the other,
-  and gives the lease back once nothing is left (in the same transaction as the last one's
-  bookkeeping, so an update stored meanwhile is never stranded). A lease lasts ``LEASE``
-  seconds and is renewed while its process beats (bot/fleet.py); a killed process's chats are
-  taken over when their leases expire.
+  and gives the lease back once nothing is left (one statement that keeps the lease if an
+  update was stored meanwhile, so none is stranded). A lease lasts ``LEASE`` seconds and is
+  renewed while its process beats (bot/fleet.py); a killed process's chats are taken over
+  when their leases expire.
 - **An update's effects happen once.** While a handler runs, ``INBOX_UPDATE`` names its update,
   and the storage records the update as handled in the same transaction as each of its
   writes; an update found recorded (delivered twice, or taken over after a crash that came
@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -51,6 +52,7 @@ __all__ = ["BATCH", "LEASE", "POLL", "InboxWorker", "chat_number"]
 POLL: Final = 0.5  # seconds between looks for chats nobody holds (taken over, stored elsewhere)
 BATCH: Final = 20  # a chat's stored updates read at once
 STOP_GRACE: Final = 5.0  # seconds stop() lets the chats in hand finish
+PARSED_KEPT: Final = 10_000  # stored updates kept parsed for this process's own worker
 
 
 def chat_number(update: Update) -> int:
@@ -85,6 +87,8 @@ class InboxWorker:
         self.poll = poll
         self.clock = clock
         self.handled = 0
+        # Updates this process stored and parsed, until it handles them: not parsed twice.
+        self._parsed: OrderedDict[int, Update] = OrderedDict()
         self._chats: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -94,6 +98,9 @@ class InboxWorker:
         now = to_db_time(self.clock())
         text = body.decode("utf-8", "replace")
         await self.db.inbox.store(update.update_id, chat_number(update), text, now)
+        self._parsed[update.update_id] = update
+        while len(self._parsed) > PARSED_KEPT:  # another process handled those
+            self._parsed.popitem(last=False)
         self._wake.set()
 
     async def start(self) -> None:
@@ -127,7 +134,7 @@ class InboxWorker:
     def wake(self) -> None:
         self._wake.set()
 
-    def _expiry(self) -> tuple[str, str]:
+    def _lease_until(self) -> tuple[str, str]:
         now = self.clock()
         return to_db_time(now), to_db_time(now + self.lease)
 
@@ -137,7 +144,7 @@ class InboxWorker:
             free = self.concurrency - len(self._chats)
             if free > 0:
                 try:
-                    now, expires = self._expiry()
+                    now, expires = self._lease_until()
                     chats = await self.db.inbox.claim_chats(self.owner, now, expires, free)
                 except Exception:
                     log.exception("inbox: could not take chats; trying again shortly")
@@ -152,15 +159,12 @@ class InboxWorker:
         try:
             while True:
                 rows = await self.db.inbox.pending(chat, BATCH)
-                if not rows:
-                    if await self.db.inbox.release_if_empty(chat, self.owner):
-                        return
-                    continue  # one arrived since: go on
                 for row in rows:
                     await (self._repeat(row) if row.handled else self._handle(row))
-                    now, expires = self._expiry()
-                    if await self.db.inbox.finish(row.update_id, chat, self.owner, now, expires):
-                        return
+                    await self.db.inbox.finish(row.update_id)
+                # A short batch was the last, unless one arrived meanwhile: then read on.
+                if len(rows) < BATCH and await self.db.inbox.release_if_empty(chat, self.owner):
+                    return
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -180,6 +184,9 @@ class InboxWorker:
             log.warning("inbox: could not show update %s's step again", row.update_id)
 
     def _parse(self, row: Stored) -> Update | None:
+        update = self._parsed.pop(row.update_id, None)
+        if update is not None:
+            return update
         data: Any = loads_bounded(row.body)  # as the webhook read it (too deep: cut short)
         return parse_update(data, self.application.bot)
 

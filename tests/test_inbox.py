@@ -59,19 +59,28 @@ async def test_a_chat_is_leased_to_one_process_until_its_lease_expires(db: Datab
     assert await db.inbox.claim_chats("a", at(16), at(31), 10) == []
 
 
-async def test_finish_gives_the_lease_back_only_when_the_chat_is_empty(db: Database) -> None:
+async def test_the_lease_goes_back_only_when_the_chat_is_empty(db: Database) -> None:
     await db.inbox.store(1, 501, "{}", at(0))
     await db.inbox.store(2, 501, "{}", at(0))
     assert await db.inbox.claim_chats("a", at(0), at(15), 10) == [501]
-    assert await db.inbox.finish(1, 501, "a", at(1), at(16)) is False  # 2 waits: renewed
-    assert await db.inbox.claim_chats("b", at(15.5), at(30), 10) == []  # renewed to 16
-    await db.inbox.store(3, 501, "{}", at(2))
-    assert await db.inbox.finish(2, 501, "a", at(2), at(17)) is False  # 3 arrived meanwhile
-    assert await db.inbox.finish(3, 501, "a", at(3), at(18)) is True
+    await db.inbox.finish(1)
+    assert await db.inbox.release_if_empty(501, "a") is False  # 2 waits: "a" keeps it
+    await db.inbox.finish(2)
+    await db.inbox.store(3, 501, "{}", at(2))  # stored before "a" lets go: "a" keeps it
+    assert await db.inbox.release_if_empty(501, "a") is False
+    assert await db.inbox.claim_chats("b", at(3), at(18), 10) == []
+    await db.inbox.finish(3)
+    assert await db.inbox.release_if_empty(501, "b") is False  # not b's to give back
+    assert await db.inbox.release_if_empty(501, "a") is True
     assert await db.inbox.waiting() == 0
     await db.inbox.store(4, 501, "{}", at(4))  # the next one is anybody's at once
     assert await db.inbox.claim_chats("b", at(4), at(19), 10) == [501]
-    # A handled update delivered again is stored, but marked: it is not handled twice.
+    # An update whose writes recorded it, delivered again: stored, but marked as handled.
+    token = INBOX_UPDATE.set(2)
+    try:
+        await db.users.set_language(501, "en")
+    finally:
+        INBOX_UPDATE.reset(token)
     await db.inbox.store(2, 501, "{}", at(5))
     assert [(s.update_id, s.handled) for s in await db.inbox.pending(501, 10)] == [
         (2, True),

@@ -3,9 +3,11 @@ one database, issue 12).
 
 - ``InboxRepo``: an acknowledged update is a row until it is handled; a process takes a chat
   (a lease with an expiry) and handles that chat's rows one at a time in update_id order;
-  ``finish`` deletes the row and records the update as handled, and gives the lease back
-  once the chat has nothing left, in one transaction. A lease whose process died expires and
-  the chat is taken over.
+  ``finish`` deletes a handled row, and ``release_if_empty`` gives the lease back once the
+  chat has nothing left (one statement: an update stored meanwhile keeps it). A lease whose
+  process died expires and the chat is taken over. Which updates are handled is recorded by
+  the handlers' own writes (``RECORD``, bot/storage/db.py); one that wrote nothing is not
+  recorded, and a second delivery of it is simply answered again.
 - ``ProcessRepo``: one heartbeat row per running process; how many are live, for sharing
   the outgoing budget; a process stopping cleanly removes its row at once.
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from bot.storage.sql import Engine, Tx
+from bot.storage.sql import Engine
 
 _STORE: Final = (
     "INSERT INTO inbox (update_id, chat_key, body, received_at)"
@@ -48,9 +50,6 @@ RECORD: Final = (
 _RELEASE_IF_EMPTY: Final = (
     "DELETE FROM chat_leases WHERE chat_key = :chat_key AND owner = :owner"
     " AND NOT EXISTS (SELECT 1 FROM inbox WHERE chat_key = :chat_key)"
-)
-_RENEW_ONE: Final = (
-    "UPDATE chat_leases SET expires_at = :expires WHERE chat_key = :chat_key AND owner = :owner"
 )
 _RENEW_ALL: Final = "UPDATE chat_leases SET expires_at = :expires WHERE owner = :owner"
 _DROP_ALL: Final = "DELETE FROM chat_leases WHERE owner = :owner"
@@ -97,30 +96,15 @@ class InboxRepo:
         rows = await self._db.fetchall(_PENDING, {"chat_key": chat_key, "limit": limit})
         return [Stored(int(r[0]), str(r[1]), bool(r[2])) for r in rows]
 
-    async def finish(
-        self, update_id: int, chat_key: int, owner: str, now: str, expires: str
-    ) -> bool:
-        """The update was handled: its row goes, it is recorded as handled, and the chat's
-        lease is given back if nothing else waits (True), else renewed (False)."""
-        params = {
-            "update_id": update_id,
-            "chat_key": chat_key,
-            "owner": owner,
-            "now": now,
-            "expires": expires,
-        }
-
-        async def work(tx: Tx) -> bool:
-            await tx.execute(_DELETE, params)
-            await tx.execute(RECORD, params)
-            if await tx.execute(_RELEASE_IF_EMPTY, params):
-                return True
-            await tx.execute(_RENEW_ONE, params)
-            return False
-
-        return await self._db.run(work)
+    async def finish(self, update_id: int) -> None:
+        """The update was handled (its effects committed, with their record): its row goes.
+        A crash before this statement leaves the row, whose update is then found handled."""
+        await self._db.execute(_DELETE, {"update_id": update_id})
 
     async def release_if_empty(self, chat_key: int, owner: str) -> bool:
+        """Give ``owner``'s lease on the chat back if no update of it waits: True if given
+        back. One statement, so an update stored meanwhile either is seen (the lease stays,
+        the caller reads on) or finds the lease gone (its own process takes the chat)."""
         params = {"chat_key": chat_key, "owner": owner}
         return await self._db.execute(_RELEASE_IF_EMPTY, params) == 1
 
