@@ -97,6 +97,7 @@ class Run:
     p99_ms: float
     bot_cpu_ms_per_update: float
     server_cpu_ms_per_update: float
+    harness_cpu_ms_per_update: float
     errors: int
 
 
@@ -183,10 +184,11 @@ async def one_run(setup: str, args: argparse.Namespace, root: Path, pg_url: str 
                 api.session = aiohttp.ClientSession()
             await asyncio.sleep(0.3)
             buyers = [Buyer(api, 100_000 + i, wizard_script) for i in range(args.buyers)]
-            cpu0, pg0 = sum(b.cpu() for b in bots), postgres_cpu()
+            cpu0, pg0, h0 = sum(b.cpu() for b in bots), postgres_cpu(), time.process_time()
             samples, _ = await closed_loop(api, buyers, args.limit)
             cpu = sum(b.cpu() for b in bots) - cpu0
             server_cpu = postgres_cpu() - pg0 if url else 0.0
+            harness_cpu = time.process_time() - h0
         finally:
             if isinstance(api, WebhookApi) and api.session is not None:
                 await api.session.close()
@@ -204,6 +206,7 @@ async def one_run(setup: str, args: argparse.Namespace, root: Path, pg_url: str 
         p99_ms=latencies[max(0, int(0.99 * n) - 1)] * 1000,
         bot_cpu_ms_per_update=cpu / n * 1000,
         server_cpu_ms_per_update=server_cpu / n * 1000,
+        harness_cpu_ms_per_update=harness_cpu / n * 1000,
         errors=len(samples.errors) + sum(len(b.mismatches) for b in buyers),
     )
 
@@ -228,7 +231,8 @@ def print_runs(runs: list[Run]) -> str:
         "p99 ms",
         "bot CPU ms/upd",
         "PostgreSQL CPU ms/upd",
-        "errors",
+        "harness CPU ms/upd",
+        "script mismatches",
     ]
     rows = [
         [
@@ -240,6 +244,7 @@ def print_runs(runs: list[Run]) -> str:
             fmt(r.p99_ms, 0),
             fmt(r.bot_cpu_ms_per_update, 2),
             fmt(r.server_cpu_ms_per_update, 2) if r.setup != "sqlite" else "",
+            fmt(r.harness_cpu_ms_per_update, 2),
             r.errors,
         ]
         for r in runs

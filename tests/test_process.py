@@ -6,6 +6,7 @@ The durability promise, tested the hard way: a step the bot has replied to survi
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -86,4 +87,6 @@ async def test_kill_9_mid_wizard_then_finish(
     assert row is not None and tuple(row) == ("8123456789012345", "opened", "Desk lamp")
     log_text = bot.log_path.read_text()
     assert TEST_TOKEN not in log_text and TEST_TOKEN.split(":")[1] not in log_text
+    password = urlsplit(db_target).password if isinstance(db_target, str) else None
+    assert not password or password not in log_text  # DATABASE_URL's, at DEBUG too
     assert "getUpdates" in log_text  # DEBUG logging was on and saw the URLs
