@@ -27,6 +27,7 @@ So the base gets an effectively unbounded semaphore and this class limits concur
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import inspect
 import logging
@@ -68,6 +69,16 @@ INBOX_UPDATE: contextvars.ContextVar[int | None] = contextvars.ContextVar(
 
 def inbox_update_id() -> int | None:
     return INBOX_UPDATE.get()
+
+
+async def stop_task(task: asyncio.Task[None] | None) -> bool:
+    """Cancel a background loop and wait until it has stopped; False if there was none."""
+    if task is None:
+        return False
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return True
 
 
 def update_kind(update: object) -> str:

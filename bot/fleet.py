@@ -22,7 +22,6 @@ On SQLite there is one process per database file (bot/storage/instance.py): no f
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -32,6 +31,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Final
 
+from bot.concurrency import stop_task
 from bot.outbox import ReminderService
 from bot.ratelimit import OutgoingLimiter
 from bot.storage.codecs import to_db_time, utc_now
@@ -85,10 +85,7 @@ class Fleet:
     async def stop(self) -> None:
         """Stop beating and leave: the others take over this process's share at once."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_task(task)
         try:
             await self.db.processes.forget(self.owner, to_db_time(self.clock() - KEEP_HANDLED))
         except Exception as error:  # the heartbeat expires by itself

@@ -37,7 +37,7 @@ from typing import Any, Final
 
 from telegram import Update
 
-from bot.concurrency import DEFAULT_CONCURRENCY, INBOX_UPDATE, NO_CHAT, chat_key
+from bot.concurrency import DEFAULT_CONCURRENCY, INBOX_UPDATE, NO_CHAT, chat_key, stop_task
 from bot.context import DisputeApplication
 from bot.fleet import LEASE
 from bot.storage.codecs import to_db_time, utc_now
@@ -115,11 +115,8 @@ class InboxWorker:
         """Stop taking chats; the chats in hand finish their current update for up to
         ``STOP_GRACE`` s; then the leases go back, so another process goes on at once."""
         task, self._task = self._task, None
-        if task is None:
+        if not await stop_task(task):
             return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         chats = list(self._chats.values())
         if chats:
             _, late = await asyncio.wait(chats, timeout=STOP_GRACE)

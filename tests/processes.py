@@ -82,8 +82,11 @@ class BotProcess:
         return time.monotonic() - started
 
     async def ready(self) -> bool:
-        """post_init registered the command menus (once per start of this process)."""
-        return self.server.api.counts["setMyCommands"] >= SETMYCOMMANDS_PER_START * self.starts
+        """post_init is over (it logs "bot ready" last, after the menus and the reminder bot's
+        getMe), once per start of this process."""
+        if self.server.api.counts["setMyCommands"] < SETMYCOMMANDS_PER_START * self.starts:
+            return False
+        return self.log_path.read_text(errors="replace").count("bot ready") >= self.starts
 
     @property
     def alive(self) -> bool:

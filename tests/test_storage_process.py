@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import sqlite3
 import sys
 import time
@@ -32,6 +31,7 @@ from tests.databases import fresh_schema
 from tests.harness import TEST_TOKEN
 from tests.processes import ROOT, BotProcess
 from tests.standin import FakeBotApi, Sent, StandinServer
+from tests.webhooks import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -213,12 +213,17 @@ async def test_a_second_bot_on_the_same_database_refuses_in_one_line(
         await first.start()
         # Answered: start-up is over. (A SIGINT while post_init still runs hangs the process
         # at shutdown, on main too: PTB's "Event loop stopped before Future completed".)
-        sent, _ = await answer(api, buyer, standin.text_update(buyer, "/help"))
-        assert "/new" in sent.text
-        assert await first.terminate() == 0
+        await answers_then_stops(first, buyer)
     finally:
         if first.alive:
             await first.kill9()
+
+
+async def answers_then_stops(bot: BotProcess, buyer: dict[str, Any]) -> None:
+    """The bot answers the buyer's /help, then stops cleanly on SIGINT."""
+    sent, _ = await answer(bot.server.api, buyer, standin.text_update(buyer, "/help"))
+    assert "/new" in sent.text
+    assert await bot.terminate() == 0
 
 
 def _unwritable_directory(tmp_path: Path) -> tuple[Path, list[str]]:
@@ -275,7 +280,7 @@ async def test_a_postgresql_database_that_cannot_be_used_is_one_line_and_exit_2(
             url = parts._replace(netloc=f"{parts.username}:{password}@{host}").geturl()
             expected = "password authentication failed"
         elif case == "no_server":
-            host = f"{parts.username}:{password}@127.0.0.1:{_free_port()}"
+            host = f"{parts.username}:{password}@127.0.0.1:{free_port()}"
             url = parts._replace(netloc=host).geturl()
             expected = "cannot use"
         else:
@@ -294,12 +299,6 @@ async def test_a_postgresql_database_that_cannot_be_used_is_one_line_and_exit_2(
     assert stderr.startswith("DATABASE_URL: ") and expected in stderr, stderr
     assert password not in stderr and ":***@" in stderr
     assert server.api.counts["getMe"] == 0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_a_second_poller_on_one_postgresql_database_refuses_in_one_line(
@@ -323,10 +322,7 @@ async def test_a_second_poller_on_one_postgresql_database_refuses_in_one_line(
             assert api.counts["getMe"] == get_me
             await first.kill9()
             await first.start()  # the lock died with the process
-            buyer = standin.user(6002, "en")
-            sent, _ = await answer(api, buyer, standin.text_update(buyer, "/help"))
-            assert "/new" in sent.text
-            assert await first.terminate() == 0
+            await answers_then_stops(first, standin.user(6002, "en"))
         finally:
             if first.alive:
                 await first.kill9()

@@ -52,7 +52,7 @@ import aiosqlite
 from bot.storage.codecs import utc_now
 from bot.storage.errors import DatabaseBusyError, DatabaseOpenError, SchemaTooNewError
 from bot.storage.schema import latest_schema_version, migrate_sqlite, sqlite_version
-from bot.storage.sql import EMPTY, Dialect, Params, Row, Statement, Tx
+from bot.storage.sql import EMPTY, Dialect, Params, Row, Statement, Tx, in_chunks
 from bot.storage.sqlite_ops import (
     Busy,
     autocommit,
@@ -319,12 +319,7 @@ class SqliteEngine:
             self._connection() as conn,
             conn.execute(sqlite_text(stmt), params) as cursor,
         ):
-
-            async def chunks() -> AsyncIterator[list[Row]]:
-                while rows := list(await cursor.fetchmany(chunk)):
-                    yield list[Row](rows)
-
-            yield chunks()
+            yield in_chunks(cursor.fetchmany, chunk)
 
     async def fetchall(self, stmt: Statement, params: Params = EMPTY) -> list[Row]:
         """One read-only statement's rows (a SELECT or a reading PRAGMA)."""

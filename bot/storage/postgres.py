@@ -45,7 +45,18 @@ from bot.storage.errors import (
     without_password,
 )
 from bot.storage.schema import load_migrations
-from bot.storage.sql import EMPTY, Dialect, Params, Row, Statement, Tx, compiled, positional
+from bot.storage.sql import (
+    EMPTY,
+    Dialect,
+    Params,
+    Row,
+    RowsTx,
+    Statement,
+    Tx,
+    compiled,
+    in_chunks,
+    positional,
+)
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +95,7 @@ def _rowcount(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
-class PgTx:
+class PgTx(RowsTx):
     """``Tx`` over one asyncpg connection (inside a transaction, or a read-only one)."""
 
     __slots__ = ("_conn", "_count")
@@ -110,10 +121,6 @@ class PgTx:
         except asyncpg.IntegrityConstraintViolationError as error:
             raise ConstraintError(str(error)) from None
         return rows
-
-    async def fetchone(self, stmt: Statement, params: Params = EMPTY) -> Row | None:
-        rows = await self.fetchall(stmt, params)
-        return rows[0] if rows else None
 
     async def executemany(self, stmt: Statement, rows: Sequence[Params]) -> None:
         if not rows:
@@ -245,12 +252,7 @@ class PostgresEngine:
         ):
             cursor = await conn.cursor(text, *positional(names or (), params))
             self._count[0] += 1
-
-            async def chunks() -> AsyncIterator[list[Row]]:
-                while rows := await cursor.fetch(chunk):
-                    yield rows
-
-            yield chunks()
+            yield in_chunks(cursor.fetch, chunk)
 
     # ----------------------------------------------------------------- writes
 

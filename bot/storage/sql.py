@@ -15,7 +15,16 @@ repositories (``bot.storage.repositories``) are written once against these two p
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,10 +39,12 @@ __all__ = [
     "Engine",
     "Params",
     "Row",
+    "RowsTx",
     "Sql",
     "Statement",
     "Tx",
     "compiled",
+    "in_chunks",
     "positional",
 ]
 
@@ -114,6 +125,27 @@ class Tx(Protocol):
     async def fetchone(self, stmt: Statement, params: Params = EMPTY) -> Row | None: ...
 
     async def executemany(self, stmt: Statement, rows: Sequence[Params]) -> None: ...
+
+
+class RowsTx(ABC):
+    """What both engines' ``Tx`` classes share: one row is the first of the rows."""
+
+    __slots__ = ()
+
+    @abstractmethod
+    async def fetchall(self, stmt: Statement, params: Params = EMPTY) -> list[Row]: ...
+
+    async def fetchone(self, stmt: Statement, params: Params = EMPTY) -> Row | None:
+        rows = await self.fetchall(stmt, params)
+        return rows[0] if rows else None
+
+
+async def in_chunks(
+    fetch: Callable[[int], Awaitable[Iterable[Any]]], size: int
+) -> AsyncIterator[list[Row]]:
+    """A cursor's rows, ``size`` at a time, until it has no more (``Engine.stream``)."""
+    while rows := list(await fetch(size)):
+        yield rows
 
 
 class Engine(Protocol):

@@ -24,7 +24,7 @@ from contextlib import suppress
 from typing import Any, Final, TypeVar
 
 from bot.storage.errors import ConstraintError
-from bot.storage.sql import EMPTY, Dialect, Params, Row, Statement, Tx, compiled
+from bot.storage.sql import EMPTY, Dialect, Params, Row, RowsTx, Statement, Tx, compiled
 
 __all__ = [
     "BUSY",
@@ -52,7 +52,7 @@ def sqlite_text(stmt: Statement) -> str:
     return stmt if isinstance(stmt, str) else compiled(stmt, Dialect.SQLITE)[0]
 
 
-class SqliteTx:
+class SqliteTx(RowsTx):
     """``Tx`` over a plain ``sqlite3.Connection``, on its own thread: each method runs its
     statement at once and never suspends (see the module)."""
 
@@ -73,10 +73,6 @@ class SqliteTx:
         except sqlite3.IntegrityError as error:
             raise ConstraintError(str(error)) from None
         return rows
-
-    async def fetchone(self, stmt: Statement, params: Params = EMPTY) -> Row | None:
-        rows = await self.fetchall(stmt, params)
-        return rows[0] if rows else None
 
     async def executemany(self, stmt: Statement, rows: Sequence[Params]) -> None:
         if not rows:
