@@ -225,6 +225,8 @@ async def _serve(application: DisputeApplication, settings: Settings, path: str 
     def on_signal() -> None:
         nonlocal interrupted
         if started:
+            if not stopping.is_set():
+                log.info("stopping")  # each step of the stop logs only if it fails
             stopping.set()
         elif not interrupted:  # once: a second signal must not cut the clean-up short
             interrupted = True

@@ -100,7 +100,10 @@ class BotProcess:
     async def terminate(self) -> int:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGINT)
-        return await asyncio.wait_for(self.proc.wait(), 30)
+        try:
+            return await asyncio.wait_for(self.proc.wait(), 30)
+        except TimeoutError:
+            raise AssertionError("the bot did not stop on SIGINT:\n" + self.log_tail()) from None
 
     def log_tail(self, chars: int = 4000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:]
