@@ -27,7 +27,6 @@ So the base gets an effectively unbounded semaphore and this class limits concur
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import inspect
 import logging
@@ -59,6 +58,8 @@ class UpdateInfo:
 CURRENT_UPDATE: contextvars.ContextVar[UpdateInfo | None] = contextvars.ContextVar(
     "current_update", default=None
 )
+STOP_RETRY: Final = 0.5  # seconds stop_task waits before cancelling a loop again
+
 #: The update_id of an update taken from the webhook's inbox (bot/inbox.py) that the current
 #: task is handling: the storage records it with every write the handlers make, in the same
 #: transaction (bot.storage.db.Database.record_updates), so its effects commit exactly once.
@@ -72,12 +73,20 @@ def inbox_update_id() -> int | None:
 
 
 async def stop_task(task: asyncio.Task[None] | None) -> bool:
-    """Cancel a background loop and wait until it has stopped; False if there was none."""
+    """Cancel a background loop and wait until it has stopped; False if there was none. An
+    error the loop ended with is raised here.
+
+    Cancelled again until it is done: on Python 3.11 ``asyncio.wait_for`` swallows a
+    cancellation that arrives as the awaited thing completes (fixed in 3.12), and a loop
+    sleeping in one (the inbox worker's wait for work) then went on as if nothing happened,
+    so that a stop sent the instant an update was handled waited forever."""
     if task is None:
         return False
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=STOP_RETRY)
+    if not task.cancelled():
+        task.result()
     return True
 
 

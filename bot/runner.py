@@ -374,6 +374,7 @@ async def _stop(application: DisputeApplication, link: Link, held: _Held) -> Non
 
 
 async def _attempt(what: str, step: Callable[[], Awaitable[object]]) -> None:
+    log.debug("%s", what)  # where a stop that hangs hangs
     try:
         await step()
     except Exception:

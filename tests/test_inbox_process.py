@@ -7,7 +7,9 @@ the buyer that step again (replies are at least once)."""
 from __future__ import annotations
 
 import asyncio
+import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,3 +80,32 @@ async def test_kill_9_right_after_the_200_loses_nothing_and_repeats_no_effect(
 def _helps(api: object, chat: int) -> list[str]:
     sent = api.sent_to(chat)
     return [s.text for s in sent if s.method == "sendMessage" and "/new" in s.text]
+
+
+async def test_a_stop_the_instant_an_update_was_handled_is_clean(
+    server: StandinServer, tmp_path: Path, db_target: Path | str
+) -> None:
+    """SIGINT a few milliseconds after the reply left, while the inbox worker gives the chat
+    back: the process stops at once with status 0 (it used to hang: see
+    tests/test_concurrency.py's stop_task test)."""
+    api = server.api
+    bot = WebhookProcess(server, db_target, tmp_path / "bot")
+    try:
+        for n in range(6):
+            await bot.start()
+            buyer = standin.user(7100 + n, "en")
+            process = bot.proc
+            assert process is not None
+
+            async def interrupt(delay: float = n / 1000, process: Any = process) -> None:
+                asyncio.get_running_loop().call_later(delay, process.send_signal, signal.SIGINT)
+
+            api.trap(
+                lambda m, p, b=buyer: m == "sendMessage" and p.get("chat_id") == b["id"], interrupt
+            )
+            update = {**standin.text_update(buyer, "/start"), "update_id": 100 + n}
+            assert await deliver(bot.port, update) == 200
+            assert await asyncio.wait_for(process.wait(), 20) == 0, bot.log_tail()
+    finally:
+        if bot.alive:
+            await bot.kill9()
