@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Final
 
+from bot.domain.facts.model import Facts, FactsError
 from bot.domain.models import (
     Branch,
     Dispute,
@@ -31,6 +33,8 @@ from bot.storage.repositories.common import (
     insert_event,
 )
 from bot.storage.repositories.reminders import planned_rows, replace_reminders
+
+log = logging.getLogger(__name__)
 
 _DISPUTE_COLUMNS: Final = (
     "user_id",
@@ -60,6 +64,7 @@ _DISPUTE_COLUMNS: Final = (
     "return_post_by",
     "refund_received_at",
     "shipped_at",
+    "facts",
     "created_at",
     "updated_at",
 )
@@ -113,6 +118,7 @@ def _dispute_params(d: Dispute) -> dict[str, Any]:
         "return_post_by": to_db_time_opt(d.return_post_by),
         "refund_received_at": to_db_time_opt(d.refund_received_at),
         "shipped_at": to_db_time_opt(d.shipped_at),
+        "facts": None if d.facts is None else d.facts.to_json(),
         "created_at": to_db_time_opt(d.created_at),
         "updated_at": to_db_time_opt(d.updated_at),
     }
@@ -120,6 +126,18 @@ def _dispute_params(d: Dispute) -> dict[str, Any]:
 
 def _money(minor: int | None, currency: str | None) -> Money | None:
     return None if minor is None or currency is None else Money(minor, currency)
+
+
+def _facts(text: str | None) -> Facts | None:
+    """The stored facts; a value no version of the bot could have written reads as none (the
+    claim then says less, and nothing fails), and is logged."""
+    if text is None:
+        return None
+    try:
+        return Facts.from_json(text)
+    except FactsError:
+        log.warning("unreadable facts of a dispute ignored", exc_info=True)
+        return None
 
 
 def _dispute(row: sqlite3.Row) -> Dispute:
@@ -151,6 +169,7 @@ def _dispute(row: sqlite3.Row) -> Dispute:
         return_post_by=from_db_time_opt(row["return_post_by"]),
         refund_received_at=from_db_time_opt(row["refund_received_at"]),
         shipped_at=from_db_time_opt(row["shipped_at"]),
+        facts=_facts(row["facts"]),
         created_at=from_db_time_opt(row["created_at"]),
         updated_at=from_db_time_opt(row["updated_at"]),
     )
