@@ -1,0 +1,131 @@
+"""The claim's facts through the real wizard: the guides' leggings case walked by a Russian buyer
+and by a buyer using the English interface gets exactly the golden English claim
+(tests/test_claim_golden.py), and the facts' questions behave as every wizard step does:
+buttons, Skip, Back, bad answers, Edit from the summary, a restart, the step counter."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.domain.claim import language_note
+from bot.domain.facts import Facts, Failure, SellerReply, YesNo
+from bot.domain.models import Stage
+from bot.domain.steps import StepId
+from bot.i18n import translations, translator
+from tests.harness import Buyer, Harness, texts
+from tests.standin import render_html
+from tests.test_claim_golden import GOLDEN
+
+ORDER = "8123456789012345"
+RU = translator("ru")
+MOSCOW = ZoneInfo("Europe/Moscow")
+LEGGINGS_RU = "Одни из трёх леггинсов пришли с дырками на швах, швы расходятся."
+
+
+def plain(html_text: str) -> str:
+    return render_html(html_text)[0]
+
+
+async def dispute_of(bot: Harness, buyer: Buyer):  # type: ignore[no-untyped-def]
+    assert bot.app is not None
+    [d] = await bot.app.services.db.disputes.list_for_user(buyer.id)
+    return d
+
+
+async def leggings_to_facts(buyer: Buyer, ru: bool) -> str:
+    """The leggings case up to its first fact question; returns that question's text."""
+    _ = RU._ if ru else (lambda s: s)
+    await buyer.say("/new")
+    await buyer.say(ORDER)
+    await buyer.say("Леггинсы, 3 шт")
+    await buyer.say("11,73 $" if ru else "$11.73")
+    await buyer.say("30")
+    await buyer.press(_("Yes, I received it"))
+    await buyer.press(_("Quality problem / does not work"))
+    await buyer.press(_("No, not yet"))
+    await buyer.press(_("Keep the item, partial refund"))
+    await buyer.say("5")
+    replies = await buyer.say(LEGGINGS_RU)
+    return replies[-1].text
+
+
+async def leggings_facts(buyer: Buyer, ru: bool) -> str:
+    """The facts of the guides' leggings, answered with buttons and a few words, then two
+    photos; returns the summary."""
+    _ = RU._ if ru else (lambda s: s)
+    await buyer.press(_("Poor stitching"))
+    await buyer.press(_("Yes"))
+    await buyer.say("20.11.2026")
+    await buyer.press(_("Offered a coupon"))
+    await buyer.say("Women's Seamless Leggings, 3 pcs")
+    await buyer.photo("seam-1")
+    await buyer.photo("seam-2")
+    replies = await buyer.press(_("Done"))
+    return replies[-1].text
+
+
+async def test_the_leggings_in_russian_give_the_golden_claim(bot: Harness) -> None:
+    buyer = bot.buyer(1, language_code="ru")
+    first = await leggings_to_facts(buyer, ru=True)
+    assert "Шаг 11 из 15" in first, first  # the facts are steps, counted like any other
+    summary = plain(await leggings_facts(buyer, ru=True))
+    english, russian = GOLDEN["leggings"]
+    assert english in summary
+    assert russian in summary  # what it says, for a Russian speaker
+    # The buyer's own words stayed out of the English, and the summary says so.
+    assert "Леггинсы, 3 шт" in summary and RU._("Your description") in summary
+    assert "Legginsy" not in summary
+    # Advice, not a rule: the Russian form also accepts Russian.
+    assert language_note(translations("ru")) in summary
+    replies = await buyer.press(RU._("Confirm"))
+    instructions = plain(texts(replies)[-1])
+    assert english in instructions and "2 фото" in instructions
+    d = await dispute_of(bot, buyer)
+    assert d.claim_text == english and d.stage is Stage.READY
+    assert d.facts == Facts(
+        failure=Failure.STITCHING,
+        seller_contacted=YesNo.YES,
+        seller_contacted_on=d.facts.seller_contacted_on,
+        seller_reply=SellerReply.COUPON,
+        english_title="Women's Seamless Leggings, 3 pcs",
+    )
+    assert d.facts is not None and d.facts.seller_contacted_on is not None
+    assert d.facts.seller_contacted_on.isoformat() == "2026-11-20"
+
+
+async def test_the_leggings_in_the_english_interface_give_the_same_claim(bot: Harness) -> None:
+    """The same case, the same words, the English interface: exactly the same English."""
+    buyer = bot.buyer(2, language_code="en")
+    first = await leggings_to_facts(buyer, ru=False)
+    assert "Step 11 of 15" in first and "What is wrong with the item?" in first
+    summary = plain(await leggings_facts(buyer, ru=False))
+    english = GOLDEN["leggings"][0]
+    assert english in summary
+    assert "What it says" not in summary  # an English reader needs no translation
+    assert "I do not translate what you type" in summary
+    replies = await buyer.press("Confirm")
+    assert english in plain(texts(replies)[-1])
+    assert (await dispute_of(bot, buyer)).claim_text == english
+
+
+async def test_a_bad_fact_answer_is_explained_and_the_buyer_stays(bot: Harness) -> None:
+    buyer = bot.buyer(3, language_code="en")
+    await leggings_to_facts(buyer, ru=False)
+    replies = await buyer.say("the seams")  # a choice: the buttons answer it
+    assert "choose one of the buttons" in replies[-1].text
+    await buyer.press("Poor stitching")
+    await buyer.press("Yes")
+    replies = await buyer.say("sometime last week")
+    assert "couldn't read a date" in replies[-1].text
+    replies = await buyer.say("tomorrow")
+    assert "future" in replies[-1].text.lower()
+    d = await dispute_of(bot, buyer)
+    assert d.wizard_step == StepId.F_SELLER_CONTACTED_ON
+    await buyer.say("yesterday")
+    await buyer.press("Refused")
+    replies = await buyer.say("Леггинсы женские")  # the English title, in Russian
+    assert "not in English" in replies[-1].text and "never transliterate" in replies[-1].text
+    replies = await buyer.say("https://aliexpress.com/item/1.html")
+    assert "That is a link" in replies[-1].text
+    replies = await buyer.press("Skip")
+    assert "Now send the evidence" in replies[-1].text
