@@ -57,6 +57,20 @@ class RedactingFormatter(logging.Formatter):
         return self._redact(super().format(record))
 
 
+def _message(record: logging.LogRecord) -> str:
+    """The record's text; a broken format string must not hide (or lose) the record."""
+    try:
+        return record.getMessage()
+    except Exception:
+        return str(record.msg)
+
+
+def _format_exception(record: logging.LogRecord, formatter: logging.Formatter) -> None:
+    """Fill `exc_text` from `exc_info` once, so every handler redacts the same text."""
+    if record.exc_info and not record.exc_text:
+        record.exc_text = formatter.formatException(record.exc_info)
+
+
 class RedactingFilter(logging.Filter):
     """Rewrites the record itself, so handlers with other formatters get clean text too."""
 
@@ -65,14 +79,9 @@ class RedactingFilter(logging.Filter):
         self._redact = redactor
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string must not hide the record
-            message = str(record.msg)
-        record.msg = self._redact(message)
+        record.msg = self._redact(_message(record))
         record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        _format_exception(record, logging.Formatter())
         if record.exc_text:
             record.exc_text = self._redact(record.exc_text)
         if record.stack_info:
@@ -89,20 +98,15 @@ class JsonFormatter(logging.Formatter):
         self._context = context
 
     def format(self, record: logging.LogRecord) -> str:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string must not lose the record
-            message = str(record.msg)
         moment = datetime.fromtimestamp(record.created, UTC)
         data: dict[str, Any] = {
             "time": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
-            "message": self._redact(message),
+            "message": self._redact(_message(record)),
             **self._context(),
         }
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self.formatException(record.exc_info)
+        _format_exception(record, self)
         if record.exc_text:
             data["exc"] = self._redact(record.exc_text)
         if record.stack_info:
