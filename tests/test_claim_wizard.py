@@ -129,3 +129,34 @@ async def test_a_bad_fact_answer_is_explained_and_the_buyer_stays(bot: Harness) 
     assert "That is a link" in replies[-1].text
     replies = await buyer.press("Skip")
     assert "Now send the evidence" in replies[-1].text
+
+
+async def test_the_longest_summary_still_fits_one_message(bot: Harness) -> None:
+    """Every free answer at its longest, in Russian (not in the English text, so shown back),
+    with both eligibility warnings: the summary is one message Telegram accepts."""
+    buyer = bot.buyer(4, language_code="ru")
+    await buyer.say("/new")
+    await buyer.say(ORDER)
+    await buyer.say(("Длинное название товара " * 5)[:100])
+    await buyer.say("1 234,56 ₽")
+    await buyer.say("2")  # protection ends in two days: a warning
+    await buyer.press(RU._("Yes, I received it"))
+    await buyer.press(RU._("Not as described (size, colour, material, function)"))
+    await buyer.press(RU._("Yes, I confirmed"))
+    await buyer.say("13 дней назад")  # the window after confirming closes soon: a warning
+    await buyer.press(RU._("Return the item, partial refund"))
+    await buyer.say("1 000")
+    await buyer.say(("Ткань совсем не такая, как на фотографиях в описании товара. " * 20)[:1000])
+    await buyer.press(RU._("Material"))
+    await buyer.say(("хлопок сто процентов и мягкая " * 5)[:100])
+    await buyer.say(("синтетика и жёсткая на ощупь " * 5)[:100])
+    await buyer.press(RU._("Yes"))
+    await buyer.say("вчера")
+    await buyer.press(RU._("Answered, nothing solved"))
+    await buyer.say(("Women Cotton Dress Summer Casual Loose Long Sleeve " * 8)[:300])
+    await buyer.photo("p1")
+    [*_, summary] = await buyer.press(RU._("Done"))
+    shown = plain(summary.text)
+    assert len(shown) <= 4096, len(shown)
+    assert "Шаг" in shown and "⚠️" in shown and "Что там написано" in shown
+    assert "…" in shown  # the description, cut short to fit

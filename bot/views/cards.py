@@ -68,10 +68,23 @@ def _refund(t: Translator, d: Dispute) -> str | None:
     return refund
 
 
+def _shortened(text: str, limit: int | None) -> str:
+    if limit is None or len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
+
+
 def dispute_card(
-    t: Translator, d: Dispute, tz: ZoneInfo, now: datetime, *, evidence_count: int
+    t: Translator,
+    d: Dispute,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    evidence_count: int,
+    description_max: int | None = None,
 ) -> str:
-    """Every answer of a dispute, for the summary and the /status card."""
+    """Every answer of a dispute, for the summary and the /status card. `description_max`:
+    the description cut at a word past this length, for a message that must fit."""
     order = f"<code>{html.escape(d.order_id)}</code>" if d.order_id else DASH
     lines = [
         _row(t._("Order"), order),
@@ -89,7 +102,8 @@ def dispute_card(
     if refund is not None:
         lines.append(_row(t._("Refund"), refund))
     if d.description:
-        lines.append(_row(t._("Your description"), html.escape(d.description)))
+        description = _shortened(d.description, description_max)
+        lines.append(_row(t._("Your description"), html.escape(description)))
     lines += [_row(label, value) for label, value in fact_rows(t, d)]
     lines.append(_row(t._("Evidence"), files_count(t, evidence_count)))
     if d.stage is not Stage.DRAFT:

@@ -18,7 +18,7 @@ from bot.domain.eligibility import EligibilityWarning
 from bot.domain.models import Branch, Dispute, EvidenceSummary
 from bot.domain.rules import Rules
 from bot.i18n import Translator
-from bot.views.cards import dispute_card
+from bot.views.cards import MESSAGE_BUDGET, dispute_card
 from bot.views.claim import claim_section, english_claim, evidence_items
 from bot.views.facts import catalog
 from bot.views.keyboards import button, keyboard
@@ -27,6 +27,8 @@ from bot.views.warnings import eligibility_text
 from bot.views.wizard import choice, header
 
 S = StepId
+#: However long the rest of the summary, this much of the description is shown.
+DESCRIPTION_SHOWN_MIN = 200
 
 
 def summary_card(
@@ -40,11 +42,17 @@ def summary_card(
     rules: Rules,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Every answer, the English text (what it says, the words it leaves out), the
-    eligibility warnings, and Confirm / Edit / Cancel."""
-    text = dispute_card(t, d, tz, now, evidence_count=evidence.total)
-    text += "\n\n" + claim_section(t, d, evidence, tz)
+    eligibility warnings, and Confirm / Edit / Cancel. One message: a description too long
+    for it with everything else is shown cut short (the rest is kept, and in /status)."""
+    rest = "\n\n" + claim_section(t, d, evidence, tz)
     if warnings:
-        text += "\n\n" + "\n".join("⚠️ " + eligibility_text(t, w, rules) for w in warnings)
+        rest += "\n\n" + "\n".join("⚠️ " + eligibility_text(t, w, rules) for w in warnings)
+    text = dispute_card(t, d, tz, now, evidence_count=evidence.total) + rest
+    overflow = len(text) - MESSAGE_BUDGET
+    if overflow > 0 and d.description:
+        room = max(DESCRIPTION_SHOWN_MIN, len(d.description) - overflow)
+        card = dispute_card(t, d, tz, now, evidence_count=evidence.total, description_max=room)
+        text = card + rest
     buttons = keyboard(
         [
             [choice(d, S.SUMMARY, "✅ " + t._("Confirm"), "confirm")],
