@@ -5,6 +5,7 @@ buttons, Skip, Back, bad answers, Edit from the summary, a restart, the step cou
 
 from __future__ import annotations
 
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.domain.claim import language_note
@@ -12,7 +13,7 @@ from bot.domain.facts import Facts, Failure, SellerReply, YesNo
 from bot.domain.models import Stage
 from bot.domain.steps import StepId
 from bot.i18n import translations, translator
-from tests.harness import Buyer, Harness, texts
+from tests.harness import Buyer, FakeClock, Harness, texts
 from tests.standin import render_html
 from tests.test_claim_golden import GOLDEN
 
@@ -160,3 +161,47 @@ async def test_the_longest_summary_still_fits_one_message(bot: Harness) -> None:
     assert len(shown) <= 4096, len(shown)
     assert "Шаг" in shown and "⚠️" in shown and "Что там написано" in shown
     assert "…" in shown  # the description, cut short to fit
+
+
+async def test_facts_back_edit_and_restart(db_path: Path, clock: FakeClock) -> None:
+    """Back from the first fact is the description; a restart resumes at the fact; a fact
+    changed from the summary changes the English; "no, I did not write" drops when and what."""
+    bot = await Harness(db_path, clock=clock).start()
+    try:
+        buyer = bot.buyer(5, language_code="en")
+        first = await leggings_to_facts(buyer, ru=False)
+        assert "What is wrong with the item?" in first
+        replies = await buyer.press("Back")
+        assert "Describe the problem in your own words" in replies[-1].text
+        await buyer.say(LEGGINGS_RU)
+        await buyer.press("Poor stitching")
+        await bot.restart()
+        buyer = bot.buyer(5, language_code="en")
+        replies = await buyer.press("Yes")  # the question shown before the restart
+        assert "When did you write to the seller?" in replies[-1].text
+        await buyer.say("20.11.2026")
+        await buyer.press("Offered a coupon")
+        await buyer.say("Women's Seamless Leggings, 3 pcs")
+        await buyer.photo("seam-1")
+        await buyer.photo("seam-2")
+        await buyer.press("Done")
+        await buyer.press("Edit")
+        replies = await buyer.press("What is wrong")
+        assert "Back to the summary" in str(replies[-1].buttons)
+        assert "Skip the rest" not in str(replies[-1].buttons)  # editing one answer
+        summary = plain((await buyer.press("Does not turn on"))[-1].text)
+        assert "The item I received does not turn on." in summary
+        assert "poorly stitched" not in summary
+        await buyer.press("Edit")
+        await buyer.press("Wrote to the seller")
+        summary = plain((await buyer.press("No"))[-1].text)
+        assert "Step 15 of 15" in summary
+        assert "contacted the seller" not in summary and "coupon" not in summary
+        d = await dispute_of(bot, buyer)
+        assert d.facts == Facts(
+            failure=Failure.NO_POWER,
+            seller_contacted=YesNo.NO,
+            english_title="Women's Seamless Leggings, 3 pcs",
+        )
+    finally:
+        await bot.stop()
