@@ -336,13 +336,7 @@ async def offer_checked_survived(b: Buyer) -> None:
 
 
 def forwarded_seller_message(b: Buyer) -> dict[str, Any]:
-    update = standin.text_update(b.user, SELLER_SAYS)
-    update["message"]["forward_origin"] = {
-        "type": "hidden_user",
-        "sender_user_name": "Shop Seller",
-        "date": 1_700_000_000,
-    }
-    return update
+    return standin.forwarded(standin.text_update(b.user, SELLER_SAYS))
 
 
 MOVES: dict[str, Move] = {

@@ -886,12 +886,7 @@ async def random_move(world: World, data: st.DataObject, me: Player, others: lis
             update = standin.photo_update(user, me.token("P"))
         else:
             update = text_message(me, text)
-        update["message"]["forward_origin"] = {
-            "type": "hidden_user",
-            "sender_user_name": "Shop",
-            "date": 1_700_000_000,
-        }
-        await world.send(me, others, kind, update, typed=text)
+        await world.send(me, others, kind, standin.forwarded(update), typed=text)
     elif kind in ("sticker", "voice", "location", "contact"):
         builder = getattr(standin, f"{kind}_update")
         await world.send(me, others, kind, builder(user))

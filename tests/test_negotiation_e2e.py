@@ -39,13 +39,7 @@ def labels(sent: Sent) -> list[str]:
 
 
 def forwarded(buyer: Buyer, text: str) -> dict[str, Any]:
-    update = standin.text_update(buyer.user, text)
-    update["message"]["forward_origin"] = {
-        "type": "hidden_user",
-        "sender_user_name": "Shop",
-        "date": 1_700_000_000,
-    }
-    return update
+    return standin.forwarded(standin.text_update(buyer.user, text))
 
 
 async def open_leggings(buyer: Buyer, *, ru: bool) -> None:
@@ -163,9 +157,7 @@ async def test_a_forwarded_message_outside_any_prompt(bot: Harness) -> None:
     replies = await buyer.send(forwarded(buyer, TRICKY))
     assert "The seller's message, order" in replies[-1].text
     # A photo forwarded: text only.
-    photo = standin.photo_update(buyer.user, "fwd-photo")
-    photo["message"]["forward_origin"] = forwarded(buyer, "x")["message"]["forward_origin"]
-    replies = await buyer.send(photo)
+    replies = await buyer.send(standin.forwarded(standin.photo_update(buyer.user, "fwd-photo")))
     assert "I can read text only" in replies[-1].text
 
 
