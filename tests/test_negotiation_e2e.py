@@ -10,12 +10,26 @@ from typing import Any
 
 import pytest
 
-from bot.domain.lifecycle import Action
-from bot.domain.models import Stage
-from bot.domain.negotiation import Trick, trick_name, trick_why
+from bot.domain.lifecycle import Action, ActionWarning
+from bot.domain.models import Money, Stage
+from bot.domain.negotiation import (
+    OfferChange,
+    Reopen,
+    Trick,
+    Verdict,
+    accept_note,
+    cancel_note,
+    change_text,
+    trick_name,
+    trick_why,
+    verdict_label,
+)
+from bot.domain.rules import DEFAULT_RULES
 from bot.i18n import translations, translator
+from bot.views import negotiation as views
+from bot.views.warnings import warning_text
 from tests import standin
-from tests.harness import Buyer, FakeClock, Harness, texts
+from tests.harness import Buyer, Harness, texts
 from tests.standin import Sent, render_html
 from tests.test_claim_wizard import ORDER, dispute_of, leggings_facts, leggings_to_facts
 
@@ -28,6 +42,10 @@ TRICKY = (
 )
 TRICKY_RU = "Уважаемый покупатель, закройте спор, пожалуйста, а я верну деньги на карту."
 FAIR = "Sorry for the trouble. Please send a photo of the seams so we can check."
+
+
+def usd(cents: int) -> Money:
+    return Money(cents, "USD")
 
 
 def plain(sent: Sent) -> str:
@@ -147,47 +165,53 @@ async def test_the_message_prompt_takes_text_only_and_can_be_left(bot: Harness) 
     assert (await dispute_of(bot, buyer)).wizard_step is None
 
 
-async def test_a_forwarded_message_outside_any_prompt(bot: Harness) -> None:
-    buyer = bot.buyer(4)
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_a_forwarded_message_outside_any_prompt(bot: Harness, language: str) -> None:
+    t = translator(language)
+    buyer = bot.buyer(4, language_code=language)
     # No open dispute: a clear explanation.
     replies = await buyer.send(forwarded(buyer, TRICKY))
-    assert "once you have a dispute open with me" in replies[-1].text
-    await open_leggings(buyer, ru=False)
+    assert replies[-1].text == views.no_open_case(t)
+    await open_leggings(buyer, ru=language == "ru")
     # One open dispute: read for it at once.
     replies = await buyer.send(forwarded(buyer, TRICKY))
-    assert "The seller's message, order" in replies[-1].text
+    assert t._("<b>The seller's message, order %(order)s</b>", order=f"<code>{ORDER}</code>") in (
+        replies[-1].text
+    )
     # A photo forwarded: text only.
     replies = await buyer.send(standin.forwarded(standin.photo_update(buyer.user, "fwd-photo")))
-    assert "I can read text only" in replies[-1].text
+    assert replies[-1].text == views.text_only(t)
 
 
-async def test_several_open_disputes_the_buyer_picks_the_order(bot: Harness) -> None:
-    buyer = bot.buyer(5)
-    await open_leggings(buyer, ru=False)
-    # A second case, another order, opened too.
-    other = "8123456789099999"
-    await buyer.say("/new")
-    await buyer.say(other)
-    await buyer.say("Phone case")
-    await buyer.say("9.99 USD")
-    await buyer.say("20")
-    await buyer.press("No, I did not receive it")
-    await buyer.press("No tracking")
-    await buyer.press("Skip")
+async def open_a_second_case(buyer: Buyer, t: Any, order: str) -> None:
+    """Another order, not received, opened on AliExpress too."""
+    for text in ("/new", order, "Phone case", "9.99 USD", "20"):
+        await buyer.say(text)
+    for label in ("No, I did not receive it", "No tracking, or tracking is not updating", "Skip"):
+        await buyer.press(t._(label))
     await buyer.say("Tracking has not moved for a month.")
-    await buyer.press("Skip the rest")
-    await buyer.press("Skip, I have none")
-    await buyer.press("Confirm")
-    await buyer.press("I have opened it on AliExpress today")
+    for label in ("Skip the rest", "Skip, I have none", "Confirm"):
+        await buyer.press(t._(label))
+    await buyer.press(t._("I have opened it on AliExpress today"))
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_several_open_disputes_the_buyer_picks_the_order(bot: Harness, language: str) -> None:
+    t = translator(language)
+    buyer = bot.buyer(5, language_code=language)
+    await open_leggings(buyer, ru=language == "ru")
+    other = "8123456789099999"
+    await open_a_second_case(buyer, t, other)
     replies = await buyer.send(forwarded(buyer, TRICKY))
-    assert "Which order is this seller's message about?" in replies[-1].text
+    assert t._("Which order is this seller's message about?") in replies[-1].text
     assert len(replies[-1].buttons) == 2
     [*_, verdict] = await buyer.press(other[-8:])
-    assert f"order <code>{other}</code>" in verdict.text
-    assert "Offers a refund outside AliExpress" in plain(verdict)
+    assert f"<code>{other}</code>" in verdict.text
+    assert trick_name(translations(language), Trick.OUTSIDE_PAYMENT) in plain(verdict)
     # A message that names its order goes to that one without asking.
     replies = await buyer.send(forwarded(buyer, f"About order {ORDER}: please cancel dispute."))
-    assert f"order <code>{ORDER}</code>" in replies[-1].text
+    assert f"<code>{ORDER}</code>" in replies[-1].text
+    assert trick_name(translations(language), Trick.CLOSE_FOR_PROMISE) in plain(replies[-1])
 
 
 async def offer_check(buyer: Buyer, option: str, amount: str | None, t: Any = EN) -> Sent:
@@ -199,20 +223,28 @@ async def offer_check(buyer: Buyer, option: str, amount: str | None, t: Any = EN
     return replies[-1]
 
 
-async def test_an_offer_is_checked_before_it_is_recorded(bot: Harness, clock: FakeClock) -> None:
-    buyer = bot.buyer(6)
-    await open_leggings(buyer, ru=False)
-    result = await offer_check(buyer, "Return the item, partial refund", "3")
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_an_offer_is_checked_before_it_is_recorded(bot: Harness, language: str) -> None:
+    t, cat = translator(language), translations(language)
+    buyer = bot.buyer(6, language_code=language)
+    await open_leggings(buyer, ru=language == "ru")
+    result = await offer_check(buyer, t._("Return the item, partial refund"), "3", t)
     text = plain(result)
-    assert "A return was added" in text and "The refund is $3.00 instead of the $5.00" in text
-    assert "Counter it, keep the dispute open" in text
+    assert change_text(cat, OfferChange.RETURN_ADDED) in text
+    assert (
+        cat.gettext("The refund is %(offered)s instead of the %(asked)s you asked for.")
+        % {"offered": t.money(usd(300)), "asked": t.money(usd(500))}
+        in text
+    )
+    assert verdict_label(cat, Verdict.COUNTER) in text
     # The checks the figures cannot make, once each, and Accept versus cancelling.
-    assert "coupon" in text.lower() and "PayPal" in text
-    assert "Check the amount in the seller's proposal" not in text  # the figures said it
-    assert "Accept is final" in text and "you can open the dispute again" in text
-    assert "Buyer protection ends" in text
+    assert warning_text(t, ActionWarning.OFFER_COUPON, DEFAULT_RULES) in text
+    assert "PayPal" in text
+    assert warning_text(t, ActionWarning.OFFER_REFUND_LOWERED, DEFAULT_RULES) not in text
+    assert accept_note(cat) in text and cancel_note(cat, Reopen.POSSIBLE) in text
     assert "<code>Thank you for your offer, but I cannot accept it." in result.text
-    assert labels(result) == ["✅ Record: Seller made a counter-offer", "📋 Back to the card"]
+    record = "✅ " + t._("Record: %(move)s", move=t._("Seller made a counter-offer"))
+    assert labels(result) == [record, "📋 " + t._("Back to the card")]
     [*_, checked] = await events_of(bot, buyer)
     assert checked.kind == "offer_checked"
     assert checked.detail == {
@@ -223,13 +255,11 @@ async def test_an_offer_is_checked_before_it_is_recorded(bot: Harness, clock: Fa
         "verdict": "counter",
         "drafted": "counter",
     }
-    replies = await buyer.press("Record: Seller made a counter-offer")
-    assert "✅ Seller made a counter-offer" in replies[-1].text  # no warnings asked again
-    d = await dispute_of(bot, buyer)
-    assert d.stage is Stage.SELLER_COUNTERED
-    assert "the seller's offer checked (Return the item, partial refund: $3.00)" in plain(
-        replies[-1]
-    )
+    replies = await buyer.press(record[2:])
+    assert "✅ " + t._("Seller made a counter-offer") in replies[-1].text  # no warnings again
+    assert (await dispute_of(bot, buyer)).stage is Stage.SELLER_COUNTERED
+    offered = t._("Return the item, partial refund") + ": " + t.money(usd(300))
+    assert offered in plain(replies[-1])  # the history
 
 
 async def test_an_offer_of_what_was_asked_is_fine_and_recorded_as_accepted(
