@@ -14,7 +14,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from bot.domain.eligibility import EligibilityWarning
-from bot.domain.models import Dispute
+from bot.domain.models import Dispute, RefundOption
 
 
 class StepId(StrEnum):
@@ -71,6 +71,15 @@ class StepId(StrEnum):
 
 S = StepId
 EDIT_SUFFIX: Final = "+e"
+#: The negotiation assistant's prompts, which wait for a typed answer on an opened case.
+NEGOTIATION_PROMPTS: Final = frozenset(
+    {S.SELLER_MESSAGE, S.OFFER_KEEP_AMOUNT, S.OFFER_RETURN_AMOUNT}
+)
+#: Where a partial offer asks its amount, by the option the dispute page shows.
+OFFER_AMOUNT_STEP: Final = {
+    RefundOption.KEEP_PARTIAL: S.OFFER_KEEP_AMOUNT,
+    RefundOption.RETURN_PARTIAL: S.OFFER_RETURN_AMOUNT,
+}
 
 
 @dataclass(frozen=True, slots=True)

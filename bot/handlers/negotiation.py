@@ -24,6 +24,7 @@ from bot.domain.negotiation.case import (
     takes_offers,
     with_offer,
 )
+from bot.domain.steps import OFFER_AMOUNT_STEP
 from bot.handlers.dispatch import Stale
 from bot.handlers.wizard.negotiation import check, show_check, show_reading, wait_for
 from bot.handlers.wizard.turn import Stay, Turn, reply, stay
@@ -114,7 +115,7 @@ async def offer_option_pressed(
     if not takes_offers(d) or option not in views.offer_choices(d):
         raise Stale
     t = context.t
-    step = views.AMOUNT_STEP.get(option)
+    step = OFFER_AMOUNT_STEP.get(option)
     turn = Turn(update, context, d, Position(step or S.OFFER_KEEP_AMOUNT))
     if step is not None:
         d = await wait_for(turn, step)

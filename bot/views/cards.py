@@ -14,6 +14,7 @@ from bot.callbacks import CalendarFile, CaseAction, OpenCard, ResumeCase, SendEv
 from bot.domain import draft, lifecycle
 from bot.domain.lifecycle import Action
 from bot.domain.models import Branch, Dispute, Event, EvidenceSummary, Stage
+from bot.domain.negotiation.case import OFFER_MOVES
 from bot.domain.rules import Rules
 from bot.domain.schedule import Deadline, active_deadlines
 from bot.i18n import Translator
@@ -221,7 +222,7 @@ def action_buttons(t: Translator, d: Dispute) -> list[list[InlineKeyboardButton]
     actions = [
         a
         for a in lifecycle.available_actions(d)
-        if a not in (Action.CONFIRM_DRAFT, Action.EDIT_DRAFT, *negotiation.OFFER_MOVES)
+        if a not in (Action.CONFIRM_DRAFT, Action.EDIT_DRAFT, *OFFER_MOVES)
     ]
     return in_columns([button(action_label(t, a), CaseAction(d.id or 0, a)) for a in actions], 2)
 

@@ -42,7 +42,6 @@ from bot.domain.negotiation import (
 from bot.domain.negotiation.case import (
     EVENT_MESSAGE,
     EVENT_OFFER,
-    OFFER_MOVES,
     asked_terms,
     offer_move,
     reads_messages,
@@ -58,16 +57,8 @@ from bot.views.labels import action_label, refund_label
 from bot.views.warnings import warning_text
 from bot.views.wizard import choice
 
-__all__ = ["OFFER_MOVES", "card_buttons", "history_entry"]
-
 Rows = list[list[InlineKeyboardButton]]
 S = StepId
-#: The assistant's prompts that wait for a typed answer on an opened case.
-PROMPTS = (S.SELLER_MESSAGE, S.OFFER_KEEP_AMOUNT, S.OFFER_RETURN_AMOUNT)
-AMOUNT_STEP = {
-    RefundOption.KEEP_PARTIAL: S.OFFER_KEEP_AMOUNT,
-    RefundOption.RETURN_PARTIAL: S.OFFER_RETURN_AMOUNT,
-}
 _ICON = {Verdict.DO_NOT: "🚫", Verdict.COUNTER: "✋", Verdict.FINE: "✅"}
 
 

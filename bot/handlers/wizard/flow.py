@@ -16,6 +16,7 @@ from bot.domain.draft import Position, Question, StepId
 from bot.domain.fact_steps import field_of
 from bot.domain.facts import AnswerError
 from bot.domain.models import Dispute, Money
+from bot.domain.steps import NEGOTIATION_PROMPTS
 from bot.handlers.dispatch import Stale
 from bot.handlers.wizard.turn import Stay, Turn, persist, reply
 from bot.views import facts, negotiation, summary, wizard
@@ -38,7 +39,7 @@ async def render(turn: Turn, d: Dispute, pos: Position) -> tuple[str, InlineKeyb
         )
     if pos.step is S.OPENED:
         return summary.instructions(t, d, await turn.evidence_summary(), turn.rules, turn.tz)
-    if pos.step in negotiation.PROMPTS:
+    if pos.step in NEGOTIATION_PROMPTS:
         return negotiation.prompt(t, d, pos.step)
     return wizard.prompt(t, d, pos, turn.rules)
 

@@ -31,6 +31,7 @@ from bot.domain.negotiation.case import (
     offer_detail,
     offer_move,
 )
+from bot.domain.steps import OFFER_AMOUNT_STEP
 from bot.handlers.dispatch import Stale
 from bot.handlers.status import send_card
 from bot.handlers.wizard.turn import Stay, Turn, persist, reply
@@ -39,7 +40,7 @@ from bot.views import negotiation as views
 from bot.views.errors import parse_error_text
 
 S = StepId
-_OPTION_AT = {step: option for option, step in views.AMOUNT_STEP.items()}
+_OPTION_AT = {step: option for option, step in OFFER_AMOUNT_STEP.items()}
 # "0", "0.00", "0,00 $": an offer of nothing, which the amount parser (positive only) refuses.
 _ZERO = re.compile(r"[^\d\-−–]*0+(?:[.,]0+)?[^\d]*")
 

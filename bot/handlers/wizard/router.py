@@ -27,6 +27,7 @@ from bot.context import BotContext
 from bot.domain import draft
 from bot.domain.draft import Position, StepId
 from bot.domain.models import Dispute, Event
+from bot.domain.steps import NEGOTIATION_PROMPTS
 from bot.handlers.dispatch import OwnHandler, Stale, answer_stale
 from bot.handlers.wizard import negotiation
 from bot.handlers.wizard.flow import (
@@ -188,7 +189,7 @@ PRESSED_AT: Final[dict[StepId, Callable[[Turn, str], Awaitable[None]]]] = {
     S.OFFER_RETURN_AMOUNT: negotiation.prompt_pressed,
 }
 #: Prompts whose every button is their own (no Back along a path, no Cancel of a draft).
-ASIDE: Final = frozenset(negotiation_views.PROMPTS)
+ASIDE: Final = NEGOTIATION_PROMPTS
 
 
 async def typed(turn: Turn, text: str) -> None:
