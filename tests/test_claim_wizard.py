@@ -161,6 +161,15 @@ async def test_the_longest_summary_still_fits_one_message(bot: Harness) -> None:
     assert len(shown) <= 4096, len(shown)
     assert "Шаг" in shown and "⚠️" in shown and "Что там написано" in shown
     assert "…" in shown  # the description, cut short to fit
+    # The card of the opened case says it all, the English text in a message of its own.
+    await buyer.press(RU._("Confirm"))
+    await buyer.press(RU._("I have opened it on AliExpress today"))
+    claim, card = await buyer.say(f"/status {ORDER}")
+    assert RU._("Text for AliExpress (English):") in claim.text and not claim.buttons
+    assert "Ткань совсем не такая" in card.text and "…" not in plain(card.text)
+    assert card.buttons
+    for sent in (claim, card):
+        assert len(plain(sent.text)) <= 4096
 
 
 async def test_facts_back_edit_and_restart(db_path: Path, clock: FakeClock) -> None:
