@@ -6,6 +6,7 @@ stages. Everything lands in the case's history, never the seller's own words."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ from bot.i18n import translations, translator
 from bot.views import negotiation as views
 from bot.views.warnings import warning_text
 from tests import standin
-from tests.harness import Buyer, Harness, texts
+from tests.harness import Buyer, FakeClock, Harness, texts
 from tests.standin import Sent, render_html
 from tests.test_claim_wizard import ORDER, dispute_of, leggings_facts, leggings_to_facts
 
@@ -333,3 +334,37 @@ async def test_escalation_and_evidence_bring_the_text_for_aliexpress(
     assert (
         "<code>In reply to your request, here is the evidence for this dispute." in (texts_sent[0])
     )
+
+
+async def test_a_draft_in_the_wizard_meanwhile_stays_usable(bot: Harness, clock: FakeClock) -> None:
+    """The buyer is halfway through a new dispute, opens the card of an opened one and asks
+    to read a seller's message: their next text is that message; a button of the draft
+    takes them back to the draft."""
+    buyer = bot.buyer(11)
+    await open_leggings(buyer, ru=False)
+    await buyer.say("/new")
+    await buyer.say("8123456789099999")
+    await buyer.say("Phone case")
+    await buyer.say("9.99 USD")
+    draft_prompt = (await buyer.say("20"))[-1]
+    assert "Did you receive the item?" in draft_prompt.text
+    clock.advance(timedelta(minutes=1))  # the buyer's latest move is the newest
+    await buyer.say(f"/status {ORDER}")
+    await buyer.press("The seller wrote to me")
+    replies = await buyer.say(TRICKY)
+    assert "Reply to paste" in replies[-1].text
+    replies = await buyer.say("hello")  # the draft is the wizard's again
+    assert "choose one of the buttons" in replies[-1].text
+    clock.advance(timedelta(minutes=1))
+    await buyer.say(f"/status {ORDER}")
+    await buyer.press("The seller wrote to me")
+    data = next(d for label, d in draft_prompt.buttons if label.startswith("No"))
+    replies = await buyer.press_data(data, draft_prompt)
+    assert "What is the problem" in replies[-1].text
+    assert (await dispute_of_order(bot, buyer, ORDER)).wizard_step is None
+
+
+async def dispute_of_order(bot: Harness, buyer: Buyer, order: str) -> Any:
+    assert bot.app is not None
+    disputes = await bot.app.services.db.disputes.list_for_user(buyer.id)
+    return next(d for d in disputes if d.order_id == order)

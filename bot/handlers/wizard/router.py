@@ -124,7 +124,10 @@ async def route(update: Update, context: BotContext, what: Route) -> bool:
     if isinstance(what, ResumeCase):
         await resume(update, context, what)
         return True
-    d = await current_draft(context, update.effective_user.id)
+    user_id = update.effective_user.id
+    d = await current_draft(context, user_id)
+    if d is not None and isinstance(what, WizardPress) and what.dispute_id != d.id:
+        d = await _back_to_the_draft(context, user_id, d)
     if d is None:
         if isinstance(what, WizardPress):
             raise Stale  # a button of a wizard that is over
@@ -135,6 +138,15 @@ async def route(update: Update, context: BotContext, what: Route) -> bool:
     except Stay as error:
         await stay(turn, error)
     return True
+
+
+async def _back_to_the_draft(context: BotContext, user_id: int, d: Dispute) -> Dispute | None:
+    """A button of the draft while a negotiation prompt of an opened case waits for text (the
+    buyer went back to the wizard): that prompt is left, and the draft is the wizard's again."""
+    if Position.parse(d.wizard_step).step not in NEGOTIATION_PROMPTS:
+        return d
+    await save_case(context, replace(d, wizard_step=None), previous=d)
+    return await current_draft(context, user_id)
 
 
 async def _step(turn: Turn, what: Route) -> None:
