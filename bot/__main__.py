@@ -18,15 +18,15 @@ def _parser() -> argparse.ArgumentParser:
     width = max(len(name) for name, _ in SETTINGS_HELP)
     settings = "\n".join(f"  {name.ljust(width)}  {text}" for name, text in SETTINGS_HELP)
     return argparse.ArgumentParser(
-        prog="python -m bot",
+        prog="dispute-helper",
         description=(
             "Dispute Helper: a Telegram bot that guides AliExpress buyers through a dispute "
             "and reminds them before every deadline. Runs until interrupted (Ctrl+C)."
         ),
         epilog=(
             "operator commands (no token needed): dispute-helper backup PATH | stats [--json] "
-            "| --version\n\nsettings (environment variables, or KEY=VALUE lines in ./.env):\n"
-            + settings
+            "| rules | --version\n\n"
+            "settings (environment variables, or KEY=VALUE lines in ./.env):\n" + settings
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -10,7 +10,9 @@ never write to the bot's database: ``stats`` reads through a read-only connectio
 copies one read snapshot with SQLite's backup API (in WAL mode the bot's writes go on).
 
 Exit statuses: 0 done; 2 the command cannot work as given (usage, no database at the path,
-the backup's target exists); 1 it failed (the copy did not verify, the disk filled up).
+the backup's target exists); 1 it failed (the copy did not verify, the disk filled up); 128 +
+the signal's number when SIGINT, SIGTERM or SIGHUP stopped it (a cron job's time-out, a
+supervisor, Ctrl+C): one line, and a backup stopped that way leaves no partial copy behind.
 
 ``run_claimed`` is how the entry point starts the bot: the database's directory, the
 single-instance lock and a check of the file first (``bot.storage.instance``), so a second
@@ -23,6 +25,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
@@ -33,6 +36,7 @@ from pathlib import Path
 
 from bot.config import load_database_path
 from bot.domain.models import ReminderState, Stage
+from bot.domain.rules import SOURCES, rule_settings
 from bot.storage.engine import SqliteEngine
 from bot.storage.errors import DatabaseUnavailableError
 from bot.storage.instance import claim
@@ -41,7 +45,7 @@ from bot.storage.stats import OVERDUE_AFTER, Counts, counts
 
 __all__ = ["COMMANDS", "BackupReport", "is_operator_command", "main", "make_backup", "run_claimed"]
 
-COMMANDS = ("backup", "stats", "--version")
+COMMANDS = ("backup", "stats", "rules", "--version")
 PACKAGE = "dispute-helper"
 
 
@@ -51,6 +55,28 @@ class UsageError(Exception):
 
 class BackupFailedError(Exception):
     """The copy was made but did not verify (exit status 1)."""
+
+
+class Interrupted(BaseException):
+    """SIGTERM or SIGHUP arrived (SIGINT is Python's KeyboardInterrupt). A BaseException, as
+    KeyboardInterrupt is, so that no `except Exception` swallows it; `finally` blocks run."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def _stop_cleanly_on_signals() -> None:
+    """SIGTERM and SIGHUP end the command through `Interrupted`, not the default action (the
+    process gone at once, a half-written `.PATH.partial` copy of every buyer's data left)."""
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, _interrupt)
 
 
 def is_operator_command(argv: Sequence[str]) -> bool:
@@ -92,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
         "stats", parents=[database], help="buyers, cases, reminders and database size"
     )
     stats.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    commands.add_parser(
+        "rules", help="every deadline rule with its default and source, as DISPUTE_RULES takes it"
+    )
     return parser
 
 
@@ -103,7 +132,11 @@ def main(argv: Sequence[str]) -> int:
     if args.version:
         print(f"{PACKAGE} {_version()}")
         return 0
+    if args.command == "rules":
+        print(rules_text())
+        return 0
     database: Path = args.database or load_database_path()
+    _stop_cleanly_on_signals()
     try:
         if args.command == "backup":
             report = make_backup(database, args.path)
@@ -119,8 +152,24 @@ def main(argv: Sequence[str]) -> int:
     except (BackupFailedError, OSError, sqlite3.Error) as error:
         print(f"{args.command}: failed: {error}", file=sys.stderr)
         return 1
+    except (KeyboardInterrupt, Interrupted) as stop:
+        number = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
+        made = args.command == "backup" and args.path.exists()
+        outcome = f"; {args.path} was complete" if made else ""
+        print(f"{args.command}: stopped by {signal.Signals(number).name}{outcome}", file=sys.stderr)
+        return 128 + number
     _parser().print_usage(sys.stderr)
     return 2
+
+
+def rules_text() -> str:
+    """One line per rule: `name=default` (DISPUTE_RULES' syntax) and where the default comes
+    from, so an installed bot documents its own settings (docs/rules.md explains the sources)."""
+    pairs = rule_settings()
+    width = max(len(name) + len(value) + 1 for name, value in pairs)
+    return "\n".join(
+        f"{name}={value}".ljust(width) + f"  # {SOURCES[name]}" for name, value in pairs
+    )
 
 
 def _version() -> str:

@@ -72,7 +72,7 @@ SETTINGS_HELP: tuple[tuple[str, str], ...] = (
     (
         "DISPUTE_RULES",
         "override deadline rules, e.g. 'negotiation_before_escalation=15d; "
-        "evidence_response=72h' (names, defaults and sources: docs/rules.md)",
+        "evidence_response=72h' (names, defaults and sources: dispute-helper rules)",
     ),
     ("LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO)"),
     ("LOG_FORMAT", "text (default) or json: one JSON object per line"),

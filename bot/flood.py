@@ -26,9 +26,13 @@ and before any flow sees the update:
   (bot/concurrency.py) a flooding chat's backlog waits in its own queue without holding any of
   the shared processing slots, so their replies are not delayed.
 
-Memory is bounded: a bucket idle for `IDLE_EVICT` seconds is full again, so it is
-indistinguishable from a new one and is dropped; on top of that at most `MAX_BUCKETS` are kept
-(least recently active evicted first). Both are amortised O(1) per update.
+Memory is bounded: a bucket nobody has touched for `IDLE_EVICT` seconds is full again, so it
+is indistinguishable from a new one and is dropped; on top of that at most `MAX_BUCKETS` are
+kept (least recently active evicted first). Both are amortised O(1) per update. "Touched" is
+on the handling clock, not the arrival clock: a flood whose allowed updates are still being
+answered (slowly, behind the outgoing budget under load) has arrived long ago, yet its backlog
+is still being judged. Forgetting its bucket then, when another buyer's update comes in, gave
+the rest of the backlog a fresh burst, again and again: the whole flood answered, one a second.
 """
 
 from __future__ import annotations
@@ -61,7 +65,8 @@ MAX_BUCKETS: Final = 100_000  # hard cap on buyers tracked at once
 @dataclass(slots=True)
 class _Bucket:
     tokens: float
-    updated: float
+    updated: float  # arrival time of the last update charged (refills count from here)
+    touched: float  # handling time of the last update judged (eviction counts from here)
     warned: bool = False
     album: str | None = None  # the media group the last action was
     album_items: int = 0
@@ -94,17 +99,19 @@ class FloodGuard:
     ) -> tuple[bool, bool]:
         """(let the update through?, tell the buyer to slow down?) for one update from `key`
         that arrived at `at` (default: now), part of media group `album` if any."""
-        now = self.clock() if at is None else at
+        turn = self.clock()
+        now = turn if at is None else at
         bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = _Bucket(tokens=self.burst, updated=now)
+            bucket = _Bucket(tokens=self.burst, updated=now, touched=turn)
             self._buckets[key] = bucket
         else:
             elapsed = max(0.0, now - bucket.updated)
             bucket.tokens = min(self.burst, bucket.tokens + elapsed * self.rate)
             bucket.updated = now
+            bucket.touched = turn
             self._buckets.move_to_end(key)
-        self._evict(now)
+        self._evict(turn)
         if bucket.tokens >= self.burst / 2:
             bucket.warned = False  # calm for a while: a new flood earns a new notice
         if album is not None and album == bucket.album and bucket.album_items < ALBUM_ITEMS:
@@ -120,11 +127,13 @@ class FloodGuard:
         metrics.FLOOD_DROPS.inc()
         return False, notify
 
-    def _evict(self, now: float) -> None:
+    def _evict(self, turn: float) -> None:
+        """Drop buckets untouched for `idle_evict` s of handling time (see the module), and
+        the least recently touched beyond `max_buckets`. Buckets are kept in touch order."""
         buckets = self._buckets
         while buckets:
             oldest_key, oldest = next(iter(buckets.items()))
-            if len(buckets) <= self.max_buckets and now - oldest.updated < self.idle_evict:
+            if len(buckets) <= self.max_buckets and turn - oldest.touched < self.idle_evict:
                 break
             del buckets[oldest_key]
 

@@ -18,19 +18,30 @@ a chat, a user or a token.
 
 It also remembers the last HTTP status per method (`last_status`), so that start-up can tell a
 wrong TELEGRAM_API_BASE_URL (404 for getMe) from a rejected token (401): PTB raises the same
-`InvalidToken` for both.
+`InvalidToken` for both; and whether getMe's answer was a Bot API answer at all
+(`last_answer_from_bot_api`): a web server that is not one answers HTML, or JSON of its own.
+
+And, being the one request object under both clients, it parses every answer
+(`parse_json_payload`) in place of PTB's: JSON nested too deep for Python's parser still parses
+(bot/updates.py's `loads_bounded`; PTB's RecursionError made every getUpdates fail while one
+such update was pending), and an answer that is not JSON is logged by its size only (PTB logs
+the whole body, which for getUpdates is every pending buyer's messages).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Final
 
 from prometheus_client import Counter
-from telegram.error import TimedOut
+from telegram.error import TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot import metrics
+from bot.updates import loads_bounded
+
+log = logging.getLogger(__name__)
 
 __all__ = ["MeteredRequest", "metered", "outcome_of"]
 
@@ -63,13 +74,14 @@ def _method_of(url: str, http_method: str) -> str:
 class MeteredRequest(BaseRequest):
     """A `BaseRequest` that delegates to `inner` and counts every call (see the module)."""
 
-    __slots__ = ("_children", "_inner", "_last_status")
+    __slots__ = ("_bot_api", "_children", "_inner", "_last_status")
 
     def __init__(self, inner: BaseRequest) -> None:
         self._inner = inner
         # (method, outcome) -> the counter's child: labels() costs a lock and a dict per call.
         self._children: dict[tuple[str, str], Counter] = {}
         self._last_status: dict[str, int] = {}
+        self._bot_api: dict[str, bool] = {}  # getMe only: was the answer a Bot API answer?
 
     @property
     def inner(self) -> BaseRequest:
@@ -88,6 +100,11 @@ class MeteredRequest(BaseRequest):
     def last_status(self, method: str) -> int | None:
         """The HTTP status of the last answer to `method` (None: no answer arrived yet)."""
         return self._last_status.get(method)
+
+    def last_answer_from_bot_api(self, method: str) -> bool | None:
+        """Whether the last answer to `method` (getMe only) was a Bot API answer, a JSON object
+        with "ok" (None: not known)."""
+        return self._bot_api.get(method)
 
     async def do_request(
         self,
@@ -117,14 +134,37 @@ class MeteredRequest(BaseRequest):
             self._count(api_method, "network")
             raise
         self._last_status[api_method] = status
+        if api_method == "getMe":  # once per start: cheap enough to look at the body
+            self._bot_api[api_method] = _is_bot_api_answer(payload)
         self._count(api_method, outcome_of(status))
         return status, payload
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """The answer's JSON (see the module): PTB's, but for nesting and what is logged."""
+        try:
+            data = loads_bounded(payload.decode("utf-8", "replace"))  # as PTB decodes
+        except ValueError:
+            log.debug("the Bot API answered with invalid JSON (%d bytes)", len(payload))
+            raise TelegramError("Invalid server response") from None
+        if not isinstance(data, dict):
+            log.debug("the Bot API answered with JSON that is not an object")
+            raise TelegramError("Invalid server response")
+        return data
 
     def _count(self, method: str, outcome: str) -> None:
         child = self._children.get((method, outcome))
         if child is None:
             child = self._children[method, outcome] = metrics.BOT_API_CALLS.labels(method, outcome)
         child.inc()
+
+
+def _is_bot_api_answer(payload: bytes) -> bool:
+    try:
+        data = loads_bounded(payload.decode("utf-8", "replace"))
+    except ValueError:
+        return False
+    return isinstance(data, dict) and isinstance(data.get("ok"), bool)
 
 
 def metered(request: BaseRequest) -> MeteredRequest:

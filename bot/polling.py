@@ -29,12 +29,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, Final
 
-from telegram import Bot, Update
+from telegram import Bot
 from telegram.error import EndPointNotFound, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot import metrics
-from bot.updates import parse_batch
+from bot.updates import ALLOWED_UPDATES, parse_batch
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class Poller:
         queue: asyncio.Queue[object],
         *,
         timeout: int = POLL_TIMEOUT,
-        allowed_updates: Sequence[str] = Update.ALL_TYPES,
+        allowed_updates: Sequence[str] = ALLOWED_UPDATES,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:

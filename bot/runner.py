@@ -28,6 +28,7 @@ import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -42,7 +43,7 @@ from bot.logsetup import Redactor
 from bot.meter import MeteredRequest
 from bot.polling import Poller
 from bot.storage.db import SchemaTooNewError
-from bot.web import Endpoints, Webhook, build_web_app
+from bot.web import Endpoints, Webhook, build_web_app, server_log
 from bot.webhook import WebhookLink
 
 log = logging.getLogger("bot")
@@ -51,6 +52,13 @@ __all__ = ["run", "startup_failure", "webhook_path"]
 
 WEBHOOK_LISTEN_DEFAULT = "0.0.0.0"  # PaaS routers connect from outside
 METRICS_LISTEN_DEFAULT = "127.0.0.1"
+# Seconds a connection to our servers may stay without a complete request: before its first
+# one, and after each answer. aiohttp's default is an hour, and the same timer is all that
+# closes a connection sending a request head slowly, byte by byte: a thousand such
+# connections took every file descriptor (a limit of 1024 is common), and Telegram's
+# deliveries were refused for as long as the sender kept them open. Telegram opens a new
+# connection when an idle one was closed.
+IDLE_TIMEOUT = 15.0
 
 # Telegram's rule for secret_token: 1-256 characters, A-Z a-z 0-9 _ and -.
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -99,6 +107,7 @@ def run(settings: Settings, redactor: Redactor) -> int:
         print(str(error), file=sys.stderr)
         return 2
     _use_uvloop()
+    _raise_open_files_limit()
     application = build_application(settings)
     try:
         asyncio.run(_serve(application, settings, path))
@@ -121,20 +130,27 @@ def startup_failure(
         return f"DATABASE_PATH: {error}", 2
     if _from_database(error, settings):
         return f"DATABASE_PATH: cannot open {settings.database_path}: {error}", 2
+    request = application.bot.request
+    status = bot_api = None
+    if isinstance(request, MeteredRequest):
+        status = request.last_status("getMe")
+        bot_api = request.last_answer_from_bot_api("getMe")
+    url = _without_credentials(settings.api_base_url)
+    if status is not None and (status == 404 or bot_api is False):
+        # The URL's problem, not the token's: a 404 for getMe (PTB raises InvalidToken for it
+        # as for a 401), or an answer that is not the Bot API's (HTML, someone else's JSON).
+        # A 5xx of that kind may be Telegram's own proxy in an outage: exit 1, retried.
+        answered = f"{url} answered {status} {_reason(status)} to getMe"
+        if status >= 500:
+            return f"cannot start: TELEGRAM_API_BASE_URL: {answered}, not as a Bot API does", 1
+        return (
+            f"TELEGRAM_API_BASE_URL: {answered}; it does not look like a Bot API server (the "
+            "default is https://api.telegram.org/bot)",
+            2,
+        )
     if isinstance(error, InvalidToken):
-        # PTB raises InvalidToken for a 404 as for a 401. With a well-formed token (checked
-        # by bot/config.py) Telegram answers 401 to a token it does not know; a 404 for getMe
-        # means the URL is not a Bot API server at all.
-        request = application.bot.request
-        status = request.last_status("getMe") if isinstance(request, MeteredRequest) else None
-        if status == 404:
-            return (
-                f"TELEGRAM_API_BASE_URL: {_without_credentials(settings.api_base_url)} "
-                "answered 404 Not Found to "
-                "getMe; it does not look like a Bot API server (the default is "
-                "https://api.telegram.org/bot)",
-                2,
-            )
+        # With a well-formed token (checked by bot/config.py) Telegram answers 401 to a token
+        # it does not know.
         return "TELEGRAM_BOT_TOKEN: Telegram rejected this token", 2
     if isinstance(error, TelegramError):
         return f"cannot start: {redactor(str(error))}", 1
@@ -152,11 +168,36 @@ def _from_database(error: Exception, settings: Settings) -> bool:
     return False
 
 
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
 def _without_credentials(url: str) -> str:
     """The URL as it may be printed: any user:password@ taken out."""
     parts = urlsplit(url)
     host = parts.netloc.rpartition("@")[2]
     return parts._replace(netloc=host).geturl()
+
+
+def _raise_open_files_limit() -> None:
+    """The soft limit on open files up to the hard one (as servers written in Go do by
+    default): every connection to the webhook and every Bot API call holds a descriptor, and
+    1024, a common soft limit, is soon reached by clients that open connections and hold them.
+    Best effort: where there is no such limit, nothing happens."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    with contextlib.suppress(ValueError, OSError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft == resource.RLIM_INFINITY:
+            return
+        target = hard if hard != resource.RLIM_INFINITY else 1 << 20
+        if target > soft:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def _use_uvloop() -> None:
@@ -193,12 +234,15 @@ async def _serve(application: DisputeApplication, settings: Settings, path: str 
     link = _link(application, settings)
     runners: list[web.AppRunner] = []
     try:
+        # The ports first: one that cannot be bound stops the start before anything talks to
+        # Telegram or sends a reminder. Until the application runs, /healthz says the database
+        # is not open yet, and a webhook request waits in the update queue.
+        for listener in _listeners(application, settings, path, link):
+            runners.append(await _listen(listener))
         await application.initialize()
         if application.post_init:
             await application.post_init(application)
         await application.start()
-        for listener in _listeners(application, settings, path, link):
-            runners.append(await _listen(listener))
         await link.start()
         started = True
         log.info("receiving updates by %s", "webhook" if path else "polling")
@@ -242,7 +286,12 @@ def _listeners(
 async def _listen(listener: Listener) -> web.AppRunner:
     # shutdown_timeout: how long a stop waits for requests being answered (not idle ones).
     runner = web.AppRunner(
-        listener.app, access_log=None, handle_signals=False, shutdown_timeout=5.0
+        listener.app,
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=5.0,
+        logger=server_log(),  # a client's garbage is one DEBUG line, not an ERROR traceback
+        keepalive_timeout=IDLE_TIMEOUT,
     )
     await runner.setup()
     try:

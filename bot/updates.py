@@ -12,6 +12,7 @@ that Telegram does not send it again and again.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable
@@ -24,11 +25,73 @@ from bot import metrics
 
 log = logging.getLogger(__name__)
 
-__all__ = ["parse_batch", "parse_update", "update_id_of"]
+__all__ = [
+    "ALLOWED_UPDATES",
+    "MAX_DEPTH",
+    "loads_bounded",
+    "parse_batch",
+    "parse_update",
+    "update_id_of",
+]
+
+#: The kinds of update the bot asks Telegram for (getUpdates' and setWebhook's
+#: `allowed_updates`): the ones its handlers use. Messages and button presses; edited messages
+#: (the wizard asks for a new message instead); channel posts and the bot's own membership
+#: (bot/handlers/private.py leaves groups and channels). Nothing else: in particular not
+#: `business_message`, which Telegram delivers, in chats of type "private", from a buyer's
+#: chats with *other people* once they connect the bot to a Telegram Business account, where
+#: any answer would be posted on the buyer's behalf to the other person; nor inline queries,
+#: polls, reactions or payments, which no handler reads and which would only be work to drop.
+ALLOWED_UPDATES: Final = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CHANNEL_POST,
+    Update.EDITED_CHANNEL_POST,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+)
 
 # Top-level keys of an update are the Bot API's own field names ("message", "poll", ...); only
 # names of that shape are logged, so a forged key cannot carry text into the log.
 _FIELD_RE: Final = re.compile(r"^[a-z_]{1,40}$")
+
+
+#: How deep JSON may nest once it is too deep for Python's parser: Telegram's updates nest a
+#: dozen levels at most (a message in a reply in a message ...), so deeper is never data the
+#: bot reads.
+MAX_DEPTH: Final = 64
+# A JSON string (escapes included) or one bracket: all that matters for the depth.
+_JSON_TOKEN: Final = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+
+
+def loads_bounded(text: str) -> Any:
+    """``json.loads``, except that JSON nested deeper than Python's parser can follow (it
+    raises RecursionError from about 1,000 levels: a 2 kB body) still parses: whatever lies
+    deeper than `MAX_DEPTH` becomes ``null``. Without this one such update in a getUpdates
+    batch made every poll fail (nobody answered again), and in the webhook it was a 500 that
+    Telegram sends again and again. ValueError for JSON that is malformed, as json.loads."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        pass
+    parts: list[str] = []
+    depth = 0
+    kept_from = 0  # where the text to keep resumes
+    for token in _JSON_TOKEN.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth == MAX_DEPTH + 1:
+                parts.append(text[kept_from : token.start()])
+                parts.append("null")
+        elif mark in "]}":
+            if depth == MAX_DEPTH + 1:
+                kept_from = token.end()
+            depth -= 1
+    if depth > MAX_DEPTH:
+        raise ValueError("unterminated JSON")
+    parts.append(text[kept_from:])
+    return json.loads("".join(parts))
 
 
 def update_id_of(data: object) -> int | None:

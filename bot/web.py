@@ -25,28 +25,41 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from aiohttp import web
+from aiohttp.http import HttpProcessingError
 from telegram import Bot
 
 from bot import metrics
 from bot.storage.db import Database
 from bot.storage.stats import counts
-from bot.updates import parse_update
+from bot.updates import loads_bounded, parse_update
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DB_TIMEOUT", "MAX_BODY", "SECRET_HEADER", "Endpoints", "Webhook", "build_web_app"]
+__all__ = [
+    "DB_TIMEOUT",
+    "MAX_BODY",
+    "SECRET_HEADER",
+    "Endpoints",
+    "ServerLog",
+    "Webhook",
+    "build_web_app",
+    "server_log",
+]
 
 MAX_BODY: Final = 1024 * 1024  # Telegram's updates are a few kB; a 1 MB one is not an update
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
 DB_TIMEOUT: Final = 2.0  # seconds the database may take to answer /healthz or /metrics
+# What a client (not the bot) is to blame for: a request aiohttp cannot parse, a body whose
+# framing or compression is broken, a connection dropped mid-request.
+CLIENT_ERRORS: Final = (ConnectionError, HttpProcessingError, web.RequestPayloadError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +78,30 @@ class Webhook:
     path: str  # "/hook", the path of WEBHOOK_URL
     secret: str
     on_request: Callable[[], None]  # an authentic, well-formed request arrived
+
+
+class ServerLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """aiohttp's server logger (AppRunner's `logger`), but for errors a client causes.
+
+    aiohttp logs at ERROR, with a traceback, every request it cannot parse (a header line
+    without a colon, a 10 kB header, a broken chunk, a body that does not inflate) and every
+    connection dropped while our handler reads: about ten lines each time any scanner on the
+    internet sends garbage to the webhook's port, and an operator alerting on ERROR is woken
+    for nothing. Those become one DEBUG line naming the error; anything else (a bug in a
+    handler) stays an ERROR with its traceback.
+    """
+
+    def exception(self, msg: object, *args: object, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        error = exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1]
+        if isinstance(error, CLIENT_ERRORS):
+            self.debug("%s (%s)", str(msg) % args if args else msg, type(error).__name__)
+            return
+        super().exception(msg, *args, **kwargs)
+
+
+def server_log() -> ServerLog:
+    return ServerLog(logging.getLogger("aiohttp.server"), {})
 
 
 ENDPOINTS: Final = web.AppKey("endpoints", Endpoints)
@@ -95,13 +132,21 @@ async def receive_update(request: web.Request) -> web.Response:
     endpoints = request.app[ENDPOINTS]
     if not _secret_matches(request.headers.get(SECRET_HEADER), webhook.secret):
         return web.Response(status=403)
-    body = await _read_capped(request)
+    try:
+        body = await _read_capped(request)
+    except CLIENT_ERRORS as error:
+        # The connection dropped mid-body, or the body's framing or compression is broken:
+        # one line, no traceback (aiohttp logs one at ERROR for each), and a 400 if the
+        # connection is still there to take it (Telegram then delivers the update again).
+        log.warning("webhook: could not read a request's body (%s)", type(error).__name__)
+        return web.Response(status=400)
     if body is None:
         response = web.Response(status=413)
         response.force_close()  # do not read (or wait for) the rest of an oversized body
         return response
     try:
-        data = json.loads(body)
+        # Nested too deep to follow: still parsed, the depths dropped (bot/updates.py).
+        data = loads_bounded(body.decode("utf-8"))
     except ValueError:  # includes bytes that are not UTF-8
         return web.Response(status=400)
     if not isinstance(data, dict):

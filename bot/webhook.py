@@ -1,8 +1,9 @@
 """The webhook's side of the link to Telegram: registration, and whether deliveries work.
 
-`start()` registers the webhook as PTB's `run_webhook` does (the URL, the secret token, every
-update type, 40 connections) and leaves it registered at shutdown, so that Telegram keeps the
-updates that arrive while the bot is down.
+`start()` registers the webhook as PTB's `run_webhook` does (the URL, the secret token, 40
+connections), for the kinds of update the bot handles (bot/updates.py's `ALLOWED_UPDATES`),
+and leaves it registered at shutdown, so that Telegram keeps the updates that arrive while the
+bot is down.
 
 What "healthy" means here. In polling mode a successful getUpdates every few seconds proves
 the link; a webhook gets a request only when somebody writes, which may be hours at night, so
@@ -24,10 +25,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Final
 
-from telegram import Bot, Update, WebhookInfo
+from telegram import Bot, WebhookInfo
 from telegram.error import BadRequest, TelegramError
 
 from bot.config import ConfigError
+from bot.updates import ALLOWED_UPDATES
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ class WebhookLink:
         url: str,
         secret: str,
         *,
-        allowed_updates: Sequence[str] = Update.ALL_TYPES,
+        allowed_updates: Sequence[str] = ALLOWED_UPDATES,
         interval: float = CHECK_INTERVAL,
         clock: Callable[[], float] = time.time,
     ) -> None:

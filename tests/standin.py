@@ -227,6 +227,10 @@ class FakeBotApi:
         # (`webhook_error`: message, pending updates) dated the moment it is asked for.
         self.webhook_url = ""
         self.webhook_error: tuple[str, int] | None = None
+        # Updates of kinds getUpdates' `allowed_updates` left out: Telegram would never send them.
+        self.withheld: list[dict[str, Any]] = []
+        self._allowed_updates: set[str] | None = None
+        self.raw: dict[str, str] = {}  # encoded placeholder -> raw JSON text (`raw_json`)
 
     # --- what tests and benchmarks call ------------------------------------------------------
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
@@ -234,6 +238,14 @@ class FakeBotApi:
         self._updates.append(update)
         self._updates_event.set()
         return update
+
+    def raw_json(self, text: str) -> str:
+        """A placeholder to put in an update: the stand-in's HTTP server sends `text` in its
+        place, verbatim (JSON that Python's json module cannot produce, e.g. nested deeper
+        than its recursion limit)."""
+        placeholder = f"raw-json-{len(self.raw)}"
+        self.raw[json.dumps(placeholder)] = text
+        return placeholder
 
     def hold_updates(self) -> None:
         """getUpdates stops answering (calls hang) until `release_updates`."""
@@ -326,13 +338,26 @@ class FakeBotApi:
         offset = int(params.get("offset") or 0)
         if offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list) and allowed:
+            self._allowed_updates = set(allowed)
+        self._withhold()
         timeout = float(params.get("timeout") or 0)
         if not self._updates and timeout > 0:
             self._updates_event.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._updates_event.wait(), min(timeout, 5.0))
+            self._withhold()
         limit = int(params.get("limit") or 100)
         return self._updates[:limit]
+
+    def _withhold(self) -> None:
+        """Telegram never creates an update of a kind getUpdates' `allowed_updates` left out."""
+        allowed = self._allowed_updates
+        if allowed is None:
+            return
+        self.withheld += [u for u in self._updates if not _update_kinds(u) <= allowed]
+        self._updates = [u for u in self._updates if _update_kinds(u) <= allowed]
 
     async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
         self.webhook_url = ""
@@ -499,6 +524,10 @@ class FakeBotApi:
         return httpx.MockTransport(handle)
 
 
+def _update_kinds(update: dict[str, Any]) -> set[str]:
+    return {key for key in update if key != "update_id"}
+
+
 def _scope_type(params: dict[str, Any]) -> str:
     scope = params.get("scope")
     return str(scope.get("type") or "default") if isinstance(scope, dict) else "default"
@@ -595,7 +624,10 @@ class StandinServer:
                 except ConnectionResetError:
                     writer.close()
                     return
-                data = json.dumps(payload).encode()
+                text = json.dumps(payload)
+                for placeholder, raw in self.api.raw.items():
+                    text = text.replace(placeholder, raw)
+                data = text.encode()
                 writer.write(
                     f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
                     f"Content-Length: {len(data)}\r\n\r\n".encode()

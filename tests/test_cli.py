@@ -9,6 +9,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 
 from bot import cli
 from bot.domain.models import Dispute, Stage
+from bot.domain.rules import DEFAULT_RULES, Rules, rules_from_overrides
 from bot.storage.db import Database
 from bot.storage.schema import latest_schema_version
 from tests import standin
@@ -46,6 +48,17 @@ async def operator(*args: str, env: dict[str, str] | None = None) -> tuple[int, 
 async def test_version_comes_from_the_package_metadata() -> None:
     status, out, err = await operator("--version")
     assert (status, out, err) == (0, f"dispute-helper {version('dispute-helper')}\n", "")
+
+
+async def test_rules_lists_every_rule_as_dispute_rules_takes_it() -> None:
+    """`dispute-helper rules` documents an installed bot's DISPUTE_RULES (docs/rules.md is not
+    in the wheel): every line parses back, as a whole, to the default table."""
+    status, out, err = await operator("rules")
+    assert (status, err) == (0, "")
+    pairs = dict(line.split("  # ")[0].strip().split("=", 1) for line in out.splitlines())
+    assert set(pairs) == {f.name for f in fields(Rules)}
+    assert rules_from_overrides(pairs) == DEFAULT_RULES
+    assert all("  # " in line and line.split("  # ")[1] for line in out.splitlines())
 
 
 async def seed(path: Path) -> None:
@@ -265,3 +278,48 @@ async def test_backup_and_stats_beside_a_running_bot(server: StandinServer, tmp_
     assert {lang for (lang,) in languages} <= {"ru", "en"}
     assert (stats_status, stats_err) == (0, "")
     assert json.loads(stats_out)["buyers"] == len(buyers)
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP", "SIGINT"])
+async def test_a_backup_stopped_by_a_signal_leaves_nothing_behind(
+    tmp_path: Path, signame: str
+) -> None:
+    """A cron job's time-out or a supervisor sends SIGTERM: before, the process died at once
+    and left `.PATH.partial`, a copy of every buyer's data, beside the backups (SIGINT left
+    nothing, but printed a traceback). Now one line, exit 128 + the signal, nothing left."""
+    import signal
+
+    path = tmp_path / "bot.sqlite3"
+    await seed(path)
+    with sqlite3.connect(path) as conn:  # big enough that the copy takes a moment
+        conn.execute("CREATE TABLE ballast (b BLOB)")
+        conn.executemany("INSERT INTO ballast VALUES (randomblob(1000000))", [()] * 60)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    target = tmp_path / "backups" / "copy.sqlite3"
+    target.parent.mkdir()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "backup",
+        str(target),
+        env={**environ, "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(path)},
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    partial = target.with_name(".copy.sqlite3.partial")
+    for _ in range(20_000):  # the copy has begun
+        if partial.exists() or proc.returncode is not None:
+            break
+        await asyncio.sleep(0.001)
+    # Held still while the signal is sent: it lands in the middle of the copy.
+    proc.send_signal(signal.SIGSTOP)
+    assert partial.exists(), "the copy finished before the signal could be sent"
+    number = getattr(signal, signame)
+    proc.send_signal(number)
+    proc.send_signal(signal.SIGCONT)
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 128 + number, err
+    assert err.decode().strip() == f"backup: stopped by {signame}"
+    assert sorted(p.name for p in target.parent.iterdir()) == []

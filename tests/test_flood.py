@@ -110,6 +110,27 @@ def test_judged_by_arrival_not_by_when_its_turn_came() -> None:
     assert guard.dropped == 500 - int(BURST)
 
 
+def test_a_backlog_still_being_answered_keeps_its_bucket() -> None:
+    """Under load a flood's allowed updates are answered slowly (here 1.2 s each, behind the
+    outgoing budget), so its first arrival is long past while its backlog is still being
+    judged. Another buyer writing meanwhile must not make the guard forget the flood's bucket:
+    the rest of the backlog would get a fresh burst, again and again (seen: a 500-message
+    flood answered one a second, for minutes, and never told to slow down)."""
+    clock = Clock()  # the handling clock
+    guard = FloodGuard(clock=clock)
+    arrived = clock.now
+    allowed = notices = 0
+    for i in range(500):
+        verdict = guard.allow(1, at=arrived + i * 0.0002)
+        allowed += verdict[0]
+        notices += verdict[1]
+        if verdict[0]:
+            clock.now += 1.2  # its answer takes a while to go out
+        guard.allow(2)  # somebody else writes meanwhile, arriving now
+    assert allowed == int(BURST)
+    assert notices == 1
+
+
 def test_drops_are_counted_in_metrics() -> None:
     before = metrics.REGISTRY.get_sample_value("dispute_helper_flood_drops_total") or 0.0
     guard = FloodGuard(clock=Clock())
@@ -295,3 +316,31 @@ async def test_a_flooding_buyer_against_the_real_process(
         f"{max(first) * 1000:.0f} ms, a second later {statistics.median(second) * 1000:.0f}/"
         f"{max(second) * 1000:.0f} ms; busiest second {busiest_second(messages)} messages"
     )
+
+
+@pytest.mark.slow
+async def test_a_flood_behind_a_slow_telegram_is_not_answered_whole(
+    server: StandinServer, procs: list[BotProcess], tmp_path: Path
+) -> None:
+    """Telegram answering slowly (1.2 s a call), the flood's 8 allowed answers take about
+    10 s to go out while another buyer keeps writing: the flood still gets 8 answers and one
+    notice, not an answer a second for as long as its backlog lasts (before: 26 answers in
+    35 s and no notice; the guard forgot the flood's bucket while its backlog was handled)."""
+    api = server.api
+    bot = BotProcess(server, tmp_path / "bot.sqlite3")
+    procs.append(bot)
+    await bot.start()
+    api.delay = 1.2
+    flooder, other = standin.user(8201, "en"), standin.user(8202, "en")
+    for i in range(FLOOD):
+        api.push_update(standin.text_update(flooder, f"spam {i}"))
+    for _ in range(12):
+        await asyncio.sleep(1.5)
+        api.push_update(standin.text_update(other, "/help"))
+    await api.wait_sent(lambda s: s.chat_id == flooder["id"] and SLOW_DOWN in s.text, 30)
+    await asyncio.sleep(3.0)  # anything more for the flooder would have arrived by now
+    assert bot.alive and await bot.terminate() == 0
+    to_flooder = [s for s in api.sent_to(flooder["id"]) if s.method == "sendMessage"]
+    assert sum(SLOW_DOWN in s.text for s in to_flooder) == 1
+    assert len(to_flooder) == int(BURST) + 1
+    assert len([s for s in api.sent_to(other["id"]) if "Dispute Helper" in s.text]) == 12

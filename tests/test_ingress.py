@@ -43,17 +43,22 @@ def free_port() -> int:
 def bad_updates(sender: dict[str, Any]) -> list[dict[str, Any]]:
     """Updates PTB 22 cannot parse, as seen from a Bot API newer than the library."""
     base = standin.text_update(sender, f"/start {SECRET_TEXT}")["message"]
+    poll = {  # a poll without `allows_revoting`
+        "id": "5000",
+        "question": f"Which one? {SECRET_TEXT}",
+        "options": [{"text": SECRET_NAME, "voter_count": 1}],
+        "total_voter_count": 1,
+        "is_closed": False,
+        "is_anonymous": True,
+        "type": "regular",
+        "allows_multiple_answers": False,
+    }
     return [
-        {  # a poll without `allows_revoting`
-            "poll": {
-                "id": "5000",
-                "question": f"Which one? {SECRET_TEXT}",
-                "options": [{"text": SECRET_NAME, "voter_count": 1}],
-                "total_voter_count": 1,
-                "is_closed": False,
-                "is_anonymous": True,
-                "type": "regular",
-                "allows_multiple_answers": False,
+        # A buyer sends the bot a poll (`poll` updates themselves are not asked for).
+        {
+            "message": {
+                **{k: v for k, v in base.items() if k not in ("text", "entities")},
+                "poll": poll,
             }
         },
         {"message": {**base, "chat": {"id": sender["id"], "first_name": SECRET_NAME}}},
@@ -129,6 +134,31 @@ async def test_an_unparseable_update_is_skipped_and_the_rest_of_its_batch_is_ans
     assert "Unclosed" not in bot.log_path.read_text()
 
 
+async def test_an_update_nested_too_deep_for_python_stops_nothing(
+    server: StandinServer, tmp_path: Path, procs: list[BotProcess]
+) -> None:
+    """JSON nested deeper than Python's parser follows (RecursionError from about 1,000
+    levels) in one update of a batch: before, every getUpdates failed from then on (a
+    traceback per retry, nobody answered again). Now the batch is read, the depths dropped."""
+    api = server.api
+    bot = BotProcess(server, tmp_path / "bot.sqlite3")
+    procs.append(bot)
+    await bot.start()
+    first, deep, last = (standin.user(6101, "en"), standin.user(6102, "en"), standin.user(6103))
+    api.hold_updates()  # the whole batch is served by one getUpdates
+    await asyncio.sleep(0.3)
+    api.push_update(standin.text_update(first, "/start"))
+    nested = api.raw_json("[" * 100_000 + "]" * 100_000)
+    message = {**standin.text_update(deep, "/help")["message"], "future_field": nested}
+    api.push_update({"message": message})
+    api.push_update(standin.text_update(last, "/start"))
+    api.release_updates()
+    for buyer in (first, deep, last):
+        await api.wait_sent(lambda s, b=buyer: s.chat_id == b["id"], within=20)
+    log_text = bot.log_path.read_text()
+    assert "Traceback" not in log_text and "getUpdates failed" not in log_text, log_text[-2000:]
+
+
 async def test_healthz_and_metrics_in_polling_mode(
     server: StandinServer, tmp_path: Path, procs: list[BotProcess]
 ) -> None:
@@ -139,6 +169,8 @@ async def test_healthz_and_metrics_in_polling_mode(
     await bot.start()
     listening = f"listening on 127.0.0.1:{port} (METRICS_PORT)"  # loopback by default
     await until(lambda: listening in bot.log_tail(), 10, "the metrics server", bot)
+    # The port is bound first thing; healthy once polling runs (503 "not running" until then).
+    await until(lambda: "receiving updates by polling" in bot.log_tail(), 10, "polling", bot)
 
     health = await get(port, "/healthz")
     assert (health.status_code, health.text) == (200, "ok\n")
@@ -261,6 +293,118 @@ async def test_a_rejected_start_names_the_setting_and_closes_its_sessions(
     assert "Unclosed" not in stderr
     if status == 404:
         assert "404" in lines[0] and "/bot" in lines[0] and TEST_TOKEN not in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "code"),
+    [
+        (405, "<html><center><h1>405 Not Allowed</h1></center><hr>nginx</html>", 2),
+        (403, "<h1>Forbidden</h1>", 2),
+        (200, "<!doctype html><html><body>a web app</body></html>", 2),
+        (200, '{"hello": "world"}', 2),
+        (502, "<html><body><h1>502 Bad Gateway</h1></body></html>", 1),
+    ],
+    ids=["405-html", "403-html", "200-html", "200-other-json", "502-html"],
+)
+async def test_a_base_url_that_is_no_bot_api_is_one_line_naming_it(
+    tmp_path: Path, status: int, body: str, code: int
+) -> None:
+    """TELEGRAM_API_BASE_URL pointing at some other web server: before, only a 404 named the
+    setting; a 405 from nginx, a 403 or a web app's page was "cannot start: Method Not
+    Allowed (405). Parsing the server response b'<html>...' failed", exit 1, the page's HTML
+    in the line; another server's JSON a KeyError. Now one line naming the setting, exit 2
+    (1 for a 5xx, which may be Telegram's own proxy during an outage), no body."""
+    from aiohttp import web
+
+    async def answer(request: web.Request) -> web.Response:
+        kind = "application/json" if body.startswith("{") else "text/html"
+        return web.Response(status=status, text=body, content_type=kind)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        server = StandinServer(standin.FakeBotApi(), port=port)  # its URL only: not started
+        exit_code, stderr = await start_and_fail(server, tmp_path)
+    finally:
+        await runner.cleanup()
+    lines = stderr.strip().splitlines()
+    assert exit_code == code and len(lines) == 1, stderr
+    assert "TELEGRAM_API_BASE_URL: http://127.0.0.1:" in lines[0], stderr
+    assert f"answered {status} " in lines[0] and "<" not in lines[0] and "hello" not in lines[0]
+    assert "Unclosed" not in stderr
+
+
+async def test_a_port_in_use_is_one_line_before_telegram_is_contacted(
+    server: StandinServer, tmp_path: Path
+) -> None:
+    """METRICS_PORT taken: one line naming it, exit 2. The ports are bound first: before,
+    the bot started whole (menus registered, the reminder dispatcher running, "bot ready"
+    logged) and only then found its port taken."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        os.environ["METRICS_PORT"] = str(port)
+        try:
+            code, stderr = await start_and_fail(server, tmp_path)
+        finally:
+            del os.environ["METRICS_PORT"]
+    lines = stderr.strip().splitlines()
+    assert code == 2 and len(lines) == 1, stderr
+    assert lines[0].startswith(f"METRICS_PORT: cannot listen on 127.0.0.1:{port} ")
+    assert not server.api.calls  # Telegram was never called
+    assert "Unclosed" not in stderr
+
+
+async def test_the_open_files_limit_is_raised_to_the_hard_one(
+    server: StandinServer, tmp_path: Path
+) -> None:
+    """Each connection and each Bot API call holds a file descriptor; a soft limit of 1024
+    (common) is soon reached by clients holding connections open. The bot raises the soft
+    limit to the hard one at start."""
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard <= 256:
+        pytest.skip("the hard limit is too low to tell")
+
+    def low_soft_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")},
+        "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
+        "TELEGRAM_API_BASE_URL": server.base_url,
+        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+        "PYTHONPATH": str(ROOT),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+        preexec_fn=low_soft_limit,
+    )
+    try:
+        for _ in range(600):
+            if server.api.counts["getUpdates"] or proc.returncode is not None:
+                break
+            await asyncio.sleep(0.05)
+        limits = await asyncio.to_thread(Path(f"/proc/{proc.pid}/limits").read_text)
+        [line] = [x for x in limits.splitlines() if x.startswith("Max open files")]
+        soft = line.split()[3]
+        expected = "unlimited" if hard == resource.RLIM_INFINITY else str(hard)
+        assert soft in (expected, str(1 << 20)), line
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 30)
 
 
 async def test_a_signal_during_the_start_stops_it_cleanly(

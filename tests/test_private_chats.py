@@ -3,6 +3,7 @@ data; it says at most one line pointing to the private chat, and leaves."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -258,3 +259,57 @@ async def test_the_operators_alert_chat_is_neither_left_nor_talked_in(bot: Harne
     # Any other group is still left.
     sent = await buyer.send(standin.my_chat_member_update(buyer.user, GROUP, "left", "member"))
     assert [s.method for s in sent] == ["leaveChat"]
+
+
+def business_message(sender: dict[str, Any], text: str, chat: dict[str, Any]) -> dict[str, Any]:
+    """A message `sender` wrote in one of their own private chats with somebody else, which
+    Telegram hands to a bot their Business account is connected to."""
+    message = standin.text_update(sender, text, chat=chat)["message"]
+    return {"business_message": {**message, "business_connection_id": "biz-1"}}
+
+
+@pytest.mark.slow
+async def test_a_buyers_business_chats_never_reach_the_bot(
+    server: StandinServer, tmp_path: Path
+) -> None:
+    """A private chat is not always the buyer's chat with the bot: with Telegram Business, a
+    buyer who connects the bot to their account has their chats with customers delivered as
+    `business_message` updates, in chats of type "private". Answering one posts into that chat,
+    on the buyer's behalf (PTB's reply passes business_connection_id): /new there told the
+    customer "You have an unfinished dispute for order 8123…". The bot asks Telegram only for
+    the kinds of update it handles, so those never arrive."""
+    api = server.api
+    bot = BotProcess(server, tmp_path / "bot.sqlite3")
+    user = standin.user(512, "en")
+    customer_chat = {"id": 90512, "type": "private", "first_name": "Customer"}
+    await bot.start()
+    try:
+        await say(api, user, "/new", "Step 1 of 10")
+        await say(api, user, ORDER, "Step 2 of 10")
+        for text in ("/new", "/status", f"/status {ORDER}", "/start"):
+            api.push_update(business_message(user, text, customer_chat))
+        await say(api, user, "/help", "Dispute Helper")  # everything before it was handled
+        await asyncio.sleep(0.5)
+        assert api.sent_to(customer_chat["id"]) == []
+        asked = [p.get("allowed_updates") for m, p in api.calls if m == "getUpdates"]
+        assert asked and all(isinstance(a, list) and "business_message" not in a for a in asked)
+    finally:
+        if bot.alive:
+            await bot.kill9()
+
+
+async def test_the_guard_itself_never_answers_a_business_update(bot: Harness) -> None:
+    """Even when a Bot API server delivers Business updates it was not asked for, the guard
+    stops them: no reply into the buyer's chat with their customer, before or mid-wizard."""
+    buyer = bot.buyer(513, "en")
+    await with_an_order(buyer)
+    customer_chat = {"id": 90513, "type": "private", "first_name": "Customer"}
+    for text in ("/new", "/status", "/start", "8123456789012345"):
+        assert await buyer.send(business_message(buyer.user, text, customer_chat)) == []
+    edited = business_message(buyer.user, "/new", customer_chat)
+    assert await buyer.send({"edited_business_message": edited["business_message"]}) == []
+    # A message in the buyer's own chat that carries a business connection is not answered either.
+    own = standin.text_update(buyer.user, "/status")
+    own["message"]["business_connection_id"] = "biz-1"
+    assert await buyer.send(own) == []
+    assert bot.api.sent_to(customer_chat["id"]) == []

@@ -3,6 +3,7 @@ skipped with one WARNING that holds no user content, and the offset still moves 
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from telegram import Bot
 
 from bot import metrics
-from bot.updates import parse_batch, parse_update
+from bot.updates import MAX_DEPTH, loads_bounded, parse_batch, parse_update
 from tests import standin
 from tests.harness import TEST_TOKEN
 
@@ -58,3 +59,35 @@ def test_forged_field_names_do_not_reach_the_log(caplog: pytest.LogCaptureFixtur
             parse_update({"update_id": 3, "Tajna text": {}, "message": 1}, Bot(TEST_TOKEN)) is None
         )
     assert "Tajna" not in caplog.text and "skipped update 3 (message)" in caplog.text
+
+
+def nested(depth: int, inner: str = '"deep"') -> str:
+    return "[" * depth + inner + "]" * depth
+
+
+def test_json_nested_too_deep_for_python_still_parses() -> None:
+    """json.loads raises RecursionError from about 1,000 levels (a 2 kB body): the update
+    around such a value must still be read, with the depths beyond MAX_DEPTH dropped."""
+    tricky = json.dumps('a]]}{\\"[')  # brackets and escapes inside a string do not count
+    text = '{"update_id": 9, "x": ' + nested(100_000, tricky) + ', "y": "[{"}'
+    with pytest.raises(RecursionError):
+        json.loads(text)
+    data = loads_bounded(text)
+    assert data["update_id"] == 9 and data["y"] == "[{"
+    assert json.dumps(data["x"]).count("[") == MAX_DEPTH - 1  # then null
+    assert loads_bounded('{"a": [1, {"b": "]["}]}') == {"a": [1, {"b": "]["}]}  # the fast path
+    for malformed in ('{"a": [[[', '{"a": ' + "[" * 5000, '{"a": ' + nested(5000)[:-1] + "}"):
+        with pytest.raises(ValueError):
+            loads_bounded(malformed)
+
+
+def test_a_getupdates_answer_nested_too_deep_is_read(caplog: pytest.LogCaptureFixture) -> None:
+    from bot.meter import MeteredRequest
+
+    batch = (
+        '{"ok": true, "result": [{"update_id": 20, "message": {"x": ' + nested(50_000) + "}}]}"
+    ).encode()
+    assert MeteredRequest.parse_json_payload(batch)["result"][0]["update_id"] == 20
+    with caplog.at_level(logging.DEBUG), pytest.raises(Exception, match="Invalid server response"):
+        MeteredRequest.parse_json_payload(b'{"ok": true, "result": [{"text": "Tajna"')
+    assert "Tajna" not in caplog.text  # PTB logged the whole body: every pending message

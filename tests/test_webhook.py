@@ -11,6 +11,7 @@ start.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -129,6 +130,9 @@ async def test_webhook_answers_only_requests_with_the_secret(webhook_bot: Webhoo
     (_, params) = next(call for call in api.calls if call[0] == "setWebhook")
     assert params["url"] == WEBHOOK_URL
     assert params["secret_token"] == SECRET
+    # Only the kinds of update the bot handles (a buyer's Business chats never arrive).
+    assert "message" in params["allowed_updates"]
+    assert "business_message" not in params["allowed_updates"]
 
     forger = standin.user(8101, "en", "Mallory")
     refused = [
@@ -214,6 +218,82 @@ async def test_webhook_refuses_malformed_and_oversized_bodies(webhook_bot: Webho
     await webhook_bot.api.wait_sent(lambda s: s.chat_id == buyer["id"], within=20)
 
 
+async def send_raw(port: int, data: bytes) -> bytes:
+    """Bytes to the webhook's port as any client on the internet may send them; the answer."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(data)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), 15)
+    finally:
+        writer.close()
+
+
+async def test_broken_requests_are_no_errors_in_the_log(webhook_bot: WebhookBot) -> None:
+    """Before, each of these logged an ERROR with a traceback of about ten lines (and a body
+    that did not inflate was a 500): a scanner sending garbage to the public port filled the
+    log, and woke whoever alerts on ERROR."""
+    port, log_path = webhook_bot.port, webhook_bot.log_path
+    start = len(log_path.read_text().splitlines())
+    garbage = [  # no secret needed: aiohttp fails on these before any handler runs
+        b"GET / HTTP/1.1\r\nHost bot\r\n\r\n",
+        b"GET / HTTP/1.1\r\nX-A: " + b"a" * 10_000 + b"\r\n\r\n",
+        b"GET / HTTP/9.9\r\n\r\n",
+        b"POST /hook HTTP/1.1\r\nHost: bot\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    ]
+    for data in garbage:
+        assert (await send_raw(port, data)).startswith(b"HTTP/1.0 400 ")
+    head = (
+        "POST /hook HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\n"
+        f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n"
+    ).encode()
+    deflated = head + b"Content-Encoding: gzip\r\nContent-Length: 9\r\n\r\nnot gzip!"
+    assert (await send_raw(port, deflated)).startswith(b"HTTP/1.1 400 ")  # was a 500
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(head + b"Content-Length: 100\r\n\r\n" + b'{"update_id": 1')  # then gone
+    await writer.drain()
+    writer.close()
+    buyer = standin.user(8304, "en")  # and the webhook still serves
+    good = {"update_id": 780, **standin.text_update(buyer, "/start")}
+    assert (await post(port, good, SECRET)).status_code == 200
+    await webhook_bot.api.wait_sent(lambda s: s.chat_id == buyer["id"], within=20)
+    lines = log_path.read_text().splitlines()[start:]
+    assert not [line for line in lines if " ERROR " in line], lines
+    warnings = [line for line in lines if " WARNING " in line]
+    assert len(warnings) == 2 and all("could not read a request's body" in w for w in warnings)
+
+
+async def test_a_connection_that_never_completes_a_request_is_closed(
+    webhook_bot: WebhookBot,
+) -> None:
+    """Slowloris: connections that send a request head a byte at a time. aiohttp closed them
+    only after an hour (its keep-alive time-out, the one timer that covers a request not yet
+    complete), so a thousand of them took every file descriptor of a process limited to 1024
+    and Telegram's deliveries were refused. Now the idle time-out is 15 s."""
+    connections = [await asyncio.open_connection("127.0.0.1", webhook_bot.port) for _ in range(20)]
+    for _, writer in connections:
+        writer.write(b"POST /hook HTTP/1.1\r\nHost: bot\r\n")  # and never the rest
+        await writer.drain()
+
+    async def trickle_until_closed(reader: asyncio.StreamReader, writer: Any) -> float:
+        opened = asyncio.get_running_loop().time()
+        while not reader.at_eof():
+            with contextlib.suppress(ConnectionError):
+                writer.write(b"X-Slow: 1\r\n")
+                await writer.drain()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(reader.read(), 1.0)
+        return asyncio.get_running_loop().time() - opened
+
+    lived = await asyncio.wait_for(
+        asyncio.gather(*(trickle_until_closed(r, w) for r, w in connections)),
+        40,
+    )
+    assert max(lived) < 25, lived  # 15 s, and the checks' own pace
+    for _, writer in connections:
+        writer.close()
+
+
 async def test_webhook_skips_an_unparseable_update_with_200_and_one_log_line(
     webhook_bot: WebhookBot,
 ) -> None:
@@ -230,6 +310,19 @@ async def test_webhook_skips_an_unparseable_update_with_200_and_one_log_line(
     assert len(lines) == 1 and "skipped update 777 (message)" in lines[0], lines
     assert " WARNING " in lines[0]
     assert "Tajna" not in log_text and "Zinaida" not in log_text
+
+
+async def test_webhook_reads_an_update_nested_too_deep_for_python(
+    webhook_bot: WebhookBot,
+) -> None:
+    """Valid JSON nested deeper than Python's parser follows: before, a 500 with a traceback,
+    which Telegram would send again and again."""
+    buyer = standin.user(8303, "en")
+    update = {"update_id": 779, **standin.text_update(buyer, "/help")}
+    body = json.dumps(update)[:-1] + ', "future": ' + "[" * 5000 + "]" * 5000 + "}"
+    assert (await post(webhook_bot.port, body.encode(), SECRET)).status_code == 200
+    await webhook_bot.api.wait_sent(lambda s: s.chat_id == buyer["id"], within=20)
+    assert "RecursionError" not in webhook_bot.log_path.read_text()
 
 
 async def test_webhook_mode_serves_healthz_and_metrics_on_its_port(webhook_bot: WebhookBot) -> None:

@@ -216,3 +216,28 @@ def rules_from_overrides(overrides: Mapping[str, str], *, base: Rules = DEFAULT_
         return replace(base, **changes)  # type: ignore[arg-type]
     except ValueError as exc:
         raise ValueError(f"invalid rule overrides: {exc}") from exc
+
+
+def format_duration(value: timedelta) -> str:
+    """The inverse of ``parse_duration``: ``5d``, ``72h``, ``1d12h``, ``30m``, ``0``."""
+    minutes = int(value.total_seconds() // 60)
+    if minutes == 0:
+        return "0"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    return "".join(f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (mins, "m")) if n)
+
+
+def rule_settings(rules: Rules = DEFAULT_RULES) -> list[tuple[str, str]]:
+    """Every rule as ``(name, value)`` in DISPUTE_RULES' own syntax, in the table's order."""
+    out: list[tuple[str, str]] = []
+    for f in fields(rules):
+        value = getattr(rules, f.name)
+        if isinstance(value, tuple):
+            text = ",".join(format_duration(v) for v in value)
+        elif isinstance(value, timedelta):
+            text = format_duration(value)
+        else:
+            text = str(value)
+        out.append((f.name, text))
+    return out

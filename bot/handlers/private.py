@@ -79,12 +79,30 @@ class PrivateOnly:
     async def __call__(self, update: object, context: BotContext) -> None:
         if not isinstance(update, Update):
             return
+        if _business(update):
+            # A buyer's Telegram Business chat is "private" too, but with someone else: a reply
+            # there would speak, in the buyer's name, to their customer. Never answer one.
+            raise ApplicationHandlerStop
         chat = update.effective_chat
         if chat is None or chat.type == ChatType.PRIVATE:
             return  # private chats, and updates of no chat (inline queries, polls) go on
         if not self._stays_in(chat):
             await _outside(update, context, chat.id)
         raise ApplicationHandlerStop
+
+
+def _business(update: Update) -> bool:
+    """An update of a Telegram Business connection (ALLOWED_UPDATES does not ask for them, but a
+    Bot API server may send them anyway)."""
+    if (
+        update.business_message is not None
+        or update.edited_business_message is not None
+        or update.deleted_business_messages is not None
+        or update.business_connection is not None
+    ):
+        return True
+    message = update.effective_message
+    return message is not None and message.business_connection_id is not None
 
 
 async def _outside(update: Update, context: BotContext, chat_id: int) -> None:
