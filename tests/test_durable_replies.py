@@ -26,7 +26,7 @@ from bot.i18n import translator
 from tests import standin
 from tests.processes import BotProcess
 from tests.standin import FakeBotApi, Sent, StandinServer
-from tests.test_process import press, say
+from tests.test_process import _reply_with, press, say
 
 pytestmark = pytest.mark.slow
 
@@ -52,6 +52,11 @@ class Buyer:
 
     async def press(self, label: str, expect: str) -> Sent:
         return await press(self.api, self.user, label, expect)
+
+    async def forward(self, text: str, expect: str) -> Sent:
+        before = len(self.api.sent)
+        self.api.push_update(standin.forwarded(standin.text_update(self.user, text)))
+        return await self.api.wait_sent(_reply_with(self.api, self.user, before, expect), 20)
 
     def latest_button(self, label: str) -> tuple[str, Sent]:
         for sent in reversed(self.api.sent_to(self.id)):
@@ -339,6 +344,32 @@ def forwarded_seller_message(b: Buyer) -> dict[str, Any]:
     return standin.forwarded(standin.text_update(b.user, SELLER_SAYS))
 
 
+async def to_two_open_cases_and_a_forwarded_message(b: Buyer) -> None:
+    await to_opened(b)
+    await b.say("/new", "Step 1 of 10")
+    await b.say(OTHER_ORDER, "Step 2 of 10")
+    await answers_item(b)
+    await answers_amount(b)
+    await b.say("30", "Step 5 of 10")
+    await b.press("No, I did not", "Step 6 of 10")
+    await b.press("No tracking", "When did the seller ship")
+    await b.press("Skip", "Step 8 of 14")
+    await b.say("Tracking has not moved for a month.", "Step 9 of 14")
+    await b.press("Skip the rest", "Step 13 of 14")
+    await b.press("Skip, I have none", "Step 14 of 14")
+    await b.press("Confirm", "How to open it")
+    await b.press("today", "seller must answer")
+    await b.forward(SELLER_SAYS, "Which order")
+
+
+async def other_message_read_survived(b: Buyer) -> None:
+    await b.say(f"/status {OTHER_ORDER}", "the seller's message read: 2 tricks found")
+
+
+async def prompt_left(b: Buyer) -> None:
+    await b.say(SELLER_SAYS, NOT_WAITING)  # the prompt is over: nothing reads it now
+
+
 MOVES: dict[str, Move] = {
     "/new": Move(nothing, typed("/new"), "Step 1 of 10", answers_order),
     "menu: open a dispute": Move(
@@ -413,6 +444,21 @@ MOVES: dict[str, Move] = {
     ),
     "offer: checked": Move(
         to_offer_amount, typed("5"), "The seller's offer, order", offer_checked_survived
+    ),
+    "offer: a full refund is checked at once": Move(
+        to_offer_options,
+        pressed("Keep the item, full refund"),
+        "The seller's offer, order",
+        offer_checked_survived,
+    ),
+    "prompt: back to the card": Move(
+        to_seller_prompt, pressed("Back to the card"), "opened, waiting for the seller", prompt_left
+    ),
+    "a forwarded message: the order picked": Move(
+        to_two_open_cases_and_a_forwarded_message,
+        pressed(OTHER_ORDER[-8:]),
+        "Reply to paste",
+        other_message_read_survived,
     ),
 }
 
