@@ -90,25 +90,32 @@ def wizard_script(buyer: int, n: int, received: bool) -> list[Step]:
         Step("say", "23", "Step 5 of 10"),
     ]
     if received:
+        # The reason adds its facts for the English text: the damaged part, the packaging,
+        # and whether the seller was asked first; confirming receipt asks when.
         steps += [
-            Step("press", "Yes, I received it", "Step 6 of 10"),
+            Step("press", "Yes, I received it", "Step 6 of 11"),
             Step("press", "Damaged in shipping", "confirm receipt"),
             Step("press", "Yes, I confirmed", "When did you confirm"),
-            Step("say", "yesterday", "Step 7 of 10"),
-            Step("press", "Keep the item, full refund", "Step 8 of 10"),
-            Step("say", "The box was crushed and the case is cracked.", "Step 9 of 10"),
+            Step("say", "yesterday", "Step 9 of 15"),
+            Step("press", "Keep the item, full refund", "Step 10 of 15"),
+            Step("say", "The box was crushed and the case is cracked.", "Step 11 of 15"),
+            Step("say", "case", "Step 12 of 15"),
+            Step("press", "Skip the rest", "Step 14 of 15"),
             *(Step("photo", f"{order}-{i}", "Saved") for i in range(3)),
         ]
+        last = "Step 15 of 15"
     else:
         steps += [
             Step("press", "No, I did not receive it", "Step 6 of 10"),
             Step("press", "Held at customs", "When did the seller ship"),
-            Step("say", "25 days ago", "Step 8 of 10"),
-            Step("say", "The parcel has been stuck at customs for three weeks.", "Step 9 of 10"),
+            Step("say", "25 days ago", "Step 8 of 14"),
+            Step("say", "The parcel has been stuck at customs for three weeks.", "Step 9 of 14"),
+            Step("press", "Skip the rest", "Step 13 of 14"),
             *(Step("photo", f"{order}-{i}", "Saved") for i in range(2)),
         ]
+        last = "Step 14 of 14"
     steps += [
-        Step("press", "Done", "Step 10 of 10"),
+        Step("press", "Done", last),
         Step("press", "Confirm", "How to open it"),
         Step("press", "I have opened it on AliExpress today", "must answer by"),
     ]

@@ -33,7 +33,11 @@ from bot.callbacks import (
     DeleteData,
     Menu,
     Mute,
+    OfferOption,
+    OfferStart,
     OpenCard,
+    ReadFor,
+    SellerWrote,
     SendEvidence,
     Unmute,
 )
@@ -48,6 +52,7 @@ from bot.handlers import (
     case_actions,
     common,
     inbound,
+    negotiation,
     private,
     reminder_buttons,
     settings,
@@ -226,11 +231,18 @@ def handler_table(
         (GROUP_MAIN, CasePress(SendEvidence, status.files_pressed)),
         (GROUP_MAIN, CasePress(CalendarFile, status.ics_pressed)),
         (GROUP_MAIN, CasePress(CaseAction, case_actions.action_pressed)),
+        # The negotiation assistant (handlers/negotiation.py).
+        (GROUP_MAIN, CasePress(SellerWrote, negotiation.seller_wrote_pressed)),
+        (GROUP_MAIN, CasePress(ReadFor, negotiation.read_for_pressed)),
+        (GROUP_MAIN, CasePress(OfferStart, negotiation.offer_start_pressed)),
+        (GROUP_MAIN, CasePress(OfferOption, negotiation.offer_option_pressed)),
         (GROUP_MAIN, CasePress(Mute, reminder_buttons.mute_pressed)),
         (GROUP_MAIN, CasePress(Unmute, reminder_buttons.unmute_pressed)),
         (GROUP_MAIN, Press(ChooseZone, settings.timezone_chosen)),
         (GROUP_MAIN, Press(ChooseHours, settings.hours_chosen)),
         (GROUP_MAIN, Press(DeleteData, settings.deletedata_chosen)),
+        # A seller's message forwarded outside any prompt (a prompt's is the wizard's, above).
+        (GROUP_MAIN, MessageHandler(filters.FORWARDED & ~filters.COMMAND, negotiation.forwarded)),
         # Catch-alls, last: what nothing above took.
         (GROUP_MAIN, MessageHandler(filters.COMMAND, common.unknown_command)),
         (GROUP_MAIN, MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, common.outside_flow)),

@@ -57,6 +57,8 @@ async def a_lived_in_database(path: Path, clock: FakeClock) -> None:
         for label in ("No, I did not", "Package was returned", "Skip"):
             await anna.press(label)
         await anna.say("Tracking says it went back to the seller last week.")
+        await anna.say("LP00123456789")  # the first fact (the tracking number): facts copy too
+        await anna.press("Skip the rest")
         await anna.photo("first-photo")
         for label in ("Done", "Confirm", "today"):
             await anna.press(label)

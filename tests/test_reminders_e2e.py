@@ -44,6 +44,7 @@ async def open_case_with_the_wizard(buyer: Buyer) -> None:
     await buyer.press("Held at customs")
     await buyer.press("Skip")  # the shipping date
     await buyer.say("The parcel has been stuck at customs for three weeks.")
+    await buyer.press("Skip the rest")
     await buyer.press("Skip, I have none")
     await buyer.press("Confirm")
     replies = await buyer.press("I have opened it on AliExpress today")
@@ -100,6 +101,7 @@ async def test_reminder_arrives_with_text_and_buttons_and_mute_stops_the_rest(
     assert "Deadline: Nov 28, 2026, 9:00 AM (UTC), in 1 day" in text
     assert "Did the seller answer? Did the terms change?" in text
     assert reminder.buttons == [
+        ("💰 The seller made an offer", f"of:{d.id}"),  # to check it before accepting
         ("📋 Open the card", f"st:{d.id}"),
         ("✏️ Update the stage", f"st:{d.id}"),
         ("🔕 Mute this order", f"mute:{d.id}"),

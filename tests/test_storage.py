@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from bot.domain.facts import Facts, Mismatch
 from bot.domain.models import (
     Branch,
     Dispute,
@@ -111,6 +112,7 @@ def full_dispute(user_id: int = 1, order_id: str = "8123456789012345") -> Disput
         return_post_by=datetime(2026, 3, 19, tzinfo=UTC),
         refund_received_at=datetime(2026, 3, 20, tzinfo=UTC),
         shipped_at=datetime(2026, 2, 1, 8, 30, tzinfo=UTC),
+        facts=Facts(mismatch=Mismatch.SIZE, listed="size XL", arrived="размер M"),
         id=None,
     )
 
@@ -282,6 +284,24 @@ async def test_dispute_round_trips_every_field_exactly(sdb: Database) -> None:
     assert loaded.evidence_due.utcoffset() == timedelta(0)
     assert loaded.opened_at == datetime(2026, 3, 1, 1, 2, 3, 4, tzinfo=UTC)  # microseconds kept
     assert loaded.amount_paid == Money(123456, "RUB")
+
+
+async def test_facts_are_stored_as_their_json_and_unreadable_ones_read_as_none(
+    sdb: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    d = await sdb.disputes.create(full_dispute())
+    [(stored,)] = await sdb.fetchall("SELECT facts FROM disputes WHERE id = :id", {"id": d.id})
+    assert stored == '{"arr":"размер M","lst":"size XL","mis":"size"}'
+    # A value no version of the bot wrote (edited by hand, say) costs the claim its facts,
+    # never the case.
+    await sdb.execute(
+        "UPDATE disputes SET facts = :facts WHERE id = :id", {"facts": '{"mis":"huge"}', "id": d.id}
+    )
+    loaded = await sdb.disputes.get(d.id or 0, 1)
+    assert loaded is not None and loaded.facts is None and loaded.order_id == d.order_id
+    assert "unreadable facts" in caplog.text
+    await sdb.delete_user_data(1)
+    assert await sdb.fetchall("SELECT facts FROM disputes") == []
 
 
 async def test_dispute_with_only_required_fields(sdb: Database, step_clock: StepClock) -> None:

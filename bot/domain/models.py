@@ -11,6 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Only for the annotation: bot.domain.facts reads the reasons from this module.
+    from bot.domain.facts.model import Facts
 
 
 class Branch(StrEnum):
@@ -189,6 +194,9 @@ class Dispute:
     # When the seller shipped (not-received branch, optional): too recent a shipment may make
     # AliExpress refuse a non-delivery dispute (bot/domain/eligibility.py).
     shipped_at: datetime | None = None
+    # The answers to the per-reason questions the claim is written from (bot/domain/facts/);
+    # None when none was given (the same as an empty `Facts()`).
+    facts: Facts | None = None
 
 
 @dataclass(frozen=True, slots=True)

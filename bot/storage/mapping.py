@@ -18,6 +18,7 @@ migration and a PostgreSQL one altered in place) never matters.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -25,11 +26,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final, Generic, TypeVar
 
+from bot.domain.facts.model import Facts, FactsError
 from bot.domain.models import Money
 from bot.storage.codecs import dumps_json, from_db_time, loads_json, to_db_time
 from bot.storage.sql import Row
 
 __all__ = ["Mapper"]
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Encode = Callable[[Any], tuple[Any, ...]]
@@ -61,6 +65,18 @@ def _json_dict(text: str) -> dict[str, object]:
     return value if isinstance(value, dict) else {"value": value}
 
 
+def _facts_in(text: str | None) -> Facts | None:
+    """Stored facts; a value no version of the bot could have written reads as none (the claim
+    then says less, and nothing fails), and is logged."""
+    if text is None:
+        return None
+    try:
+        return Facts.from_json(text)
+    except FactsError:
+        log.warning("unreadable facts of a dispute ignored", exc_info=True)
+        return None
+
+
 def _one(encode: Callable[[Any], Any]) -> Encode:
     return lambda value: (encode(value),)
 
@@ -79,6 +95,8 @@ def _field(name: str, hint: Any, column: str | None) -> _Field:
         return _Field(name, (col,), _one(_optional(int)), _optional(bool))
     if isinstance(base, type) and issubclass(base, StrEnum):
         return _Field(name, (col,), _one(_optional(lambda v: v.value)), _optional(base))
+    if base is Facts:  # its own JSON (Facts.to_json), keyed by the stable field codes
+        return _Field(name, (col,), _one(_optional(Facts.to_json)), _facts_in)
     if typing.get_origin(base) is dict:
         return _Field(name, (col,), _one(dumps_json), _json_dict)
     if base in (int, str):
@@ -92,7 +110,9 @@ class Mapper(Generic[T]):
     def __init__(
         self, model: type[T], table: str, *, columns: Mapping[str, str] | None = None
     ) -> None:
-        hints = typing.get_type_hints(model)
+        # Facts is imported by bot.domain.models for annotations only (an import cycle
+        # otherwise): name it here so the hint resolves.
+        hints = typing.get_type_hints(model, localns={"Facts": Facts})
         renamed = dict(columns or {})
         self.model = model
         self.table = table

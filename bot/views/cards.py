@@ -13,11 +13,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import CalendarFile, CaseAction, OpenCard, ResumeCase, SendEvidence
 from bot.domain import draft, lifecycle
 from bot.domain.lifecycle import Action
-from bot.domain.models import Branch, Dispute, Event, Stage
+from bot.domain.models import Branch, Dispute, Event, EvidenceSummary, Stage
+from bot.domain.negotiation.case import OFFER_MOVES
 from bot.domain.rules import Rules
 from bot.domain.schedule import Deadline, active_deadlines
 from bot.i18n import Translator
+from bot.views import negotiation
+from bot.views.claim import claim_section
 from bot.views.evidence import files_count
+from bot.views.facts import fact_rows
 from bot.views.keyboards import button, in_columns, keyboard
 from bot.views.labels import (
     action_label,
@@ -65,10 +69,23 @@ def _refund(t: Translator, d: Dispute) -> str | None:
     return refund
 
 
+def _shortened(text: str, limit: int | None) -> str:
+    if limit is None or len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
+
+
 def dispute_card(
-    t: Translator, d: Dispute, tz: ZoneInfo, now: datetime, *, evidence_count: int
+    t: Translator,
+    d: Dispute,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    evidence_count: int,
+    description_max: int | None = None,
 ) -> str:
-    """Every answer of a dispute, for the summary and the /status card."""
+    """Every answer of a dispute, for the summary and the /status card. `description_max`:
+    the description cut at a word past this length, for a message that must fit."""
     order = f"<code>{html.escape(d.order_id)}</code>" if d.order_id else DASH
     lines = [
         _row(t._("Order"), order),
@@ -86,7 +103,9 @@ def dispute_card(
     if refund is not None:
         lines.append(_row(t._("Refund"), refund))
     if d.description:
-        lines.append(_row(t._("Your description"), html.escape(d.description)))
+        description = _shortened(d.description, description_max)
+        lines.append(_row(t._("Your description"), html.escape(description)))
+    lines += [_row(label, value) for label, value in fact_rows(t, d)]
     lines.append(_row(t._("Evidence"), files_count(t, evidence_count)))
     if d.stage is not Stage.DRAFT:
         lines.append(_row(t._("Stage"), stage_text(t, d)))
@@ -177,7 +196,7 @@ def _history_entry(t: Translator, ev: Event) -> str | None:
             return action_label(t, Action(str(ev.detail.get("action"))))
         except ValueError:
             return None
-    return simple.get(ev.kind)
+    return simple.get(ev.kind) or negotiation.history_entry(t, ev)
 
 
 def history_lines(t: Translator, events: Sequence[Event], tz: ZoneInfo) -> list[str]:
@@ -190,23 +209,20 @@ def history_lines(t: Translator, events: Sequence[Event], tz: ZoneInfo) -> list[
     return lines[-HISTORY_SHOWN:]
 
 
-def claim_block(t: Translator, english: str) -> str:
-    return (
-        "<b>"
-        + t._("Text for AliExpress (English):")
-        + "</b>\n<code>"
-        + html.escape(english)
-        + "</code>"
-    )
+def claim_message(t: Translator, d: Dispute, tz: ZoneInfo, evidence: EvidenceSummary) -> str:
+    """The English text on its own, for a card too long to carry it."""
+    return claim_section(t, d, evidence, tz, english=d.claim_text)
 
 
 def action_buttons(t: Translator, d: Dispute) -> list[list[InlineKeyboardButton]]:
     """The moves that make sense for this case now, two per row."""
     # Drafts are confirmed and edited in the wizard itself, not from the card.
+    # The seller's answer with an offer is recorded after checking the offer (the
+    # negotiation buttons above), so those two moves have no button of their own.
     actions = [
         a
         for a in lifecycle.available_actions(d)
-        if a not in (Action.CONFIRM_DRAFT, Action.EDIT_DRAFT)
+        if a not in (Action.CONFIRM_DRAFT, Action.EDIT_DRAFT, *OFFER_MOVES)
     ]
     return in_columns([button(action_label(t, a), CaseAction(d.id or 0, a)) for a in actions], 2)
 
@@ -218,24 +234,31 @@ def case_card(
     now: datetime,
     rules: Rules,
     *,
-    evidence_count: int,
+    evidence: EvidenceSummary,
     events: Sequence[Event],
     headline: str | None = None,
+    with_claim: bool = True,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """One order's card: answers, deadlines, English text, history, and what to do next."""
+    """One order's card: answers, deadlines, English text, history, and what to do next.
+
+    `with_claim`: False when the English text goes in a message of its own (`claim_message`),
+    for a card that would be too long for one message with it.
+    """
+    evidence_count = evidence.total
     parts = [headline] if headline else []
     parts.append(dispute_card(t, d, tz, now, evidence_count=evidence_count))
     upcoming = upcoming_deadlines(d, now, rules)
     if upcoming:
         parts.append("⏰ " + "\n⏰ ".join(deadline_line(t, dl, tz, now) for dl in upcoming))
-    if d.claim_text:
-        parts.append(claim_block(t, d.claim_text))
+    if d.claim_text and with_claim:
+        parts.append(claim_section(t, d, evidence, tz, english=d.claim_text))
     history = history_lines(t, events, tz)
     if history:
         parts.append("<b>" + t._("History") + "</b>\n" + "\n".join(history))
     rows = []
     if draft.resumable(d):
         rows.append([button("▶️ " + t._("Continue it"), ResumeCase(d.id or 0))])
+    rows.extend(negotiation.card_buttons(t, d))
     rows.extend(action_buttons(t, d))
     extras = []
     if evidence_count:

@@ -11,27 +11,24 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 
 from bot.callbacks import OpenCard, ResumeCase
-from bot.domain import claim, draft
+from bot.domain import draft
+from bot.domain.claim import language_note
 from bot.domain.draft import StepId
 from bot.domain.eligibility import EligibilityWarning
-from bot.domain.models import Branch, Dispute
+from bot.domain.models import Branch, Dispute, EvidenceSummary
 from bot.domain.rules import Rules
 from bot.i18n import Translator
-from bot.views.cards import claim_block, dispute_card
+from bot.views.cards import MESSAGE_BUDGET, dispute_card
+from bot.views.claim import claim_section, english_claim, evidence_items
+from bot.views.facts import catalog
 from bot.views.keyboards import button, keyboard
 from bot.views.labels import reason_label, stage_text
 from bot.views.warnings import eligibility_text
 from bot.views.wizard import choice, header
 
 S = StepId
-
-
-def claim_english(d: Dispute, evidence_count: int) -> str:
-    """The English text for AliExpress's form (what the buyer pastes)."""
-    english = Translator("en")
-    return claim.build_claim(
-        d, english.gettext_func(), english.money, evidence_count=evidence_count
-    )
+#: However long the rest of the summary, this much of the description is shown.
+DESCRIPTION_SHOWN_MIN = 200
 
 
 def summary_card(
@@ -40,19 +37,22 @@ def summary_card(
     tz: ZoneInfo,
     now: datetime,
     *,
-    evidence_count: int,
+    evidence: EvidenceSummary,
     warnings: Sequence[EligibilityWarning],
     rules: Rules,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """Every answer, the English text (and what it says), the eligibility warnings, and
-    Confirm / Edit / Cancel."""
-    text = dispute_card(t, d, tz, now, evidence_count=evidence_count)
-    text += "\n\n" + claim_block(t, claim_english(d, evidence_count))
-    if t.language != "en":
-        local = claim.build_claim(d, t.gettext_func(), t.money, evidence_count=evidence_count)
-        text += "\n\n<b>" + t._("What it says:") + "</b>\n" + html.escape(local)
+    """Every answer, the English text (what it says, the words it leaves out), the
+    eligibility warnings, and Confirm / Edit / Cancel. One message: a description too long
+    for it with everything else is shown cut short (the rest is kept, and in /status)."""
+    rest = "\n\n" + claim_section(t, d, evidence, tz)
     if warnings:
-        text += "\n\n" + "\n".join("⚠️ " + eligibility_text(t, w, rules) for w in warnings)
+        rest += "\n\n" + "\n".join("⚠️ " + eligibility_text(t, w, rules) for w in warnings)
+    text = dispute_card(t, d, tz, now, evidence_count=evidence.total) + rest
+    overflow = len(text) - MESSAGE_BUDGET
+    if overflow > 0 and d.description:
+        room = max(DESCRIPTION_SHOWN_MIN, len(d.description) - overflow)
+        card = dispute_card(t, d, tz, now, evidence_count=evidence.total, description_max=room)
+        text = card + rest
     buttons = keyboard(
         [
             [choice(d, S.SUMMARY, "✅ " + t._("Confirm"), "confirm")],
@@ -82,7 +82,7 @@ def _refund_step(t: Translator, d: Dispute) -> str | None:
 
 
 def _form_steps(
-    t: Translator, d: Dispute, english: str, evidence_count: int, rules: Rules
+    t: Translator, d: Dispute, english: str, evidence: EvidenceSummary, rules: Rules
 ) -> list[str]:
     steps = [
         t._(
@@ -107,19 +107,15 @@ def _form_steps(
     if refund is not None:
         steps.append(refund)
     steps.append(
-        t._("Description: paste this text (the form accepts English only):")
+        t._("Description: paste this text (a tap on it copies it):")
         + "\n<code>"
         + html.escape(english)
-        + "</code>"
+        + "</code>\n<i>"
+        + html.escape(language_note(catalog(t)))
+        + "</i>"
     )
-    if evidence_count:
-        steps.append(
-            t.ngettext(
-                "Attach the %(n)s photo or video you sent me.",
-                "Attach the %(n)s photos and videos you sent me.",
-                evidence_count,
-            )
-        )
+    if evidence.total:
+        steps.append(t._("Attach what you sent me: %(items)s.", items=evidence_items(t, evidence)))
     steps.append(
         t._(
             "Press <b>Submit</b>. The seller then has %(window)s to answer.",
@@ -130,10 +126,10 @@ def _form_steps(
 
 
 def aliexpress_instructions(
-    t: Translator, d: Dispute, english: str, evidence_count: int, rules: Rules
+    t: Translator, d: Dispute, english: str, evidence: EvidenceSummary, rules: Rules
 ) -> str:
     """Exactly what to pick and paste in AliExpress's own form (seeds 000 and 003)."""
-    steps = _form_steps(t, d, english, evidence_count, rules)
+    steps = _form_steps(t, d, english, evidence, rules)
     numbered = "\n".join(f"{i}. {s}" for i, s in enumerate(steps, 1))
     return (
         "<b>"
@@ -149,10 +145,11 @@ def aliexpress_instructions(
 
 
 def instructions(
-    t: Translator, d: Dispute, evidence_count: int, rules: Rules
+    t: Translator, d: Dispute, evidence: EvidenceSummary, rules: Rules, tz: ZoneInfo
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The form step by step, then "I have opened it" (today, another date), or later."""
-    english = d.claim_text or claim_english(d, evidence_count)
+    english = d.claim_text or english_claim(d, evidence, tz).text
+    evidence_count = evidence.total
     rows = [
         [choice(d, S.OPENED, "✅ " + t._("I have opened it on AliExpress today"), "today")],
         [choice(d, S.OPENED, "📅 " + t._("I opened it on another date"), "other")],
@@ -160,7 +157,7 @@ def instructions(
     ]
     if evidence_count:
         rows.append([choice(d, S.OPENED, "🖼 " + t._("Send my evidence back to me"), "files")])
-    return aliexpress_instructions(t, d, english, evidence_count, rules), keyboard(rows)
+    return aliexpress_instructions(t, d, english, evidence, rules), keyboard(rows)
 
 
 def opened_text(t: Translator, d: Dispute, tz: ZoneInfo, now: datetime) -> str:
