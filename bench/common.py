@@ -133,6 +133,9 @@ class BotProcess:
     workdir: Path
     module: str = "bot"
     env: Mapping[str, str] = field(default_factory=dict)
+    # The Bot API call that shows the bot is ready: its first getUpdates when polling, its
+    # setWebhook in webhook mode (bench/engines.py).
+    ready_call: str = "getUpdates"
     python_args: Sequence[str] = ()  # e.g. ("-m", "cProfile", "-o", "bot.prof")
     proc: asyncio.subprocess.Process | None = None
     started_at: float = 0.0
@@ -158,7 +161,7 @@ class BotProcess:
             "PYTHONPATH": str(ROOT),
             **self.env,
         }
-        polls = self.server.api.counts["getUpdates"]
+        polls = self.server.api.counts[self.ready_call]
         log = self.log_path.open("ab")
         self.started_at = time.monotonic()
         self.proc = await asyncio.create_subprocess_exec(
@@ -175,7 +178,7 @@ class BotProcess:
         # Ready: post_init has run and the updater asks for updates (both bots poll only
         # after initialising, so the first getUpdates is the moment a buyer can be answered).
         deadline = self.started_at + within
-        while self.server.api.counts["getUpdates"] <= polls:
+        while self.server.api.counts[self.ready_call] <= polls:
             if self.proc.returncode is not None or time.monotonic() > deadline:
                 raise RuntimeError(
                     f"{self.module} did not get ready:\n" + self.log_path.read_text()[-3000:]

@@ -46,6 +46,7 @@ import asyncio
 import itertools
 import json
 import math
+import os
 import random
 import statistics
 import tempfile
@@ -89,25 +90,32 @@ def wizard_script(buyer: int, n: int, received: bool) -> list[Step]:
         Step("say", "23", "Step 5 of 10"),
     ]
     if received:
+        # The reason adds its facts for the English text: the damaged part, the packaging,
+        # and whether the seller was asked first; confirming receipt asks when.
         steps += [
-            Step("press", "Yes, I received it", "Step 6 of 10"),
+            Step("press", "Yes, I received it", "Step 6 of 11"),
             Step("press", "Damaged in shipping", "confirm receipt"),
             Step("press", "Yes, I confirmed", "When did you confirm"),
-            Step("say", "yesterday", "Step 7 of 10"),
-            Step("press", "Keep the item, full refund", "Step 8 of 10"),
-            Step("say", "The box was crushed and the case is cracked.", "Step 9 of 10"),
+            Step("say", "yesterday", "Step 9 of 15"),
+            Step("press", "Keep the item, full refund", "Step 10 of 15"),
+            Step("say", "The box was crushed and the case is cracked.", "Step 11 of 15"),
+            Step("say", "case", "Step 12 of 15"),
+            Step("press", "Skip the rest", "Step 14 of 15"),
             *(Step("photo", f"{order}-{i}", "Saved") for i in range(3)),
         ]
+        last = "Step 15 of 15"
     else:
         steps += [
             Step("press", "No, I did not receive it", "Step 6 of 10"),
             Step("press", "Held at customs", "When did the seller ship"),
-            Step("say", "25 days ago", "Step 8 of 10"),
-            Step("say", "The parcel has been stuck at customs for three weeks.", "Step 9 of 10"),
+            Step("say", "25 days ago", "Step 8 of 14"),
+            Step("say", "The parcel has been stuck at customs for three weeks.", "Step 9 of 14"),
+            Step("press", "Skip the rest", "Step 13 of 14"),
             *(Step("photo", f"{order}-{i}", "Saved") for i in range(2)),
         ]
+        last = "Step 14 of 14"
     steps += [
-        Step("press", "Done", "Step 10 of 10"),
+        Step("press", "Done", last),
         Step("press", "Confirm", "How to open it"),
         Step("press", "I have opened it on AliExpress today", "must answer by"),
     ]
@@ -131,6 +139,16 @@ class Variant:
     module: str
     script: Callable[[int, int, bool], list[Step]]
     build_kwargs: dict[str, Any] = field(default_factory=dict)
+    env: Callable[[], dict[str, str]] = dict
+
+
+def before_tree() -> dict[str, str]:
+    """The bot of another checkout (BENCH_BEFORE: a directory holding an earlier commit's
+    tree, e.g. `git archive <commit> | tar -x -C DIR`), to measure a change before/after."""
+    tree = os.environ.get("BENCH_BEFORE")
+    if not tree:
+        raise SystemExit("the 'before-nolimit' bot needs BENCH_BEFORE=<a checkout's directory>")
+    return {"PYTHONPATH": tree}
 
 
 VARIANTS = {
@@ -139,6 +157,8 @@ VARIANTS = {
     "ours": Variant("bot", wizard_script),
     # The same without either (bench/launch.py): the bot's own ceiling, i.e. its headroom.
     "ours-nolimit": Variant("bench.launch", wizard_script, {"rate_limit": False}),
+    # ours-nolimit as an earlier commit had it (BENCH_BEFORE): pair it with `--against`.
+    "before-nolimit": Variant("bench.launch", wizard_script, {"rate_limit": False}, before_tree),
     "baseline": Variant("bench.baseline_bot", baseline_script),
 }
 
@@ -421,6 +441,7 @@ async def one_run(
         profile = ("-m", "cProfile", "-o", str(args.profile)) if args.profile else ()
         kwargs = {**variant.build_kwargs, **(args.bot_kwargs if bot_name != "baseline" else {})}
         env = {"BENCH_BUILD_KWARGS": json.dumps(kwargs)} if kwargs else {}
+        env.update(variant.env())
         module = "bench.launch" if kwargs else variant.module
         proc = BotProcess(server, workdir, module=module, env=env, python_args=profile)
         ready = await proc.start()
@@ -671,18 +692,21 @@ RATIO_FIELDS = {
 }
 
 
-def print_ratios(results: list[Result]) -> tuple[str, list[dict[str, Any]]]:
-    """Ours / baseline per (delay, buyers). With --repeat N, run i of ours is paired with run
-    i of the baseline (they ran one after the other), and the median of the N paired ratios
-    is shown with their range: the machine's drift between pairs does not enter a ratio."""
+def print_ratios(
+    results: list[Result], against: str = "baseline"
+) -> tuple[str, list[dict[str, Any]]]:
+    """Ours / baseline (or ``against``) per (delay, buyers). With --repeat N, run i of ours is
+    paired with run i of the baseline (they ran one after the other), and the median of the
+    N paired ratios is shown with their range: the machine's drift between pairs does not
+    enter a ratio."""
     by_key: dict[tuple[str, int, int], list[Result]] = defaultdict(list)
     for r in results:
         if r.mode == "closed":
             by_key[(r.bot, r.delay_ms, r.buyers)].append(r)
     rows, data = [], []
     for (bot_name, delay, k), ours in sorted(by_key.items(), key=lambda x: (x[0][1], x[0][2])):
-        base = by_key.get(("baseline", delay, k))
-        if bot_name == "baseline" or base is None:
+        base = by_key.get((against, delay, k))
+        if bot_name == against or base is None:
             continue
         entry: dict[str, Any] = {"bot": bot_name, "delay_ms": delay, "buyers": k}
         cells = []
@@ -752,6 +776,11 @@ def parse_args() -> argparse.Namespace:
         type=json.loads,
         default={},
         help="JSON keywords for build_application of our bot, e.g. '{\"concurrency\": 32}'",
+    )
+    p.add_argument(
+        "--against",
+        default="baseline",
+        help="the bot the ratios divide by (default baseline; before-nolimit for a change)",
     )
     p.add_argument(
         "--limit", type=float, default=15.0, help="cut each closed run after this many s (0: none)"
@@ -839,9 +868,9 @@ async def main() -> None:
     if closed:
         print("\nClosed loop (each buyer waits for the reply before its next update)\n")
         print(print_closed(closed))
-    ratio_table, ratios = print_ratios(results)
+    ratio_table, ratios = print_ratios(results, args.against)
     if ratios:
-        print("\nOurs / baseline (updates/s: higher is better; the rest: lower is better)\n")
+        print(f"\nOurs / {args.against} (updates/s: higher is better; the rest: lower is better)\n")
         print(ratio_table)
     if any(r.mode == "open" for r in results):
         print("\nOpen loop (Poisson arrivals; latency from the instant each update was due)\n")

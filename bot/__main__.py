@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from bot import cli
 from bot.config import SETTINGS_HELP, ConfigError, Settings, load_settings
 from bot.logsetup import Redactor, configure_logging
+from bot.storage.errors import url_secrets
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "operator commands (no token needed): dispute-helper backup PATH | stats [--json] "
+            "| migrate-to postgresql://... "
             "| rules | --version\n\n"
             "settings (environment variables, or KEY=VALUE lines in ./.env):\n" + settings
         ),
@@ -50,15 +52,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(str(error), file=sys.stderr)
         return 2
-    # The webhook secret is as sensitive as the token: PTB logs setWebhook's parameters at DEBUG.
+    # The webhook secret is as sensitive as the token: PTB logs setWebhook's parameters at DEBUG;
+    # so is DATABASE_URL's password.
     redactor = configure_logging(
         settings.log_level,
-        [settings.token, settings.webhook_secret or ""],
+        [settings.token, settings.webhook_secret or "", *url_secrets(settings.database_url)],
         fmt=settings.log_format,
     )
-    # One bot per database, and an unusable DATABASE_PATH is one line: checked before any
-    # connection to Telegram (bot/cli.py, bot/storage/instance.py).
-    return cli.run_claimed(settings.database_path, lambda: run(settings, redactor))
+    # One bot per database file, and an unusable database is one line naming its setting:
+    # checked before any connection to Telegram (bot/cli.py, bot/storage/instance.py).
+    return cli.run_claimed(settings, lambda: run(settings, redactor))
 
 
 if __name__ == "__main__":

@@ -33,21 +33,27 @@ from bot.callbacks import (
     DeleteData,
     Menu,
     Mute,
+    OfferOption,
+    OfferStart,
     OpenCard,
+    ReadFor,
+    SellerWrote,
     SendEvidence,
     StageMenu,
     Unmute,
 )
-from bot.concurrency import DEFAULT_CONCURRENCY, PerChatUpdateProcessor
+from bot.concurrency import DEFAULT_CONCURRENCY, PerChatUpdateProcessor, inbox_update_id
 from bot.config import Settings
 from bot.context import BotContext, DisputeApplication, Services, load_buyer, utc_now
 from bot.domain.rules import rules_from_overrides
+from bot.fleet import ALIVE, Fleet
 from bot.flood import FloodGuard
 from bot.handlers import (
     admin,
     case_actions,
     common,
     inbound,
+    negotiation,
     private,
     reminder_buttons,
     settings,
@@ -61,6 +67,7 @@ from bot.meter import metered
 from bot.outbox import ReminderService
 from bot.ratelimit import OutgoingLimiter
 from bot.storage.db import Database
+from bot.storage.sql import Dialect
 
 log = logging.getLogger(__name__)
 
@@ -226,11 +233,18 @@ def handler_table(
         (GROUP_MAIN, CasePress(CalendarFile, status.ics_pressed)),
         (GROUP_MAIN, CasePress(StageMenu, case_actions.stages_pressed)),
         (GROUP_MAIN, CasePress(CaseAction, case_actions.action_pressed)),
+        # The negotiation assistant (handlers/negotiation.py).
+        (GROUP_MAIN, CasePress(SellerWrote, negotiation.seller_wrote_pressed)),
+        (GROUP_MAIN, CasePress(ReadFor, negotiation.read_for_pressed)),
+        (GROUP_MAIN, CasePress(OfferStart, negotiation.offer_start_pressed)),
+        (GROUP_MAIN, CasePress(OfferOption, negotiation.offer_option_pressed)),
         (GROUP_MAIN, CasePress(Mute, reminder_buttons.mute_pressed)),
         (GROUP_MAIN, CasePress(Unmute, reminder_buttons.unmute_pressed)),
         (GROUP_MAIN, Press(ChooseZone, settings.timezone_chosen)),
         (GROUP_MAIN, Press(ChooseHours, settings.hours_chosen)),
         (GROUP_MAIN, Press(DeleteData, settings.deletedata_chosen)),
+        # A seller's message forwarded outside any prompt (a prompt's is the wizard's, above).
+        (GROUP_MAIN, MessageHandler(filters.FORWARDED & ~filters.COMMAND, negotiation.forwarded)),
         # Catch-alls, last: what nothing above took.
         (GROUP_MAIN, MessageHandler(filters.COMMAND, common.unknown_command)),
         (GROUP_MAIN, MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, common.outside_flow)),
@@ -250,7 +264,9 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     the database's own tables, read when an update needs it."""
     assert isinstance(application, DisputeApplication)
     services = application.services
-    services.attach(await Database.open(services.settings.database_path, clock=services.clock))
+    db = await Database.open(services.settings.database, clock=services.clock)
+    db.record_updates(inbox_update_id)  # an inbox update's writes record it (bot/inbox.py)
+    services.attach(db)
     await common.register_commands(application)
     # The reminder outbox: recover interrupted sends, catch up after downtime, then send due
     # reminders in the background. A buyer found blocked is dropped from the settings cache
@@ -271,8 +287,16 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         default_waking=services.settings.reminder_hours,
         budget=budget,
         concurrency=reminder_in_flight(budget.reminder_rate if budget else 0),
+        owner=services.instance_id,
+        orphans_after=ALIVE if db.dialect is Dialect.POSTGRES else None,
     )
     services.reminders = service
+    if db.dialect is Dialect.POSTGRES:
+        # Several processes may share this database: beat first, so that the others count
+        # this one (the budget) and its claimed reminders are known to be alive.
+        fleet = Fleet(db, services.instance_id, budget=budget, reminders=service)
+        services.fleet = fleet
+        await fleet.start()
     await service.start()
     log.info("bot ready")
 
@@ -282,6 +306,9 @@ async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     service, application.services.reminders = application.services.reminders, None
     if service is not None:
         await service.stop()
+    fleet, application.services.fleet = application.services.fleet, None
+    if fleet is not None:
+        await fleet.stop()
     if application.services.reminder_bot is not None:
         await application.services.reminder_bot.shutdown()
 

@@ -21,7 +21,8 @@ from enum import StrEnum
 from typing import Any, ClassVar, Literal, Self
 
 from bot.domain.lifecycle import Action
-from bot.domain.models import DeadlineField
+from bot.domain.models import DeadlineField, RefundOption
+from bot.domain.negotiation.vocabulary import FAIR_SIGNALS, TRICKS
 from bot.i18n import LANGUAGES
 
 MAX_CALLBACK_BYTES = 64
@@ -225,6 +226,39 @@ class CaseAction(CaseData, prefix="lc"):
     confirmed: bool = False
 
 
+class SellerWrote(CaseData, prefix="sw"):
+    """ "The seller wrote to me": read the seller's message for this case
+    (bot/handlers/negotiation.py)."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReadFor(CaseData, prefix="rf"):
+    """The order a forwarded seller's message is about, picked from several; the reading
+    travels with the press, one bit per trick and per fair sign (bot/handlers/negotiation.py)."""
+
+    tricks: int
+    fair: int
+
+    def valid(self) -> bool:
+        return self.tricks < 1 << len(TRICKS) and self.fair < 1 << len(FAIR_SIGNALS)
+
+
+class OfferStart(CaseData, prefix="of"):
+    """ "The seller made an offer": enter what the dispute page shows
+    (bot/handlers/negotiation.py)."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OfferOption(CaseData, prefix="oo"):
+    """The refund option the seller's offer shows (bot/handlers/negotiation.py)."""
+
+    option: RefundOption
+
+
 class Mute(CaseData, prefix="mute"):
     """Silence one case's reminders (bot/handlers/reminder_buttons.py)."""
 
@@ -303,6 +337,10 @@ NAMESPACES: tuple[type[CallbackData], ...] = (
     CalendarFile,
     StageMenu,
     CaseAction,
+    SellerWrote,
+    ReadFor,
+    OfferStart,
+    OfferOption,
     Mute,
     Unmute,
     Menu,

@@ -2,21 +2,26 @@
 
     dispute-helper backup PATH      an online, consistent copy of the database, verified
     dispute-helper stats [--json]   buyers, cases by stage, reminders by state, overdue, size
+    dispute-helper migrate-to URL   the SQLite database copied into an empty PostgreSQL one
     dispute-helper --version
 
-They run beside a running bot, need no TELEGRAM_BOT_TOKEN (only DATABASE_PATH, from the
-environment or ./.env, or ``--database``), never take the bot's single-instance lock and
-never write to the bot's database: ``stats`` reads through a read-only connection, ``backup``
-copies one read snapshot with SQLite's backup API (in WAL mode the bot's writes go on).
+They need no TELEGRAM_BOT_TOKEN (only DATABASE_PATH, from the environment or ./.env, or
+``--database``). ``backup`` and ``stats`` run beside a running bot, never take the bot's
+single-instance lock and never write to the bot's database: ``stats`` reads through a
+read-only connection, ``backup`` copies one read snapshot with SQLite's backup API (in WAL
+mode the bot's writes go on). ``migrate-to`` (bot/storage/transfer.py) is the one that needs
+the bot stopped: it takes the lock, and says so when a bot holds it.
 
 Exit statuses: 0 done; 2 the command cannot work as given (usage, no database at the path,
-the backup's target exists); 1 it failed (the copy did not verify, the disk filled up); 128 +
-the signal's number when SIGINT, SIGTERM or SIGHUP stopped it (a cron job's time-out, a
-supervisor, Ctrl+C): one line, and a backup stopped that way leaves no partial copy behind.
+the backup's target exists, migrate-to's target holds data or the bot runs); 1 it failed
+(the copy did not verify, the disk filled up); 128 + the signal's number when SIGINT,
+SIGTERM or SIGHUP stopped it (a cron job's time-out, a supervisor, Ctrl+C): one line, and a
+backup stopped that way leaves no partial copy behind.
 
 ``run_claimed`` is how the entry point starts the bot: the database's directory, the
-single-instance lock and a check of the file first (``bot.storage.instance``), so a second
-bot or an unusable DATABASE_PATH is one line on stderr and exit status 2, no traceback.
+single-instance lock and a check of the file first (``bot.storage.instance``), or with
+DATABASE_URL the PostgreSQL database reached and migrated, so a second bot on one file or an
+unusable database is one line on stderr naming its setting and exit status 2, no traceback.
 """
 
 from __future__ import annotations
@@ -34,18 +39,20 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from bot.config import load_database_path
+from bot.config import ConfigError, Settings, load_database_path, parse_database_url
 from bot.domain.models import ReminderState, Stage
 from bot.domain.rules import SOURCES, rule_settings
 from bot.storage.engine import SqliteEngine
-from bot.storage.errors import DatabaseUnavailableError
+from bot.storage.errors import DatabaseUnavailableError, without_password
 from bot.storage.instance import claim
+from bot.storage.postgres import PostgresError, migrate_postgres
 from bot.storage.schema import latest_schema_version
 from bot.storage.stats import OVERDUE_AFTER, Counts, counts
+from bot.storage.transfer import CountMismatchError, migrate_to
 
 __all__ = ["COMMANDS", "BackupReport", "is_operator_command", "main", "make_backup", "run_claimed"]
 
-COMMANDS = ("backup", "stats", "rules", "--version")
+COMMANDS = ("backup", "stats", "rules", "migrate-to", "--version")
 PACKAGE = "dispute-helper"
 
 
@@ -83,14 +90,19 @@ def is_operator_command(argv: Sequence[str]) -> bool:
     return bool(argv) and argv[0] in COMMANDS
 
 
-def run_claimed(database: Path, run: Callable[[], int]) -> int:
-    """``run()`` (the bot) while holding ``database``'s single-instance lock; a database the
-    bot cannot use is one line on stderr naming DATABASE_PATH, exit status 2."""
+def run_claimed(settings: Settings, run: Callable[[], int]) -> int:
+    """``run()`` (the bot) once its database is known to be usable: a SQLite file while
+    holding its single-instance lock (several processes on one PostgreSQL database are the
+    point of DATABASE_URL); a database the bot cannot use is one line on stderr naming
+    DATABASE_PATH or DATABASE_URL, exit status 2."""
     try:
-        with claim(database):
+        if settings.database_url:
+            asyncio.run(migrate_postgres(settings.database_url))
+            return run()
+        with claim(settings.database_path):
             return run()
     except DatabaseUnavailableError as error:
-        print(f"DATABASE_PATH: {error}", file=sys.stderr)
+        print(f"{settings.database_variable}: {error}", file=sys.stderr)
         return 2
 
 
@@ -121,6 +133,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "rules", help="every deadline rule with its default and source, as DISPUTE_RULES takes it"
     )
+    move = commands.add_parser(
+        "migrate-to",
+        parents=[database],
+        help="copy the SQLite database into an empty PostgreSQL one (the bot stopped)",
+    )
+    move.add_argument("url", metavar="URL", help="postgresql://user:password@host:port/database")
     return parser
 
 
@@ -146,11 +164,14 @@ def main(argv: Sequence[str]) -> int:
             found, schema = asyncio.run(_read_counts(database))
             print(stats_json(found, schema) if args.json else stats_text(database, found, schema))
             return 0
+        if args.command == "migrate-to":
+            print(migrate_to(database, _postgres_url(args.url)).describe())
+            return 0
     except (UsageError, DatabaseUnavailableError) as error:
-        print(f"{args.command}: {error}", file=sys.stderr)
+        print(f"{args.command}: {_scrubbed(error, args)}", file=sys.stderr)
         return 2
-    except (BackupFailedError, OSError, sqlite3.Error) as error:
-        print(f"{args.command}: failed: {error}", file=sys.stderr)
+    except (BackupFailedError, OSError, sqlite3.Error, CountMismatchError, PostgresError) as error:
+        print(f"{args.command}: failed: {_scrubbed(error, args)}", file=sys.stderr)
         return 1
     except (KeyboardInterrupt, Interrupted) as stop:
         number = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
@@ -160,6 +181,24 @@ def main(argv: Sequence[str]) -> int:
         return 128 + number
     _parser().print_usage(sys.stderr)
     return 2
+
+
+def _postgres_url(value: str) -> str:
+    try:
+        url = parse_database_url(value)
+    except ConfigError as error:
+        raise UsageError(str(error).removeprefix("DATABASE_URL: ")) from None
+    assert url is not None
+    return url
+
+
+def _scrubbed(error: BaseException, args: argparse.Namespace) -> str:
+    """An error's text without the target URL's password (migrate-to names its URL; a usage
+    error is our own words, without it)."""
+    url = getattr(args, "url", None)
+    if not url or isinstance(error, UsageError):
+        return str(error)
+    return without_password(str(error), url)
 
 
 def rules_text() -> str:

@@ -58,6 +58,36 @@ class UpdateInfo:
 CURRENT_UPDATE: contextvars.ContextVar[UpdateInfo | None] = contextvars.ContextVar(
     "current_update", default=None
 )
+STOP_RETRY: Final = 0.5  # seconds stop_task waits before cancelling a loop again
+
+#: The update_id of an update taken from the webhook's inbox (bot/inbox.py) that the current
+#: task is handling: the storage records it with every write the handlers make, in the same
+#: transaction (bot.storage.db.Database.record_updates), so its effects commit exactly once.
+INBOX_UPDATE: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "inbox_update", default=None
+)
+
+
+def inbox_update_id() -> int | None:
+    return INBOX_UPDATE.get()
+
+
+async def stop_task(task: asyncio.Task[None] | None) -> bool:
+    """Cancel a background loop and wait until it has stopped; False if there was none. An
+    error the loop ended with is raised here.
+
+    Cancelled again until it is done: on Python 3.11 ``asyncio.wait_for`` swallows a
+    cancellation that arrives as the awaited thing completes (fixed in 3.12), and a loop
+    sleeping in one (the inbox worker's wait for work) then went on as if nothing happened,
+    so that a stop sent the instant an update was handled waited forever."""
+    if task is None:
+        return False
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=STOP_RETRY)
+    if not task.cancelled():
+        task.result()
+    return True
 
 
 def update_kind(update: object) -> str:

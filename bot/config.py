@@ -53,6 +53,11 @@ SETTINGS_HELP: tuple[tuple[str, str], ...] = (
     ("TELEGRAM_API_FILE_URL", "file base URL (default: derived from the base, .../file/bot)"),
     ("DATABASE_PATH", f"SQLite database file (default {DATABASE_PATH_DEFAULT})"),
     (
+        "DATABASE_URL",
+        "postgresql://user:password@host:port/database: PostgreSQL instead of the SQLite "
+        "file, for several bot processes or a platform whose disk is wiped at restarts",
+    ),
+    (
         "DEFAULT_TIMEZONE",
         "IANA time zone for buyers who have not chosen one "
         "(default Europe/Moscow for Russian speakers, UTC for English speakers)",
@@ -119,6 +124,8 @@ class Settings:
     api_base_url: str = TELEGRAM_API_BASE_URL_DEFAULT
     api_file_url: str = "https://api.telegram.org/file/bot"
     database_path: Path = Path(DATABASE_PATH_DEFAULT)
+    # PostgreSQL (bot/storage/postgres.py) instead of the SQLite file; None: SQLite.
+    database_url: str | None = None
     default_timezone: str | None = None
     reminder_hours: tuple[int, int] = (9, 21)
     outgoing_rate_limit: int = 30  # messages/s overall, 0 = unlimited (bot/ratelimit.py)
@@ -139,6 +146,16 @@ class Settings:
 
     def __repr__(self) -> str:  # never print the token, even by accident in a debugger or log
         return f"Settings(database_path={str(self.database_path)!r}, api_base_url=...)"
+
+    @property
+    def database(self) -> str | Path:
+        """What the bot opens: DATABASE_URL when set, else the SQLite file."""
+        return self.database_url or self.database_path
+
+    @property
+    def database_variable(self) -> str:
+        """The setting to name when the database cannot be used."""
+        return "DATABASE_URL" if self.database_url else "DATABASE_PATH"
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -284,6 +301,20 @@ def _environment(environ: Mapping[str, str] | None, dotenv: Path | None) -> dict
     return env
 
 
+def parse_database_url(value: str | None) -> str | None:
+    """DATABASE_URL: a postgresql:// URL, or None for SQLite. The message never repeats the
+    value: it may hold the password."""
+    if value is None:
+        return None
+    if not re.match(r"^postgres(ql)?://[^\s/]+/[^\s/?]+", value):
+        raise ConfigError(
+            "DATABASE_URL",
+            "must be a URL such as postgresql://user:password@host:5432/database "
+            "(unset it to use the SQLite file at DATABASE_PATH)",
+        )
+    return value
+
+
 def load_database_path(
     environ: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")
 ) -> Path:
@@ -334,6 +365,7 @@ def load_settings(
         api_base_url=base_url.rstrip("/"),
         api_file_url=file_url.rstrip("/"),
         database_path=Path(get("DATABASE_PATH") or DATABASE_PATH_DEFAULT),
+        database_url=parse_database_url(get("DATABASE_URL")),
         default_timezone=tz,
         reminder_hours=_parse_hours(get("REMINDER_HOURS") or "9-21"),
         outgoing_rate_limit=outgoing_rate,

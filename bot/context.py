@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.domain.models import Dispute, UserSettings
 from bot.domain.rules import DEFAULT_RULES, Rules
 from bot.domain.schedule import PlannedReminder
+from bot.fleet import Fleet, process_id
 from bot.i18n import Translator, default_timezone, language_for, translator
 from bot.outbox import plan_for
 
@@ -87,6 +88,9 @@ class Services:
     reminder_bot: ExtBot[Any] | None = None
     _db: Database | None = None
     reminders: ReminderService | None = None  # started in post_init (bot/app.py)
+    # This process's name among several on one PostgreSQL database, and their heartbeats.
+    instance_id: str = field(default_factory=process_id)
+    fleet: Fleet | None = None
     # Write-through cache of buyers' settings: read on every update, written rarely.
     buyers: BuyerCache = field(default_factory=BuyerCache)
 

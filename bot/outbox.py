@@ -43,7 +43,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -54,6 +54,7 @@ from bot.domain.schedule import PlannedReminder, catch_up, catch_up_due, plan_re
 from bot.i18n import default_timezone
 from bot.limits import ONE, UNLIMITED_IN_FLIGHT, Lane
 from bot.ratelimit import OutgoingLimiter
+from bot.storage.codecs import utc_now
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ CONCURRENCY: Final = UNLIMITED_IN_FLIGHT
 BATCH: Final = 64  # due rows read per statement (read, not claimed)
 MAX_SLEEP: Final = 60.0  # seconds; the loop re-reads the clock at least this often
 STOP_GRACE: Final = 5.0  # seconds stop() lets an in-progress batch finish before cancelling it
+CONTENDED_PAUSE: Final = 0.05  # seconds before looking again when no due row could be claimed
 
 # Reminders' waking hours, local time, unless the operator (REMINDER_HOURS) or buyer says else.
 DEFAULT_WAKING = (9, 21)
@@ -118,6 +120,7 @@ class _Pass:
 
     limit: int
     taken: int = 0
+    claimed: int = 0
     rows: deque[Reminder] = field(default_factory=deque)
     held: set[int] = field(default_factory=set)  # row ids a worker is on
     busy: set[int] = field(default_factory=set)  # buyers with a row a worker is on
@@ -161,10 +164,15 @@ class ReminderService:
         on_blocked: Callable[[int], object] | None = None,
         default_waking: tuple[int, int] = DEFAULT_WAKING,
         budget: OutgoingLimiter | None = None,
+        owner: str | None = None,
+        orphans_after: timedelta | None = None,
     ) -> None:
         """``budget``: the bot's outgoing budget (bot/ratelimit.py), when ``bot`` sends
         through it: a row is then claimed only once the budget has a slot for it.
-        ``concurrency``: sends in flight at most."""
+        ``concurrency``: sends in flight at most. ``owner``: this process's name, stored
+        with each row it claims. ``orphans_after``: several processes send (bot/fleet.py):
+        at start only the rows of processes silent this long are sent again, not every row
+        in 'sending' (None: this is the only process)."""
         self.db = db
         self.clock = clock
         self.rules = rules
@@ -172,6 +180,8 @@ class ReminderService:
         self.default_waking = default_waking
         self.render = render
         self.budget = budget
+        self.owner = owner
+        self.orphans_after = orphans_after
         self.concurrency = concurrency
         self.batch = batch
         self.max_sleep = max_sleep
@@ -181,6 +191,7 @@ class ReminderService:
         self._run_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._last_claimed = 0
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -193,7 +204,9 @@ class ReminderService:
         the bot is answering buyers meanwhile; the returned report then holds only the
         recovered count, and ``last_catch_up`` the full one once it is done.
         """
-        report = CatchUpReport(recovered=await self.db.reminders.recover_sending())
+        # Heartbeats are wall-clock instants (bot/fleet.py), whatever this service's clock.
+        since = None if self.orphans_after is None else utc_now() - self.orphans_after
+        report = CatchUpReport(recovered=await self.db.reminders.recover_sending(since))
         if report.recovered:
             log.warning("%d reminders were interrupted mid-send; sending again", report.recovered)
         if not loop:
@@ -244,6 +257,10 @@ class ReminderService:
                     await asyncio.sleep(0)  # more are due: go on, but let others run
                     continue
                 delay = await self._seconds_to_next()
+                if processed and not self._last_claimed:
+                    # Every due row is another process's, or its buyer's reminder is in
+                    # flight elsewhere: look again shortly instead of at once.
+                    delay = max(delay, CONTENDED_PAUSE)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -352,6 +369,7 @@ class ReminderService:
             work = _Pass(limit)
             workers = [self._worker(work) for _ in range(max(1, self.concurrency))]
             await asyncio.gather(*workers)
+            self._last_claimed = work.claimed
             return work.taken
 
     def _may_go_on(self, work: _Pass) -> bool:
@@ -415,9 +433,12 @@ class ReminderService:
         budget = self.budget
         permit = None if budget is None else await budget.acquire(r.user_id, ONE, Lane.REMINDER)
         try:
-            if self.paused() or self._stopping or not await repo.claim(r.id):
-                return  # paused or stopping meanwhile, or the row was cancelled or muted
+            if self.paused() or self._stopping or not await repo.claim(r.id, self.owner):
+                # Paused or stopping meanwhile, the row was cancelled or muted, or another
+                # process sends it or another reminder of this buyer's.
+                return
             r.attempts += 1  # what claim wrote
+            work.claimed += 1
             await self.delivery.send(r, text, markup, permit)
         finally:
             if budget is not None and permit is not None:

@@ -21,7 +21,6 @@ getUpdates is at most `timeout` + `STALE_MARGIN` seconds old (an idle long poll 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import warnings
@@ -34,6 +33,7 @@ from telegram.error import EndPointNotFound, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot import metrics
+from bot.concurrency import stop_task
 from bot.updates import ALLOWED_UPDATES, parse_batch
 
 log = logging.getLogger(__name__)
@@ -102,11 +102,8 @@ class Poller:
     async def stop(self) -> None:
         """Stop polling (an open long poll is cancelled) and confirm what was handed over."""
         task, self._task = self._task, None
-        if task is None:
+        if not await stop_task(task):
             return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         if self._offset is None:
             return
         if self._last_error:  # the link is down: do not hold the shutdown up for time-outs

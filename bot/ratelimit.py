@@ -141,13 +141,10 @@ class OutgoingLimiter(BaseRateLimiter[RateLimitArgs]):
     ) -> None:
         """`rate`: messages per second overall, 0 = unlimited. `reminder_rate`: an extra cap
         for reminders inside it (REMINDER_RATE_LIMIT), 0 = none beyond `rate`."""
-        self.rate = max(0, int(rate))
         self.window = 1.0
-        reminder = min((r for r in (rate, reminder_rate) if r > 0), default=0.0)
-        self.reminder_rate = float(reminder)
-        # One every (1 s + tolerance) / rate: with the schedule's tolerance, rate + 1 of them
-        # still span a whole second.
-        self.reminder_interval = (1.0 + PACE_TOLERANCE) / reminder if reminder > 0 else 0.0
+        self._configured = (max(0, int(rate)), reminder_rate)
+        self.processes = 1
+        self._set_rates(self._configured[0], reminder_rate)
         self.chat_rate, self.chat_burst = chat_rate, chat_burst
         self.group_rate, self.group_burst = group_rate, group_burst
         self.retries = retries
@@ -163,10 +160,35 @@ class OutgoingLimiter(BaseRateLimiter[RateLimitArgs]):
         # was due, and may go up to `_pace_tolerance` early, so a timer firing a little late
         # does not push back every later reminder (the pace would drift below the rate).
         self._next_reminder = -math.inf
-        self._pace_tolerance = min(self.reminder_interval / 4, PACE_TOLERANCE)
         self._seq = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = math.inf
+
+    def _set_rates(self, rate: int, reminder_rate: float) -> None:
+        self.rate = rate
+        reminder = min((r for r in (rate, reminder_rate) if r > 0), default=0.0)
+        self.reminder_rate = float(reminder)
+        # One every (1 s + tolerance) / rate: with the schedule's tolerance, rate + 1 of them
+        # still span a whole second.
+        self.reminder_interval = (1.0 + PACE_TOLERANCE) / reminder if reminder > 0 else 0.0
+        self._pace_tolerance = min(self.reminder_interval / 4, PACE_TOLERANCE)
+
+    def share(self, processes: int) -> None:
+        """Several processes send for one bot (bot/fleet.py): this one takes 1/`processes` of
+        the configured rates (at least one message a second each), so that together they
+        keep Telegram's limit for the bot."""
+        processes = max(1, processes)
+        if processes == self.processes:
+            return
+        self.processes = processes
+        rate, reminder_rate = self._configured
+        self._set_rates(
+            max(1, rate // processes) if rate else 0,
+            max(1.0, reminder_rate / processes) if reminder_rate else 0.0,
+        )
+        if rate:
+            log.info("outgoing budget shared by %d processes: %d/s here", processes, self.rate)
+        self._pump()
 
     # --- PTB's interface ------------------------------------------------------------------
     async def initialize(self) -> None:

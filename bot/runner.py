@@ -27,22 +27,26 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 
 from bot.app import build_application
 from bot.config import ConfigError, Settings
 from bot.context import DisputeApplication
+from bot.handlers import common
+from bot.inbox import InboxWorker
 from bot.logsetup import Redactor
 from bot.meter import MeteredRequest
 from bot.polling import Poller
-from bot.storage.db import SchemaTooNewError
+from bot.storage.errors import DatabaseUnavailableError
+from bot.storage.postgres import hold_poller_lock
 from bot.web import Endpoints, Webhook, build_web_app, server_log
 from bot.webhook import WebhookLink
 
@@ -50,6 +54,7 @@ log = logging.getLogger("bot")
 
 __all__ = ["run", "startup_failure", "webhook_path"]
 
+INBOX_WAIT = 30.0  # seconds a webhook request that came during the start waits for the inbox
 WEBHOOK_LISTEN_DEFAULT = "0.0.0.0"  # PaaS routers connect from outside
 METRICS_LISTEN_DEFAULT = "127.0.0.1"
 # Seconds a connection to our servers may stay without a complete request: before its first
@@ -126,8 +131,8 @@ def startup_failure(
     """One line for stderr and the exit status, for an error that ended the start."""
     if isinstance(error, ConfigError):
         return str(error), 2
-    if isinstance(error, SchemaTooNewError):
-        return f"DATABASE_PATH: {error}", 2
+    if isinstance(error, DatabaseUnavailableError):
+        return f"{settings.database_variable}: {error}", 2
     if _from_database(error, settings):
         return f"DATABASE_PATH: cannot open {settings.database_path}: {error}", 2
     request = application.bot.request
@@ -220,6 +225,8 @@ async def _serve(application: DisputeApplication, settings: Settings, path: str 
     def on_signal() -> None:
         nonlocal interrupted
         if started:
+            if not stopping.is_set():
+                log.info("stopping")  # each step of the stop logs only if it fails
             stopping.set()
         elif not interrupted:  # once: a second signal must not cut the clean-up short
             interrupted = True
@@ -232,17 +239,30 @@ async def _serve(application: DisputeApplication, settings: Settings, path: str 
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(number, on_signal)
     link = _link(application, settings)
-    runners: list[web.AppRunner] = []
+    held = _Held()
     try:
+        if path is None and settings.database_url:  # one poller per bot (bot/storage/postgres.py)
+            held.poller_lock = await hold_poller_lock(settings.database_url, _bot_id(settings))
         # The ports first: one that cannot be bound stops the start before anything talks to
         # Telegram or sends a reminder. Until the application runs, /healthz says the database
-        # is not open yet, and a webhook request waits in the update queue.
-        for listener in _listeners(application, settings, path, link):
-            runners.append(await _listen(listener))
+        # is not open yet, and a webhook request waits for the inbox (`_Held.deliver`).
+        for listener in _listeners(application, settings, path, link, held.deliver):
+            held.runners.append(await _listen(listener))
         await application.initialize()
         if application.post_init:
             await application.post_init(application)
         await application.start()
+        if path is not None:  # webhook: every update through the durable inbox (bot/inbox.py)
+            services = application.services
+            held.inbox = InboxWorker(
+                services.db,
+                application,
+                services.instance_id,
+                alone=not settings.database_url,
+                repeat=lambda update: common.repeat_prompt(update, application),
+            )
+            await held.inbox.start()
+            held.ready.set()
         await link.start()
         started = True
         log.info("receiving updates by %s", "webhook" if path else "polling")
@@ -250,7 +270,28 @@ async def _serve(application: DisputeApplication, settings: Settings, path: str 
     except asyncio.CancelledError:
         log.info("interrupted")
     finally:
-        await _stop(application, link, runners)
+        await _stop(application, link, held)
+
+
+@dataclass
+class _Held:
+    """What a start opened beyond the application, for `_stop` to close."""
+
+    runners: list[web.AppRunner] = field(default_factory=list)
+    inbox: InboxWorker | None = None
+    poller_lock: Any = None  # the PostgreSQL connection holding the poller's lock
+    ready: asyncio.Event = field(default_factory=asyncio.Event)  # the inbox takes updates
+
+    async def deliver(self, update: Update, body: bytes) -> None:
+        """The webhook's update, stored once the inbox is there: a request that arrives while
+        the bot starts waits for it (a 503 after `INBOX_WAIT`, and Telegram sends it again)."""
+        await asyncio.wait_for(self.ready.wait(), INBOX_WAIT)
+        assert self.inbox is not None
+        await self.inbox.store(update, body)
+
+
+def _bot_id(settings: Settings) -> str:
+    return settings.token.partition(":")[0]  # the public part: the bot's id
 
 
 def _link(application: DisputeApplication, settings: Settings) -> Link:
@@ -260,12 +301,15 @@ def _link(application: DisputeApplication, settings: Settings) -> Link:
 
 
 def _listeners(
-    application: DisputeApplication, settings: Settings, path: str | None, link: Link
+    application: DisputeApplication,
+    settings: Settings,
+    path: str | None,
+    link: Link,
+    deliver: Callable[[Update, bytes], Awaitable[None]],
 ) -> list[Listener]:
     services = application.services
     endpoints = Endpoints(
         bot=application.bot,
-        update_queue=application.update_queue,
         database=lambda: services.db,
         clock=services.clock,
         link_health=link.health,
@@ -273,7 +317,7 @@ def _listeners(
     listeners = []
     if path is not None:
         assert isinstance(link, WebhookLink) and settings.webhook_secret
-        webhook = Webhook(path, settings.webhook_secret, link.received)
+        webhook = Webhook(path, settings.webhook_secret, link.received, deliver)
         host = settings.listen_address or WEBHOOK_LISTEN_DEFAULT
         listeners.append(Listener("PORT", host, settings.port, build_web_app(endpoints, webhook)))
     if settings.metrics_port is not None and not (path and settings.metrics_port == settings.port):
@@ -306,11 +350,13 @@ async def _listen(listener: Listener) -> web.AppRunner:
     return runner
 
 
-async def _stop(application: DisputeApplication, link: Link, runners: list[web.AppRunner]) -> None:
+async def _stop(application: DisputeApplication, link: Link, held: _Held) -> None:
     """Undo whatever part of the start happened, each step even if an earlier one failed."""
     await _attempt("stopping the link", link.stop)
-    for runner in runners:
+    for runner in held.runners:
         await _attempt("stopping a web server", runner.cleanup)
+    if held.inbox is not None:  # after the server: nothing new is stored meanwhile
+        await _attempt("stopping the inbox", held.inbox.stop)
     if application.running:
         await _attempt("stopping the application", application.stop)
     if application.post_stop:
@@ -323,9 +369,12 @@ async def _stop(application: DisputeApplication, link: Link, runners: list[web.A
     if application.post_shutdown:
         post_shutdown = application.post_shutdown
         await _attempt("post_shutdown", lambda: post_shutdown(application))
+    if held.poller_lock is not None:
+        await _attempt("releasing the poller's lock", held.poller_lock.close)
 
 
 async def _attempt(what: str, step: Callable[[], Awaitable[object]]) -> None:
+    log.debug("%s", what)  # where a stop that hangs hangs
     try:
         await step()
     except Exception:

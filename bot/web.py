@@ -6,8 +6,9 @@ size into memory, and cannot serve /healthz or /metrics beside the webhook. This
 - POST <path of WEBHOOK_URL> (`receive_update`): Telegram's secret-token header compared in
   constant time (403 otherwise), a body over `MAX_BODY` refused before it is read whole (413),
   malformed JSON 400, an update python-telegram-bot cannot parse 200 with one log line
-  (bot/updates.py; Telegram would otherwise send it again forever), a good update put on the
-  application's update queue, then 200.
+  (bot/updates.py; Telegram would otherwise send it again forever), a good update stored in
+  the inbox (bot/inbox.py), then 200: durable before it is acknowledged. If it cannot be
+  stored, 503, and Telegram sends it again later.
 - GET /healthz: 200 "ok" while the event loop answers (it is answering this request), the
   database answers a trivial query within `DB_TIMEOUT`, and the link to Telegram is alive
   (polling: a recent successful getUpdates; webhook: bot/webhook.py says what it checks);
@@ -27,14 +28,14 @@ import asyncio
 import hmac
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
 from aiohttp import web
 from aiohttp.http import HttpProcessingError
-from telegram import Bot
+from telegram import Bot, Update
 
 from bot import metrics
 from bot.storage.db import Database
@@ -67,7 +68,6 @@ class Endpoints:
     """What the server needs from the running bot."""
 
     bot: Bot
-    update_queue: asyncio.Queue[object]
     database: Callable[[], Database]  # raises while the database is not open
     clock: Callable[[], datetime]
     link_health: Callable[[], str | None]  # None: the link to Telegram is alive
@@ -78,6 +78,8 @@ class Webhook:
     path: str  # "/hook", the path of WEBHOOK_URL
     secret: str
     on_request: Callable[[], None]  # an authentic, well-formed request arrived
+    # Stores the update durably (bot/inbox.py's InboxWorker.store), given its raw body.
+    deliver: Callable[[Update, bytes], Awaitable[None]]
 
 
 class ServerLog(logging.LoggerAdapter):  # type: ignore[type-arg]
@@ -124,9 +126,8 @@ def build_web_app(endpoints: Endpoints, webhook: Webhook | None = None) -> web.A
 async def receive_update(request: web.Request) -> web.Response:
     """One update from Telegram. Every refusal is decided before the body is read whole.
 
-    The 200 tells Telegram the update is ours and must not be sent again; today it is given
-    once the update is on the application's queue (issue 12 will give it only once the update
-    is stored durably: that step belongs right before the `return`).
+    The 200 tells Telegram the update is ours and must not be sent again: it is given only
+    once the update is committed to the inbox.
     """
     webhook = request.app[WEBHOOK]
     endpoints = request.app[ENDPOINTS]
@@ -155,7 +156,15 @@ async def receive_update(request: web.Request) -> web.Response:
     metrics.mark_updates_received()
     update = parse_update(data, endpoints.bot)  # None: logged once, skipped
     if update is not None:
-        endpoints.update_queue.put_nowait(update)
+        try:
+            await webhook.deliver(update, body)
+        except Exception as error:
+            log.warning(
+                "webhook: could not store update %s (%s); answered 503, Telegram sends it again",
+                update.update_id,
+                type(error).__name__,
+            )
+            return web.Response(status=503)
     return web.Response(status=200)
 
 
@@ -191,7 +200,7 @@ async def health_reason(endpoints: Endpoints) -> str | None:
     """None when healthy, else the first problem found, in one line."""
     try:
         db = endpoints.database()
-        await asyncio.wait_for(db.fetchone("SELECT 1 FROM sqlite_master LIMIT 1"), DB_TIMEOUT)
+        await asyncio.wait_for(db.fetchone("SELECT 1"), DB_TIMEOUT)
     except TimeoutError:
         return f"database did not answer within {DB_TIMEOUT:.0f} s"
     except Exception as error:

@@ -19,7 +19,6 @@ either. `health()` reports any of these as a one-line reason; otherwise the link
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +27,7 @@ from typing import Final
 from telegram import Bot, WebhookInfo
 from telegram.error import BadRequest, TelegramError
 
+from bot.concurrency import stop_task
 from bot.config import ConfigError
 from bot.updates import ALLOWED_UPDATES
 
@@ -85,10 +85,7 @@ class WebhookLink:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_task(task)
 
     def received(self) -> None:
         """An authentic request from Telegram arrived (bot/web.py)."""

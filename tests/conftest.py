@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.databases import ENGINES, database_target
 from tests.harness import FakeClock, Harness
 from tests.processes import BotProcess
 from tests.standin import FakeBotApi, StandinServer
@@ -18,6 +19,31 @@ from tests.standin import FakeBotApi, StandinServer
 # example counts are unchanged.
 settings.register_profile("project", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("project")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "both_engines: run the test on SQLite and on PostgreSQL (tests/databases.py)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``both_engines`` run once per engine; the others on SQLite."""
+    if "engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_engines"):
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
+@pytest.fixture
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+async def db_target(engine: str, tmp_path: Path) -> AsyncIterator[str | Path]:
+    """The test's database on its engine: a SQLite file, or a fresh PostgreSQL schema."""
+    async with database_target(engine, tmp_path) as target:
+        yield target
 
 
 @pytest.fixture
@@ -31,8 +57,8 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def bot(db_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    harness = Harness(db_path, clock=clock)
+async def bot(db_target: str | Path, clock: FakeClock) -> AsyncIterator[Harness]:
+    harness = Harness(db_target, clock=clock)
     await harness.start()
     try:
         yield harness

@@ -48,12 +48,14 @@ class FakeClock:
         return self.now
 
 
-def make_settings(db_path: Path, **overrides: Any) -> Settings:
+def make_settings(db: Path | str, **overrides: Any) -> Settings:
+    """Settings for a bot on ``db``: a SQLite file's path, or a postgresql:// URL."""
     settings = Settings(
         token=TEST_TOKEN,
         api_base_url="http://standin.invalid/bot",
         api_file_url="http://standin.invalid/file/bot",
-        database_path=db_path,
+        database_path=db if isinstance(db, Path) else Path("unused.sqlite3"),
+        database_url=db if isinstance(db, str) else None,
     )
     return replace(settings, **overrides)
 
@@ -61,7 +63,7 @@ def make_settings(db_path: Path, **overrides: Any) -> Settings:
 class Harness:
     def __init__(
         self,
-        db_path: Path,
+        db_path: Path | str,
         *,
         clock: FakeClock | None = None,
         api: FakeBotApi | None = None,

@@ -21,19 +21,25 @@ SETMYCOMMANDS_PER_START = 5  # post_init registers the command menus: the bot is
 class BotProcess:
     """`python -m bot` on `db_path`, talking to `server`; its output goes to `log_path`.
 
-    `command`: another program to run instead, e.g. an installed `dispute-helper` script; it
-    then gets no PYTHONPATH, so it runs what was installed, not this checkout.
+    `db_path`: a SQLite file, or a postgresql:// URL (DATABASE_URL; `workdir` then holds the
+    log). `command`: another program to run instead, e.g. an installed `dispute-helper`
+    script; it then gets no PYTHONPATH, so it runs what was installed, not this checkout.
     """
 
     def __init__(
         self,
         server: StandinServer,
-        db_path: Path,
+        db_path: Path | str,
         *,
         env: dict[str, str] | None = None,
         command: Sequence[str] | None = None,
+        workdir: Path | None = None,
     ) -> None:
         self.server = server
+        self.database_url = db_path if isinstance(db_path, str) else None
+        if isinstance(db_path, str):
+            assert workdir is not None, "a bot on PostgreSQL needs a workdir for its log"
+            db_path = workdir / "unused.sqlite3"
         self.db_path = db_path
         self.log_path = db_path.with_suffix(".log")
         self.env = env or {}
@@ -55,6 +61,7 @@ class BotProcess:
             "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
             "TELEGRAM_API_BASE_URL": self.server.base_url,
             "DATABASE_PATH": str(self.db_path),
+            **({"DATABASE_URL": self.database_url} if self.database_url else {}),
             "LOG_LEVEL": "INFO",
             **({"PYTHONPATH": str(ROOT)} if self.own_checkout else {}),
             **self.env,
@@ -68,12 +75,18 @@ class BotProcess:
                 stderr=log,
             )
         self.starts += 1
-        api = self.server.api
-        while api.counts["setMyCommands"] < SETMYCOMMANDS_PER_START * self.starts:
+        while not await self.ready():
             if self.proc.returncode is not None or time.monotonic() - started > 30:
                 raise AssertionError("the bot did not get ready:\n" + self.log_tail())
             await asyncio.sleep(0.02)
         return time.monotonic() - started
+
+    async def ready(self) -> bool:
+        """post_init is over (it logs "bot ready" last, after the menus and the reminder bot's
+        getMe), once per start of this process."""
+        if self.server.api.counts["setMyCommands"] < SETMYCOMMANDS_PER_START * self.starts:
+            return False
+        return self.log_path.read_text(errors="replace").count("bot ready") >= self.starts
 
     @property
     def alive(self) -> bool:
@@ -87,7 +100,10 @@ class BotProcess:
     async def terminate(self) -> int:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGINT)
-        return await asyncio.wait_for(self.proc.wait(), 30)
+        try:
+            return await asyncio.wait_for(self.proc.wait(), 30)
+        except TimeoutError:
+            raise AssertionError("the bot did not stop on SIGINT:\n" + self.log_tail()) from None
 
     def log_tail(self, chars: int = 4000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:]

@@ -697,6 +697,17 @@ def text_update(
     return {"message": _message(sender, chat, **content)}
 
 
+def forwarded(update: dict[str, Any], sender_name: str = "Shop") -> dict[str, Any]:
+    """`update`'s message as forwarded from someone whose account is hidden (as a seller's
+    message forwarded from another chat arrives)."""
+    update["message"]["forward_origin"] = {
+        "type": "hidden_user",
+        "sender_user_name": sender_name,
+        "date": 1_700_000_000,
+    }
+    return update
+
+
 def channel_post_update(text: str, chat: dict[str, Any] | None = None) -> dict[str, Any]:
     """A post in a channel the bot is a member of: no sender, the channel signs it."""
     chat = chat or group_chat(-1009876543210, "channel", "Deals")

@@ -1,5 +1,5 @@
 """The claim's behaviour: no transliteration, the buyer's words handed back, one sentence per
-fact, what goes first when the text is too long, the legacy `build_claim`, the notes."""
+fact, what goes first when the text is too long, the evidence summary, the notes."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ import bot.domain.claim as claim_module
 from bot.domain.claim import (
     CLAIM_ITEM_MAX_CHARS,
     CLAIM_MAX_CHARS,
-    build_claim,
     compose_claim,
     language_note,
     untranslated_note,
@@ -34,7 +33,7 @@ from bot.domain.models import (
     RefundOption,
 )
 from bot.i18n import Translator, translations
-from tests.claim_cases import CASES, CHOICE_SENTENCES, CHOICE_TEMPLATES, ORDER, dispute, usd
+from tests.claim_cases import CHOICE_SENTENCES, CHOICE_TEMPLATES, ORDER, dispute, usd
 
 ROOT = Path(__file__).resolve().parent.parent
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -233,7 +232,6 @@ def test_amounts_are_plain_in_english_whatever_the_formatter(paid: Money, writte
     for fmt in (money_in("en"), money_in("fr"), money_in("ru")):
         text = compose_claim(d, money=fmt).text
         assert f"I paid {written} for this item, shipping included." in text
-        assert build_claim(d, english, fmt) == text
 
 
 @pytest.mark.parametrize(
@@ -348,22 +346,7 @@ def test_a_long_english_description_keeps_whole_sentences() -> None:
     assert ru.split("Подробности: ", 1)[1].split(" Прошу", 1)[0] == details
 
 
-# --- the legacy call and the evidence summary -----------------------------------------------
-
-
-def test_build_claim_keeps_its_callers_working() -> None:
-    case = CASES["not-as-described"]
-    en = Translator("en")
-    text = build_claim(case.d, en.gettext_func(), en.money, evidence_count=3, tz=MOSCOW)
-    assert text == compose_claim(case.d, None, EvidenceSummary(files=3), tz=MOSCOW).text
-    assert text.endswith("Attached: 3 files.")
-    assert build_claim(case.d, english, en.money, evidence_count=1).endswith("Attached: 1 file.")
-    ru = Translator("ru")
-    russian_text = build_claim(case.d, ru.gettext_func(), ru.money, evidence_count=2)
-    assert russian_text.startswith("Заказ 8123456789012345. Материал") is False
-    assert russian_text.startswith("Заказ 8123456789012345. Товар не соответствует описанию")
-    assert russian_text.endswith("Приложено: 2 файла.")
-    assert "18,99\u00a0$" in russian_text
+# --- the evidence summary -------------------------------------------------------------------
 
 
 def test_evidence_summary_of_stored_items() -> None:
@@ -395,7 +378,6 @@ def test_evidence_summary_of_stored_items() -> None:
 
 def test_no_evidence_no_attached_line() -> None:
     assert "Attached" not in compose_claim(DAMAGED, evidence=EvidenceSummary()).text
-    assert "Attached" not in build_claim(DAMAGED, english, money_in("en"), evidence_count=0)
 
 
 # --- the notes the views show ---------------------------------------------------------------

@@ -4,6 +4,7 @@ would (`python -m bot ...`, no token) and through `cli.main`."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import sqlite3
@@ -22,6 +23,7 @@ from bot.domain.models import Dispute, Stage
 from bot.domain.rules import DEFAULT_RULES, Rules, rules_from_overrides
 from bot.storage.db import Database
 from bot.storage.schema import latest_schema_version
+from bot.storage.sql import Tx
 from tests import standin
 from tests.processes import ROOT, BotProcess
 from tests.standin import Sent, StandinServer
@@ -158,6 +160,18 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert not cli.is_operator_command(["--help"])  # the bot's own help
 
 
+async def _user_and_case(tx: Tx, n: int, stamp: str) -> None:
+    await tx.execute(
+        "INSERT INTO users (user_id, created_at, updated_at) VALUES (:n, :stamp, :stamp)",
+        {"n": n, "stamp": stamp},
+    )
+    await tx.execute(
+        "INSERT INTO disputes (user_id, order_id, stage, created_at, updated_at)"
+        " VALUES (:n, :order, 'draft', :stamp, :stamp)",
+        {"n": n, "order": str(n), "stamp": stamp},
+    )
+
+
 async def test_backup_of_a_database_being_written_is_consistent(tmp_path: Path) -> None:
     """Every write transaction adds one buyer and one case together; the copy, taken while
     they keep coming, holds as many of one as of the other, verifies, and opens."""
@@ -171,19 +185,7 @@ async def test_backup_of_a_database_being_written_is_consistent(tmp_path: Path) 
         nonlocal written
         while not stop.is_set():
             n = written + 1
-            await db.run(
-                lambda conn, n=n: (
-                    conn.execute(
-                        "INSERT INTO users (user_id, created_at, updated_at) VALUES (?, ?, ?)",
-                        (n, stamp, stamp),
-                    ),
-                    conn.execute(
-                        "INSERT INTO disputes (user_id, order_id, stage, created_at, updated_at)"
-                        " VALUES (?, ?, 'draft', ?, ?)",
-                        (n, str(n), stamp, stamp),
-                    ),
-                )
-            )
+            await db.run(functools.partial(_user_and_case, n=n, stamp=stamp))
             written = n
             if written >= 200:
                 enough.set()

@@ -23,7 +23,13 @@ import pytest
 from telegram import Update
 
 from bot.app import build_application
-from bot.concurrency import DEFAULT_CONCURRENCY, NO_CHAT, PerChatUpdateProcessor, chat_key
+from bot.concurrency import (
+    DEFAULT_CONCURRENCY,
+    NO_CHAT,
+    PerChatUpdateProcessor,
+    chat_key,
+    stop_task,
+)
 from tests import standin
 from tests.harness import Harness
 from tests.standin import FakeBotApi, Fault
@@ -286,3 +292,26 @@ async def test_one_slow_chat_does_not_hold_up_the_others(db_path: Path) -> None:
         assert not api.sent_to(slow["id"])  # still waiting: it held up nobody
         await drain(harness)
         assert api.sent_to(slow["id"])
+
+
+async def test_stop_task_stops_a_loop_that_swallowed_its_cancellation() -> None:
+    """Python 3.11's asyncio.wait_for swallows a cancellation that arrives as what it waits for
+    completes; a loop sleeping in one then went on, and a single cancel-and-await waited
+    forever (the inbox worker hung a webhook bot's stop)."""
+    swallowed = 0
+
+    async def loop() -> None:
+        nonlocal swallowed
+        while True:
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                if swallowed:
+                    raise
+                swallowed += 1  # carries on, as after wait_for's race
+
+    task = asyncio.create_task(loop())
+    await asyncio.sleep(0)
+    assert await asyncio.wait_for(stop_task(task), 5) is True
+    assert task.cancelled() and swallowed == 1
+    assert await stop_task(None) is False

@@ -26,7 +26,7 @@ from bot.i18n import translator
 from tests import standin
 from tests.processes import BotProcess
 from tests.standin import FakeBotApi, Sent, StandinServer
-from tests.test_process import press, say
+from tests.test_process import _reply_with, press, say
 
 pytestmark = pytest.mark.slow
 
@@ -52,6 +52,11 @@ class Buyer:
 
     async def press(self, label: str, expect: str) -> Sent:
         return await press(self.api, self.user, label, expect)
+
+    async def forward(self, text: str, expect: str) -> Sent:
+        before = len(self.api.sent)
+        self.api.push_update(standin.forwarded(standin.text_update(self.user, text)))
+        return await self.api.wait_sent(_reply_with(self.api, self.user, before, expect), 20)
 
     def latest_button(self, label: str) -> tuple[str, Sent]:
         for sent in reversed(self.api.sent_to(self.id)):
@@ -84,13 +89,19 @@ async def to_received_step(b: Buyer) -> None:
     await b.say("30", "Step 5 of 10")
 
 
-async def to_summary(b: Buyer) -> None:
+async def to_facts(b: Buyer) -> None:
+    """Up to the first fact for the English text (the tracking number)."""
     await to_received_step(b)
     await b.press("No, I did not", "Step 6 of 10")
     await b.press("No tracking", "When did the seller ship")
-    await b.press("Skip", "Step 8 of 10")
-    await b.say("Tracking has not moved for a month.", "Step 9 of 10")
-    await b.press("Skip, I have none", "Step 10 of 10")
+    await b.press("Skip", "Step 8 of 14")
+    await b.say("Tracking has not moved for a month.", "Step 9 of 14")
+
+
+async def to_summary(b: Buyer) -> None:
+    await to_facts(b)
+    await b.press("Skip the rest", "Step 13 of 14")
+    await b.press("Skip, I have none", "Step 14 of 14")
 
 
 async def to_opened(b: Buyer) -> None:
@@ -153,7 +164,7 @@ async def edits_item(b: Buyer) -> None:
 
 
 async def answers_edited_item(b: Buyer) -> None:
-    summary = await b.say("Floor lamp", "Step 10 of 10")
+    summary = await b.say("Floor lamp", "Step 14 of 14")
     assert "Floor lamp" in summary.text and "Confirm" in str(summary.buttons)
 
 
@@ -204,11 +215,8 @@ async def to_parked_draft(b: Buyer) -> None:
 
 
 async def to_evidence_step(b: Buyer) -> None:
-    await to_received_step(b)
-    await b.press("No, I did not", "Step 6 of 10")
-    await b.press("No tracking", "When did the seller ship")
-    await b.press("Skip", "Step 8 of 10")
-    await b.say("Tracking has not moved for a month.", "Step 9 of 10")
+    await to_facts(b)
+    await b.press("Skip the rest", "Step 13 of 14")
 
 
 def photo(b: Buyer) -> dict[str, Any]:
@@ -216,7 +224,7 @@ def photo(b: Buyer) -> dict[str, Any]:
 
 
 async def evidence_survived(b: Buyer) -> None:
-    summary = await b.press("Done", "Step 10 of 10")
+    summary = await b.press("Done", "Step 14 of 14")
     assert "1 file" in summary.text
 
 
@@ -291,13 +299,13 @@ async def answers_second_item(b: Buyer) -> None:
     await b.say("Blue mug", "Step 3 of 10")
 
 
-async def to_card(b: Buyer) -> None:
+async def to_timer_card(b: Buyer) -> None:
     await to_opened(b)
     await b.say(f"/status {ORDER}", "default: the usual rules")
 
 
 async def to_timer_question(b: Buyer) -> None:
-    await to_card(b)
+    await to_timer_card(b)
     await b.press("Enter the seller's timer", "What does the dispute page show")
 
 
@@ -316,6 +324,85 @@ async def timer_survived(b: Buyer) -> None:
 
 def mute_update(b: Buyer) -> dict[str, Any]:
     return standin.callback_update(b.user, f"mute:{b.dispute_id()}")
+
+
+# --- the claim's facts and the negotiation assistant ------------------------------------------
+SELLER_SAYS = "Please close the dispute and I will send you a new one. Or take a coupon."
+
+
+async def answers_tracking_status(b: Buyer) -> None:
+    # The tracking number counted: a status now asks for its date, not for a number again.
+    await b.say("Arrived at sorting center", "The date of that status")
+
+
+async def skips_evidence(b: Buyer) -> None:
+    await b.press("Skip, I have none", "Step 14 of 14")
+
+
+async def to_card(b: Buyer) -> None:
+    await to_opened(b)
+    await b.say(f"/status {ORDER}", "opened, waiting for the seller")
+
+
+async def to_seller_prompt(b: Buyer) -> None:
+    await to_card(b)
+    await b.press("The seller wrote to me", "the seller's message")
+
+
+async def to_offer_options(b: Buyer) -> None:
+    await to_card(b)
+    await b.press("The seller made an offer", "Which option is it?")
+
+
+async def to_offer_amount(b: Buyer) -> None:
+    await to_offer_options(b)
+    await b.press("Keep the item, partial refund", "How much does the offer refund")
+
+
+async def pastes_seller_message(b: Buyer) -> None:
+    await b.say(SELLER_SAYS, "Reply to paste")
+
+
+async def message_read_survived(b: Buyer) -> None:
+    await b.say(f"/status {ORDER}", "the seller's message read: 2 tricks found")
+
+
+async def types_offer_amount(b: Buyer) -> None:
+    await b.say("5", "The seller's offer, order")
+
+
+async def offer_checked_survived(b: Buyer) -> None:
+    await b.say(f"/status {ORDER}", "the seller's offer checked")
+
+
+def forwarded_seller_message(b: Buyer) -> dict[str, Any]:
+    return standin.forwarded(standin.text_update(b.user, SELLER_SAYS))
+
+
+async def to_two_open_cases_and_a_forwarded_message(b: Buyer) -> None:
+    await to_opened(b)
+    await b.say("/new", "Step 1 of 10")
+    await b.say(OTHER_ORDER, "Step 2 of 10")
+    await answers_item(b)
+    await answers_amount(b)
+    await b.say("30", "Step 5 of 10")
+    await b.press("No, I did not", "Step 6 of 10")
+    await b.press("No tracking", "When did the seller ship")
+    await b.press("Skip", "Step 8 of 14")
+    await b.say("Tracking has not moved for a month.", "Step 9 of 14")
+    await b.press("Skip the rest", "Step 13 of 14")
+    await b.press("Skip, I have none", "Step 14 of 14")
+    await b.press("Confirm", "How to open it")
+    await b.press("today", "seller must answer")
+    await b.forward(SELLER_SAYS, "Which order")
+
+
+async def other_message_read_survived(b: Buyer) -> None:
+    await b.say(f"/status {OTHER_ORDER}", "the seller's message read: 2 tricks found")
+
+
+async def prompt_left(b: Buyer) -> None:
+    await b.say(SELLER_SAYS, NOT_WAITING)  # the prompt is over: nothing reads it now
 
 
 MOVES: dict[str, Move] = {
@@ -383,6 +470,45 @@ MOVES: dict[str, Move] = {
     ),
     "/deletedata": Move(
         to_deletedata_question, pressed("Yes, delete"), "deleted all your data", data_gone
+    ),
+    "wizard: a fact for the English text": Move(
+        to_facts, typed("LP00123456789"), "The last tracking status", answers_tracking_status
+    ),
+    "wizard: skip the rest of the facts": Move(
+        to_facts, pressed("Skip the rest"), "Step 13 of 14", skips_evidence
+    ),
+    "card: the seller wrote to me": Move(
+        to_card, pressed("The seller wrote to me"), "the seller's message", pastes_seller_message
+    ),
+    "the seller's message read": Move(
+        to_seller_prompt, typed(SELLER_SAYS), "Reply to paste", message_read_survived
+    ),
+    "a seller's message forwarded outside any prompt": Move(
+        to_opened, forwarded_seller_message, "Reply to paste", message_read_survived
+    ),
+    "offer: a partial option asks its amount": Move(
+        to_offer_options,
+        pressed("Keep the item, partial refund"),
+        "How much does the offer refund",
+        types_offer_amount,
+    ),
+    "offer: checked": Move(
+        to_offer_amount, typed("5"), "The seller's offer, order", offer_checked_survived
+    ),
+    "offer: a full refund is checked at once": Move(
+        to_offer_options,
+        pressed("Keep the item, full refund"),
+        "The seller's offer, order",
+        offer_checked_survived,
+    ),
+    "prompt: back to the card": Move(
+        to_seller_prompt, pressed("Back to the card"), "opened, waiting for the seller", prompt_left
+    ),
+    "a forwarded message: the order picked": Move(
+        to_two_open_cases_and_a_forwarded_message,
+        pressed(OTHER_ORDER[-8:]),
+        "Reply to paste",
+        other_message_read_survived,
     ),
 }
 

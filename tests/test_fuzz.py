@@ -245,9 +245,22 @@ NAMESPACES = (
     "menu",
     "mute",
     "unmute",
+    "sw",
+    "rf",
+    "of",
+    "oo",
 )
 # Namespaces whose second field is a dispute id.
-DISPUTE_NAMESPACES = frozenset({"w", "wx", "st", "sf", "ics", "lc", "stg", "tmr", "mute", "unmute"})
+DISPUTE_NAMESPACES = frozenset(
+    {"w", "wx", "st", "sf", "ics", "lc", "stg", "tmr", "mute", "unmute", "sw", "rf", "of", "oo"}
+)
+# What sellers write (and buyers paste or forward): tricks, fair ones, the two languages.
+SELLER_MESSAGES = (
+    "Dear friend pls cancel the dispute, i give you coupon 5$ and refund by PayPal",
+    "Закройте спор, пожалуйста, я верну деньги на карту.",
+    "Sorry for the trouble. Please send a photo of the problem.",
+    "We agree to refund you in the dispute.",
+)
 # Ids a forger might try: not numbers, other scripts' digits, too big for SQLite.
 ODD_IDS = ("-1", "00001", "1e3", " 1", "0x1f", "²", "١٢", "٣", str(2**63), "9" * 30, "")
 VALUES = (
@@ -768,6 +781,27 @@ async def valid_move(world: World, data: st.DataObject, me: Player, others: list
             "Коробка смята, корпус треснул, наушники не включаются.",
         ],
         StepId.OPENED_AT: [(now - timedelta(days=1)).strftime("%d.%m.%Y"), "2 days ago"],
+        # The facts for the English text, and the negotiation assistant's prompts.
+        StepId.F_LISTED: ["100% cotton", "размер XL"],
+        StepId.F_ARRIVED: ["65% polyester"],
+        StepId.F_DAMAGED_PART: ["screen", "ручка"],
+        StepId.F_ORDERED_COUNT: ["3", "2 pcs"],
+        StepId.F_RECEIVED_COUNT: ["1", "5"],
+        StepId.F_MISSING_WHAT: ["charger"],
+        StepId.F_ORDERED_ITEM: ["a black phone case"],
+        StepId.F_RECEIVED_ITEM: ["a red wallet"],
+        StepId.F_BRAND: ["Xiaomi"],
+        StepId.F_PAID_SHIPPING: ["DHL"],
+        StepId.F_USED_SHIPPING: ["China Post Ordinary Small Packet"],
+        StepId.F_TRACKING_NUMBER: ["LP00123456789", me.order(1)],
+        StepId.F_TRACKING_STATUS: ["Arrived at sorting center", "Задержано таможней"],
+        StepId.F_TRACKING_DATE: ["12.11.2026", "3 days ago"],
+        StepId.F_PROMISED_BY: ["25.12.2026", "yesterday"],
+        StepId.F_SELLER_CONTACTED_ON: ["20.11.2026", "вчера", "tomorrow"],
+        StepId.F_ENGLISH_TITLE: ["Women's Seamless Leggings, 3 pcs", "Леггинсы"],
+        StepId.SELLER_MESSAGE: list(SELLER_MESSAGES),
+        StepId.OFFER_KEEP_AMOUNT: ["3", "0", "5.00", "100"],
+        StepId.OFFER_RETURN_AMOUNT: ["1", "0,00", "€2"],
     }
     if step == StepId.EVIDENCE and data.draw(st.integers(0, 2), label="evidence") > 0:
         album = None
@@ -822,6 +856,7 @@ async def random_move(world: World, data: st.DataObject, me: Player, others: lis
                 "foreign",
                 "stale",
                 "stale",
+                "forwarded",
                 "inaccessible",
                 "member",
                 "time",
@@ -852,6 +887,13 @@ async def random_move(world: World, data: st.DataObject, me: Player, others: lis
             label="argument",
         )
         await world.say(me, others, f"{command} {argument}".strip() or command, "command")
+    elif kind == "forwarded":  # a seller's message, or a screenshot of one, forwarded
+        text = data.draw(st.one_of(st.sampled_from(SELLER_MESSAGES), SHORT_TEXT), label="fwd")
+        if data.draw(st.integers(0, 3), label="forwarded photo?") == 0:
+            update = standin.photo_update(user, me.token("P"))
+        else:
+            update = text_message(me, text)
+        await world.send(me, others, kind, standin.forwarded(update), typed=text)
     elif kind in ("sticker", "voice", "location", "contact"):
         builder = getattr(standin, f"{kind}_update")
         await world.send(me, others, kind, builder(user))
@@ -913,10 +955,12 @@ async def random_move(world: World, data: st.DataObject, me: Player, others: lis
                 data.draw(st.sampled_from([s.value for s in StepId])),
                 data.draw(st.sampled_from(VALUES)),
             ]
-        elif namespace in ("lc", "wx"):
+        elif namespace in ("lc", "wx", "oo"):
             fields += [data.draw(st.sampled_from(VALUES))]
             if data.draw(st.booleans()):
                 fields.append("y")
+        elif namespace == "rf":  # a reading: one bit per trick, one per fair sign
+            fields += [str(data.draw(st.sampled_from([0, 5, 4095, 4096]))), "1"]
         elif namespace == "hrs":
             fields += [str(data.draw(st.sampled_from([9, 21, 24, 7, 0]), label="to"))]
         elif namespace in ("lang", "tz", "del", "menu"):
@@ -1011,6 +1055,37 @@ def chat_member_update(player: Player, status: str) -> dict[str, Any]:
     }
 
 
+async def press_label(world: World, me: Player, others: list[Player], label: str) -> bool:
+    """Press the newest button whose text has `label` (in the buyer's language), if any."""
+    t = translator(await world.language(me))
+    for sent in reversed(me.buyer.seen):
+        for text, data in sent.buttons:
+            if t._(label) in text:
+                await world.press(me, others, data, sent)
+                return True
+    return False
+
+
+async def open_case(world: World, data: st.DataObject, me: Player, others: list[Player]) -> None:
+    """The shortest way to a dispute opened on AliExpress, every update checked as usual, then
+    (sometimes) into one of the negotiation assistant's prompts: the random part then starts
+    from the states an opened case has."""
+    for text in ("/new", me.order(7), f"{me.token('ITM')} lamp", "25", "30"):
+        await world.say(me, others, text, "command" if text == "/new" else "text")
+    for label in ("No, I did not receive it", "No tracking, or tracking is not updating", "Skip"):
+        await press_label(world, me, others, label)
+    await world.say(me, others, "The tracking has not moved for a month.")
+    for label in ("Skip the rest", "Skip, I have none", "Confirm"):
+        await press_label(world, me, others, label)
+    await press_label(world, me, others, "I have opened it on AliExpress today")
+    await world.say(me, others, f"/status {me.order(7)}", "command")
+    then = data.draw(
+        st.sampled_from(["The seller wrote to me", "The seller made an offer", ""]), label="then"
+    )
+    if then and await press_label(world, me, others, then) and "offer" in then:
+        await press_label(world, me, others, "Keep the item, partial refund")
+
+
 async def play(world: World, data: st.DataObject) -> None:
     world.sequences += 1
     world.refusals.clear()  # a failed example must not fail the replay of the next one
@@ -1028,7 +1103,9 @@ async def play(world: World, data: st.DataObject) -> None:
 
     # Warm-up: valid answers only, so the random part starts from deep states too.
     for player in players:
-        for _ in range(data.draw(st.integers(0, 18), label="warm-up")):
+        if data.draw(st.integers(0, 2), label="open a case") == 0:
+            await open_case(world, data, player, others(player))
+        for _ in range(data.draw(st.integers(0, 30), label="warm-up")):
             await valid_move(world, data, player, others(player))
     for _ in range(FUZZ_STEPS):
         me = players[data.draw(st.integers(0, len(players) - 1), label="who")]
@@ -1079,6 +1156,9 @@ def test_random_update_sequences_keep_every_invariant(
     assert world.updates >= world.sequences
     if FUZZ_EXAMPLES >= 30:  # the warm-up makes deep states all but certain in a real run
         assert {StepId.EVIDENCE, StepId.SUMMARY} <= set(world.steps), world.steps
+        # The negotiation assistant's prompts and an opened case's stages too.
+        assert {StepId.SELLER_MESSAGE, StepId.OFFER_KEEP_AMOUNT} <= set(world.steps)
+        assert "opened" in world.stages, world.stages
 
 
 # --- regressions: bugs this fuzzer found, fixed, and kept as plain tests --------------------------

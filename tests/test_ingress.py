@@ -26,18 +26,13 @@ from tests import standin
 from tests.harness import TEST_TOKEN
 from tests.processes import ROOT, BotProcess
 from tests.standin import Fault, StandinServer
+from tests.webhooks import free_port
 
 pytestmark = pytest.mark.slow
 
 # What a buyer wrote, and their name: none of it may reach the log or an endpoint.
 SECRET_TEXT = "Tajna-8123-order"
 SECRET_NAME = "Zinaida"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def bad_updates(sender: dict[str, Any]) -> list[dict[str, Any]]:

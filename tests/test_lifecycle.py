@@ -326,6 +326,22 @@ def test_accepting_an_offer_lists_every_quiet_term_change() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    "action", [Action.SELLER_ACCEPTED, Action.SELLER_COUNTERED, Action.CLOSED_ACCEPTED_OFFER]
+)
+def test_every_offer_gets_all_four_checks(action: Action) -> None:
+    """Issue 14: a counter-offer got only the coupon and off-platform warnings, "seller
+    accepted" only the lowered refund and the added return; any offer can do all four."""
+    d = opened()
+    d.refund_option = RefundOption.KEEP_PARTIAL
+    assert warnings_for(d, action, T0)[:4] == [
+        ActionWarning.OFFER_REFUND_LOWERED,
+        ActionWarning.OFFER_RETURN_ADDED,
+        ActionWarning.OFFER_COUPON,
+        ActionWarning.OFFER_OUTSIDE_ALIEXPRESS,
+    ]
+
+
 def test_return_added_is_moot_when_the_buyer_asked_for_a_return() -> None:
     d = opened()
     d.refund_option = RefundOption.RETURN_FULL

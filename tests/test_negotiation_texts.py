@@ -229,7 +229,8 @@ def test_statement_when_evidence_was_requested() -> None:
     ("n", "words"), [(1, "1 фото или видео, на котором"), (3, "3 фото или видео, на которых")]
 )
 def test_statement_in_russian_uses_plural_forms(n: int, words: str) -> None:
-    text = statement_for_aliexpress(leggings(), RU, evidence_count=n, money=Translator("ru").money)
+    ru = Translator("ru")
+    text = statement_for_aliexpress(leggings(), RU, evidence_count=n, money=ru.money, locale="ru")
     assert words in text and "11,73" in text
 
 

@@ -5,17 +5,18 @@ The durability promise, tested the hard way: a step the bot has replied to survi
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
+from bot.storage.db import Database
 from tests import standin
 from tests.harness import TEST_TOKEN
 from tests.processes import BotProcess
 from tests.standin import FakeBotApi, Sent, StandinServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.both_engines]
 
 
 def _reply_with(api: FakeBotApi, user: dict[str, object], before: int, expect: str):  # type: ignore[no-untyped-def]
@@ -47,9 +48,11 @@ async def press(api: FakeBotApi, user: dict[str, object], label: str, expect: st
     return await api.wait_sent(_reply_with(api, user, before, expect), within=20)
 
 
-async def test_kill_9_mid_wizard_then_finish(server: StandinServer, tmp_path: Path) -> None:
+async def test_kill_9_mid_wizard_then_finish(
+    server: StandinServer, tmp_path: Path, db_target: Path | str
+) -> None:
     api = server.api
-    bot = BotProcess(server, tmp_path / "bot.sqlite3", env={"LOG_LEVEL": "DEBUG"})
+    bot = BotProcess(server, db_target, env={"LOG_LEVEL": "DEBUG"}, workdir=tmp_path)
     buyer = standin.user(4242, "en")
     await bot.start()
     try:
@@ -67,18 +70,24 @@ async def test_kill_9_mid_wizard_then_finish(server: StandinServer, tmp_path: Pa
         await bot.start()
         await press(api, buyer, "No, I did not", "Step 6 of 10")
         await press(api, buyer, "Package was returned", "When did the seller ship")
-        await press(api, buyer, "Skip", "Step 8 of 10")
-        await say(api, buyer, "Tracking says it went back to the seller last week.", "Step 9 of 10")
-        await press(api, buyer, "Skip", "Step 10 of 10")
+        await press(api, buyer, "Skip", "Step 8 of 14")
+        await say(api, buyer, "Tracking says it went back to the seller last week.", "Step 9 of 14")
+        await press(api, buyer, "Skip the rest", "Step 13 of 14")
+        await press(api, buyer, "Skip", "Step 14 of 14")
         await press(api, buyer, "Confirm", "How to open it")
         await press(api, buyer, "today", "seller must answer")
         assert await bot.terminate() == 0
     finally:
         if bot.proc and bot.proc.returncode is None:
             await bot.kill9()
-    with sqlite3.connect(tmp_path / "bot.sqlite3") as conn:
-        row = conn.execute("SELECT order_id, stage, item_title FROM disputes").fetchone()
-    assert row == ("8123456789012345", "opened", "Desk lamp")
+    db = await Database.open(db_target)
+    try:
+        row = await db.fetchone("SELECT order_id, stage, item_title FROM disputes")
+    finally:
+        await db.close()
+    assert row is not None and tuple(row) == ("8123456789012345", "opened", "Desk lamp")
     log_text = bot.log_path.read_text()
     assert TEST_TOKEN not in log_text and TEST_TOKEN.split(":")[1] not in log_text
+    password = urlsplit(db_target).password if isinstance(db_target, str) else None
+    assert not password or password not in log_text  # DATABASE_URL's, at DEBUG too
     assert "getUpdates" in log_text  # DEBUG logging was on and saw the URLs

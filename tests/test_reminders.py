@@ -26,6 +26,7 @@ from bot import metrics
 from bot.domain.models import Dispute, Outcome, Reminder, ReminderState, Stage, UserSettings
 from bot.domain.rules import DEFAULT_RULES
 from bot.domain.schedule import PlannedReminder
+from bot.fleet import ALIVE, Fleet
 from bot.handlers.reminder_buttons import render, renderer
 from bot.limits import reminder_in_flight
 from bot.outbox import BACKOFF, ReminderService, backoff, plan_for
@@ -39,9 +40,13 @@ T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # FakeClock's start: 09:00 UTC, 1
 MSK = ZoneInfo("Europe/Moscow")
 
 
+# The dispatcher on both engines (tests/databases.py).
+pytestmark = pytest.mark.both_engines
+
+
 @dataclass
 class Env:
-    db_path: Path
+    db_path: Path | str
     db: Database
     api: FakeBotApi
     bot: ExtBot[None]
@@ -71,9 +76,9 @@ class Env:
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[Env]:
+async def env(db_target: Path | str) -> AsyncIterator[Env]:
     clock = FakeClock(T0)
-    path = tmp_path / "reminders.sqlite3"
+    path = db_target
     db = await Database.open(path, clock=clock)
     api = FakeBotApi()
     bot: ExtBot[None] = ExtBot(
@@ -616,43 +621,43 @@ async def test_background_loop_sends_when_due_and_when_woken(env: Env) -> None:
 async def _bulk_load(
     db: Database, *, disputes: int, per_dispute: int, due: Callable[[int], datetime]
 ) -> None:
-    """Rows straight into SQLite, as a long-running deployment would have them."""
+    """Rows straight into the database, as a long-running deployment would have them."""
     now = to_db_time(T0)
     users = 1_000
     await db.executemany(
-        "INSERT INTO users (user_id, language, created_at, updated_at) VALUES (?, 'en', ?, ?)",
-        [(100_000 + u, now, now) for u in range(users)],
+        "INSERT INTO users (user_id, language, created_at, updated_at)"
+        " VALUES (:user_id, 'en', :now, :now)",
+        [{"user_id": 100_000 + u, "now": now} for u in range(users)],
     )
     await db.executemany(
         "INSERT INTO disputes (id, user_id, order_id, stage, opened_at, seller_deadline,"
-        " escalation_at, created_at, updated_at) VALUES (?, ?, ?, 'opened', ?, ?, ?, ?, ?)",
+        " escalation_at, created_at, updated_at) VALUES (:id, :user_id, :order_id, 'opened',"
+        " :now, :seller, :escalation, :now, :now)",
         [
-            (
-                i + 1,
-                100_000 + i % users,
-                f"9{i:015d}",
-                now,
-                to_db_time(T0 + 5 * DAY),
-                to_db_time(T0 + 7 * DAY),
-                now,
-                now,
-            )
+            {
+                "id": i + 1,
+                "user_id": 100_000 + i % users,
+                "order_id": f"9{i:015d}",
+                "now": now,
+                "seller": to_db_time(T0 + 5 * DAY),
+                "escalation": to_db_time(T0 + 7 * DAY),
+            }
             for i in range(disputes)
         ],
     )
     await db.executemany(
         "INSERT INTO reminders (user_id, dispute_id, kind, deadline_at, due_at, state,"
-        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+        " created_at, updated_at) VALUES (:user_id, :dispute_id, :kind, :deadline, :due,"
+        " 'pending', :now, :now)",
         [
-            (
-                100_000 + i % users,
-                i + 1,
-                f"seller_{k}h",
-                to_db_time(T0 + 400 * DAY),
-                to_db_time(due(i * per_dispute + k)),
-                now,
-                now,
-            )
+            {
+                "user_id": 100_000 + i % users,
+                "dispute_id": i + 1,
+                "kind": f"seller_{k}h",
+                "deadline": to_db_time(T0 + 400 * DAY),
+                "due": to_db_time(due(i * per_dispute + k)),
+                "now": now,
+            }
             for i in range(disputes)
             for k in range(per_dispute)
         ],
@@ -809,3 +814,61 @@ async def test_sent_and_failed_reminders_are_counted_in_metrics(env: Env) -> Non
     assert await svc.run_due() == 1
     assert sample("reminders_sent") == sent + 1
     assert sample("reminders_failed") == failed + 1
+
+
+# --------------------------------------------------------------------------- several processes
+
+
+async def test_two_processes_send_each_reminder_once_never_two_per_buyer_at_once(
+    env: Env,
+) -> None:
+    """Two dispatchers on one database (as two processes on one PostgreSQL server): every
+    row is claimed by one of them, so each reminder goes out once, and a buyer never has two
+    in flight, whichever process sends."""
+    for buyer in range(12):
+        for n in range(4):
+            await add_case(
+                env, 80 + buyer, f"82000000008{buyer:02d}{n:03d}", Stage.OPENED, **opened_case(T0)
+            )
+    flight = InFlight(env.api, delay=0.02)
+    first, second = env.service(owner="first"), env.service(owner="second")
+    for svc in (first, second):
+        await svc.start(loop=False)
+    env.clock.now = T0 + 4 * DAY
+    sent = await asyncio.gather(first.run_due(), second.run_due())
+    assert sum(sent) == 48 and all(sent)  # both took part
+    assert all(len(env.messages_to(80 + b)) == 4 for b in range(12))  # no duplicate
+    assert flight.max_per_chat == 1
+    claimed = await env.db.fetchall(
+        "SELECT DISTINCT claimed_by FROM reminders WHERE state = 'sent' ORDER BY 1"
+    )
+    assert [r[0] for r in claimed] == ["first", "second"]
+
+
+async def test_a_stopped_process_s_reminder_in_flight_is_sent_by_another(env: Env) -> None:
+    """A process killed between claiming a row and marking it sent: while its heartbeat is
+    fresh the row is left alone (it may be sending it right now), and once the heartbeat is
+    stale the others send it: one duplicate at most, never lost. Meanwhile no other reminder
+    of that buyer goes out (one in flight per buyer, across processes)."""
+    await add_case(env, 90, "8300000000000090", Stage.OPENED, **opened_case(T0))
+    await add_case(env, 90, "8300000000000091", Stage.OPENED, **opened_case(T0))
+    env.clock.now = T0 + 4 * DAY
+    [first, *_] = await env.db.reminders.next_due(env.clock.now, 10)
+    assert first.id is not None
+    killed, survivor = Fleet(env.db, "killed"), Fleet(env.db, "survivor")
+    await killed.beat()
+    assert await env.db.reminders.claim(first.id, "killed")
+    svc = env.service(owner="survivor", orphans_after=ALIVE)
+    survivor.reminders = svc
+    await survivor.beat()
+    await svc.start(loop=False)
+    assert await svc.run_due() == 0  # the killed one's buyer has a reminder in flight
+    assert await svc.db.reminders.get(first.id, 90) is not None
+    # The killed process beats no more: past ALIVE its row goes back and is sent.
+    stale = to_db_time(datetime.now(UTC) - ALIVE - SECOND)
+    await env.db.execute("UPDATE processes SET seen_at = :t WHERE id = 'killed'", {"t": stale})
+    await survivor.beat()
+    assert await svc.run_due() == 2
+    assert len(env.messages_to(90)) == 2
+    resent = await env.db.reminders.get(first.id, 90)
+    assert resent is not None and resent.state is ReminderState.SENT and resent.attempts == 2

@@ -20,6 +20,9 @@ from bot.i18n import translator
 from bot.outbox import ReminderService, plan_for
 from tests.harness import Buyer, FakeClock, Harness, texts
 
+# Reminders end to end on both engines (tests/databases.py).
+pytestmark = pytest.mark.both_engines
+
 ORDER = "8123456789012345"
 DAY = timedelta(days=1)
 
@@ -41,6 +44,7 @@ async def open_case_with_the_wizard(buyer: Buyer) -> None:
     await buyer.press("Held at customs")
     await buyer.press("Skip")  # the shipping date
     await buyer.say("The parcel has been stuck at customs for three weeks.")
+    await buyer.press("Skip the rest")
     await buyer.press("Skip, I have none")
     await buyer.press("Confirm")
     replies = await buyer.press("I have opened it on AliExpress today")
@@ -98,6 +102,7 @@ async def test_reminder_arrives_with_text_and_buttons_and_mute_stops_the_rest(
     assert "Did the seller answer? Did the terms change?" in text
     # Issue 14 §3: "Update the stage" and "Open the card" did the same thing.
     assert reminder.buttons == [
+        ("💰 The seller made an offer", f"of:{d.id}"),  # to check it before accepting
         ("📋 Open the card", f"st:{d.id}"),
         ("✏️ Update the stage", f"stg:{d.id}"),
         ("🔕 Mute this order", f"mute:{d.id}"),
@@ -108,7 +113,9 @@ async def test_reminder_arrives_with_text_and_buttons_and_mute_stops_the_rest(
     assert "What happened with order" in moves and "opened, waiting for the seller" in moves
     assert "Text for AliExpress" not in moves and "History" not in moves
     labels = [label for label, _ in buyer.last.buttons]
-    assert "Seller accepted" in labels and "📋 Open the card" in labels
+    # An offer is recorded through its check (issue 13), a refusal at once.
+    assert "💰 The seller made an offer" in labels and "Seller rejected" in labels
+    assert "Seller accepted" not in labels and "📋 Open the card" in labels
     # The card opens from the reminder: the whole case.
     replies = await buyer.press_data(f"st:{d.id}", reminder)
     card = texts(replies)[-1]

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from bot.domain.facts import Facts, Mismatch
 from bot.domain.models import (
     Branch,
     DeadlineField,
@@ -42,11 +43,17 @@ from bot.storage.db import (
     loads_json,
     to_db_time,
 )
+from bot.storage.errors import ConstraintError
 from bot.storage.repositories import (
     DisputeNotFoundError,
     DuplicateActiveDisputeError,
 )
 from bot.storage.repositories.reminders import replace_reminders as _replace_reminders
+from bot.storage.sql import Dialect, Tx
+from tests.databases import table_columns
+
+# Every test that takes `sdb` runs on SQLite and on PostgreSQL (tests/databases.py).
+pytestmark = pytest.mark.both_engines
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -67,8 +74,8 @@ def step_clock() -> StepClock:
 
 
 @pytest.fixture
-async def sdb(tmp_path: Path, step_clock: StepClock) -> AsyncIterator[Database]:
-    db = await Database.open(tmp_path / "data" / "bot.sqlite3", clock=step_clock)
+async def sdb(db_target: str | Path, step_clock: StepClock) -> AsyncIterator[Database]:
+    db = await Database.open(db_target, clock=step_clock)
     try:
         yield db
     finally:
@@ -108,8 +115,15 @@ def full_dispute(user_id: int = 1, order_id: str = "8123456789012345") -> Disput
         shipped_at=datetime(2026, 2, 1, 8, 30, tzinfo=UTC),
         review_due=datetime(2026, 3, 25, 12, 0, tzinfo=msk),
         own_deadlines=frozenset({DeadlineField.EVIDENCE_DUE, DeadlineField.RETURN_POST_BY}),
+        facts=Facts(mismatch=Mismatch.SIZE, listed="size XL", arrived="размер M"),
         id=None,
     )
+
+
+def sqlite_only(db: Database) -> None:
+    """For a test of SQLite's own machinery (pragmas, its file, its worker threads)."""
+    if db.dialect is not Dialect.SQLITE:
+        pytest.skip("SQLite's own machinery")
 
 
 def sqlite_rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -172,19 +186,22 @@ async def test_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> Non
 
 
 async def test_pragmas_for_durability_and_integrity(sdb: Database) -> None:
-    async def pragmas(conn: Any, *names: str) -> list[Any]:
-        return [next(iter(await conn.execute_fetchall(f"PRAGMA {name}")))[0] for name in names]
+    sqlite_only(sdb)
 
-    async with sdb.transaction() as writer:
-        got = await pragmas(writer, "journal_mode", "foreign_keys", "synchronous", "busy_timeout")
+    def pragmas(*names: str) -> Any:
+        async def read(tx: Tx) -> list[Any]:
+            return [(await tx.fetchall(f"PRAGMA {name}"))[0][0] for name in names]
+
+        return read
+
+    got = await sdb.run(pragmas("journal_mode", "foreign_keys", "synchronous", "busy_timeout"))
     # NORMAL; no busy wait on the writer's thread: the engine waits with its lock released.
     assert got == ["wal", 1, 1, 0]
-    async with sdb.reading() as reader:
-        assert await pragmas(reader, "journal_mode", "query_only", "busy_timeout") == [
-            "wal",
-            1,
-            5000,
-        ]
+    assert await sdb.read(pragmas("journal_mode", "query_only", "busy_timeout")) == [
+        "wal",
+        1,
+        5000,
+    ]
 
 
 async def test_closed_database_says_so(tmp_path: Path) -> None:
@@ -270,6 +287,24 @@ async def test_dispute_round_trips_every_field_exactly(sdb: Database) -> None:
     assert loaded.evidence_due.utcoffset() == timedelta(0)
     assert loaded.opened_at == datetime(2026, 3, 1, 1, 2, 3, 4, tzinfo=UTC)  # microseconds kept
     assert loaded.amount_paid == Money(123456, "RUB")
+
+
+async def test_facts_are_stored_as_their_json_and_unreadable_ones_read_as_none(
+    sdb: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    d = await sdb.disputes.create(full_dispute())
+    [(stored,)] = await sdb.fetchall("SELECT facts FROM disputes WHERE id = :id", {"id": d.id})
+    assert stored == '{"arr":"размер M","lst":"size XL","mis":"size"}'
+    # A value no version of the bot wrote (edited by hand, say) costs the claim its facts,
+    # never the case.
+    await sdb.execute(
+        "UPDATE disputes SET facts = :facts WHERE id = :id", {"facts": '{"mis":"huge"}', "id": d.id}
+    )
+    loaded = await sdb.disputes.get(d.id or 0, 1)
+    assert loaded is not None and loaded.facts is None and loaded.order_id == d.order_id
+    assert "unreadable facts" in caplog.text
+    await sdb.delete_user_data(1)
+    assert await sdb.fetchall("SELECT facts FROM disputes") == []
 
 
 async def test_dispute_with_only_required_fields(sdb: Database, step_clock: StepClock) -> None:
@@ -524,9 +559,9 @@ async def test_replanning_is_idempotent_and_cancels_what_is_gone(
     snapshot = await sdb.reminders.list_for_dispute(dispute_id)
     assert any(r.state is ReminderState.PENDING for r in snapshot)
 
-    def plan_then_fail(conn: sqlite3.Connection) -> None:
-        _replace_reminders(conn, to_db_time(sdb.clock()), dispute_id, 1, [])
-        states = {row[0] for row in conn.execute("SELECT state FROM reminders")}
+    async def plan_then_fail(tx: Tx) -> None:
+        await _replace_reminders(tx, to_db_time(sdb.clock()), dispute_id, 1, [])
+        states = {row[0] for row in await tx.fetchall("SELECT state FROM reminders")}
         assert ReminderState.PENDING.value not in states  # applied, for now
         raise RuntimeError("a later step failed")
 
@@ -549,10 +584,11 @@ async def test_cancel_for_user_only_touches_pending(sdb: Database) -> None:
 async def test_dispatcher_queries_use_the_indexes(sdb: Database) -> None:
     """The dispatcher must stay fast with 100,000 pending rows: its queries are index range
     scans, never a scan of the table or of every pending row."""
+    sqlite_only(sdb)
     plan = await sdb.fetchall(
-        "EXPLAIN QUERY PLAN SELECT * FROM reminders WHERE state = 'pending' AND due_at <= ?"
-        " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY due_at, id LIMIT ?",
-        ("t", "t", 10),
+        "EXPLAIN QUERY PLAN SELECT * FROM reminders WHERE state = 'pending' AND due_at <= :t"
+        " AND (next_attempt_at IS NULL OR next_attempt_at <= :t) ORDER BY due_at, id LIMIT 10",
+        {"t": "t"},
     )
     details = " | ".join(r[3] for r in plan)
     assert "USING INDEX reminders_dispatch" in details
@@ -564,9 +600,13 @@ async def test_dispatcher_queries_use_the_indexes(sdb: Database) -> None:
     await sdb.execute(
         "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)"
         " INSERT INTO reminders (user_id, dispute_id, kind, deadline_at, due_at, created_at,"
-        " updated_at) SELECT 1, ?, 'k' || i, ?,"
-        " strftime('%Y-%m-%dT%H:%M:%f000Z', ?, '+' || i || ' seconds'), 'x', 'x' FROM n",
-        (d.id, to_db_time(T0 + timedelta(days=30)), (T0 + timedelta(days=1)).isoformat()),
+        " updated_at) SELECT 1, :d, 'k' || i, :deadline,"
+        " strftime('%Y-%m-%dT%H:%M:%f000Z', :start, '+' || i || ' seconds'), 'x', 'x' FROM n",
+        {
+            "d": d.id,
+            "deadline": to_db_time(T0 + timedelta(days=30)),
+            "start": (T0 + timedelta(days=1)).isoformat(),
+        },
     )
     assert (await sdb.reminders.count_by_state())["pending"] == 100_000
     other = await sdb.disputes.create(Dispute(user_id=1, order_id="2"))
@@ -602,33 +642,24 @@ async def _rows_mentioning(db: Database, user_id: int) -> dict[str, int]:
     """Rows in any table that refer to the buyer: by a user_id/chat_id column, by a
     conversation key containing the id, or by a dispute_id of one of their disputes."""
     found: dict[str, int] = {}
-    tables = [
-        r[0]
-        for r in await db.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
-    dispute_ids = [
-        r[0] for r in await db.fetchall("SELECT id FROM disputes WHERE user_id = ?", (user_id,))
-    ]
-    for table in tables:
-        columns = {r[1] for r in await db.fetchall(f"PRAGMA table_info({table})")}
+    by_user = {"user_id": user_id}
+    mine = "SELECT id FROM disputes WHERE user_id = :user_id"
+    for table, columns in (await table_columns(db)).items():
         count = 0
         for column in ("user_id", "chat_id"):
             if column in columns:
                 row = await db.fetchone(
-                    f"SELECT COUNT(*) FROM {table} WHERE {column} = ?",  # noqa: S608
-                    (user_id,),
+                    f"SELECT COUNT(*) FROM {table} WHERE {column} = :user_id",  # noqa: S608
+                    by_user,
                 )
                 count += row[0] if row else 0
         if "key" in columns:
             for (key,) in await db.fetchall(f"SELECT key FROM {table}"):  # noqa: S608
                 count += user_id in loads_json(key)
-        if "dispute_id" in columns and dispute_ids:
-            marks = ",".join("?" * len(dispute_ids))
+        if "dispute_id" in columns:
             row = await db.fetchone(
-                f"SELECT COUNT(*) FROM {table} WHERE dispute_id IN ({marks})",  # noqa: S608
-                dispute_ids,
+                f"SELECT COUNT(*) FROM {table} WHERE dispute_id IN ({mine})",  # noqa: S608
+                by_user,
             )
             count += row[0] if row else 0
         found[table] = count
@@ -655,62 +686,46 @@ async def test_delete_user_data_removes_every_row_of_that_buyer_only(sdb: Databa
 # --------------------------------------------------------------------------- transactions
 
 
-async def test_transaction_rolls_back_on_error(sdb: Database) -> None:
-    committed = sdb.stats.transactions
-    with pytest.raises(RuntimeError):
-        async with sdb.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO users (user_id, created_at, updated_at) VALUES (1, 'x', 'x')"
-            )
-            raise RuntimeError("boom")
-    assert await sdb.users.get(1) is None
-    assert sdb.stats.transactions == committed
-    async with sdb.transaction() as conn:  # the connection is usable afterwards
-        await conn.execute(
-            "INSERT INTO users (user_id, created_at, updated_at) VALUES (1, ?, ?)",
-            (to_db_time(T0), to_db_time(T0)),
-        )
-    assert await sdb.users.get(1) is not None
-    assert sdb.stats.transactions == committed + 1
-
-
 async def test_run_is_one_transaction(sdb: Database) -> None:
     """`Database.run`: the work's writes commit together and its result comes back; an error
     rolls all of them back and reaches the caller; the connection is usable afterwards."""
-    insert = "INSERT INTO users (user_id, created_at, updated_at) VALUES (?, 'x', 'x')"
+    insert = "INSERT INTO users (user_id, created_at, updated_at) VALUES (:id, 'x', 'x')"
     committed = sdb.stats.transactions
 
-    def two_then_fail(conn: sqlite3.Connection) -> None:
-        conn.execute(insert, (1,))
-        conn.execute(insert, (2,))
+    async def two_then_fail(tx: Tx) -> None:
+        await tx.execute(insert, {"id": 1})
+        await tx.execute(insert, {"id": 2})
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError, match="boom"):
         await sdb.run(two_then_fail)
-    assert sqlite_rows(sdb.path or Path(), "SELECT user_id FROM users") == []
+    assert await sdb.fetchall("SELECT user_id FROM users") == []
     assert sdb.stats.transactions == committed
 
-    def two(conn: sqlite3.Connection) -> int:
-        conn.execute(insert, (1,))
-        conn.execute(insert, (2,))
-        return int(conn.execute("SELECT COUNT(*) FROM users").fetchone()[0])
+    async def two(tx: Tx) -> int:
+        await tx.execute(insert, {"id": 1})
+        await tx.execute(insert, {"id": 2})
+        row = await tx.fetchone("SELECT COUNT(*) FROM users")
+        return int(row[0]) if row else 0
 
     assert await sdb.run(two) == 2
-    assert sqlite_rows(sdb.path or Path(), "SELECT user_id FROM users ORDER BY 1") == [(1,), (2,)]
+    users = await sdb.fetchall("SELECT user_id FROM users ORDER BY 1")
+    assert [r[0] for r in users] == [1, 2]
     assert sdb.stats.transactions == committed + 1
 
 
 async def test_run_is_not_cut_in_half_by_cancellation(sdb: Database) -> None:
     """A cancelled caller leaves a `run` whole: here it was queued, so it commits entirely,
     and the next statement is not swallowed by a dangling transaction."""
-    insert = "INSERT INTO users (user_id, created_at, updated_at) VALUES (?, 'x', 'x')"
+    sqlite_only(sdb)  # the body below blocks its thread: SQLite's worker thread
+    insert = "INSERT INTO users (user_id, created_at, updated_at) VALUES (:id, 'x', 'x')"
     started, go_on = threading.Event(), threading.Event()
 
-    def paused_pair(conn: sqlite3.Connection) -> None:
-        conn.execute(insert, (1,))
+    async def paused_pair(tx: Tx) -> None:
+        await tx.execute(insert, {"id": 1})
         started.set()
         go_on.wait(5)  # on the database thread: the caller is cancelled meanwhile
-        conn.execute(insert, (2,))
+        await tx.execute(insert, {"id": 2})
 
     task = asyncio.create_task(sdb.run(paused_pair))
     assert await asyncio.to_thread(started.wait, 5)
@@ -723,64 +738,45 @@ async def test_run_is_not_cut_in_half_by_cancellation(sdb: Database) -> None:
     assert rows == [(1,), (2,), (3,)]
 
 
-async def test_cancelled_transaction_rolls_back_and_frees_the_lock(sdb: Database) -> None:
+async def test_a_transaction_body_may_await_only_its_database(sdb: Database) -> None:
+    """On SQLite a body runs on the writer's thread and must never suspend: one that awaits
+    anything else is refused and rolled back, and the next write goes through. On
+    PostgreSQL a cancelled body is rolled back whole."""
+    insert = "INSERT INTO users (user_id, created_at, updated_at) VALUES (1, 'x', 'x')"
     inside = asyncio.Event()
 
-    async def stuck() -> None:
-        async with sdb.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO users (user_id, created_at, updated_at) VALUES (1, 'x', 'x')"
-            )
-            inside.set()
-            await asyncio.Event().wait()
+    async def suspends(tx: Tx) -> None:
+        await tx.execute(insert)
+        await asyncio.sleep(0)
 
-    task = asyncio.create_task(stuck())
-    await inside.wait()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    async def stuck(tx: Tx) -> None:
+        await tx.execute(insert)
+        inside.set()
+        await asyncio.Event().wait()
+
+    if sdb.dialect is Dialect.SQLITE:
+        with pytest.raises(RuntimeError, match="awaited something other"):
+            await sdb.run(suspends)
+    else:
+        task = asyncio.create_task(sdb.run(stuck))
+        await inside.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
     assert await sdb.users.get(1) is None
     await sdb.users.set_language(2, "en")  # not swallowed by a dangling transaction
-    assert sqlite_rows(sdb.path or Path(), "SELECT user_id FROM users") == [(2,)]
+    assert [r[0] for r in await sdb.fetchall("SELECT user_id FROM users")] == [2]
 
 
-async def test_concurrent_writes_never_join_anothers_transaction(sdb: Database) -> None:
-    """On one connection, a statement run while another coroutine is inside BEGIN would be
-    part of that transaction and vanish with its rollback; the lock prevents that."""
-    inside = asyncio.Event()
-
-    async def failing_transaction() -> None:
-        async with sdb.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO users (user_id, created_at, updated_at) VALUES (1, 'x', 'x')"
-            )
-            inside.set()
-            await asyncio.sleep(0.05)
-            raise RuntimeError("abort")
-
-    async def independent_write() -> None:
-        await inside.wait()
-        await sdb.users.set_language(2, "ru")
-
-    results = await asyncio.gather(
-        failing_transaction(), independent_write(), return_exceptions=True
-    )
-    assert isinstance(results[0], RuntimeError) and results[1] is None
-    assert await sdb.users.get(1) is None
-    settings = await sdb.users.get(2)
-    assert settings is not None and settings.language == "ru"
-
-
-async def test_acknowledged_writes_are_on_disk_for_another_connection(
-    sdb: Database, tmp_path: Path
-) -> None:
+async def test_acknowledged_writes_are_on_disk_for_another_connection(sdb: Database) -> None:
     """What a crash image would hold: another connection sees every acknowledged write
     without our connection closing or checkpointing."""
+    sqlite_only(sdb)
     d = await sdb.disputes.create(Dispute(user_id=9, order_id="5"))
     d.wizard_step = "amount"
     await sdb.disputes.save(d)
-    path = tmp_path / "data" / "bot.sqlite3"
-    assert sqlite_rows(path, "SELECT wizard_step FROM disputes") == [("amount",)]
+    assert sdb.path is not None
+    assert sqlite_rows(sdb.path, "SELECT wizard_step FROM disputes") == [("amount",)]
 
 
 async def test_stats_count_statements_and_transactions(sdb: Database) -> None:
@@ -905,5 +901,5 @@ async def test_a_draft_without_its_order_number(sdb: Database) -> None:
     with pytest.raises(DuplicateActiveDisputeError):
         await sdb.disputes.save(first)
     opened = Dispute(user_id=3, order_id=None, stage=Stage.OPENED)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(ConstraintError):
         await sdb.disputes.create(opened)

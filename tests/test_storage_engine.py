@@ -16,6 +16,7 @@ import pytest
 from bot import metrics
 from bot.storage.db import Database
 from bot.storage.errors import DatabaseBusyError, DatabaseOpenError
+from bot.storage.sql import Tx
 
 WAIT = 1.5  # the engine's write wait in these tests (production: 5 s)
 
@@ -92,13 +93,16 @@ async def test_a_write_goes_through_once_the_other_process_commits(db: Database)
 
 
 async def _insert_in_transaction(db: Database, user_id: int) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO users (user_id, created_at, updated_at) VALUES (?, 'x', 'x')", (user_id,)
+    async def work(tx: Tx) -> None:
+        await tx.execute(
+            "INSERT INTO users (user_id, created_at, updated_at) VALUES (:id, 'x', 'x')",
+            {"id": user_id},
         )
 
+    await db.run(work)
 
-async def test_a_transaction_block_waits_without_the_lock_then_fails(db: Database) -> None:
+
+async def test_a_transaction_waits_without_the_lock_then_fails(db: Database) -> None:
     with write_lock_held_by_another_process(db.path or Path()):
         task = asyncio.create_task(_insert_in_transaction(db, 5))
         await asyncio.sleep(0.2)
@@ -133,7 +137,7 @@ async def test_every_transaction_is_observed(db: Database) -> None:
     before = count()
     await db.users.set_language(1, "en")  # a write
     await db.users.get(1)  # a read
-    await db.run(lambda conn: conn.execute("SELECT 1").fetchall())  # a transaction
+    await db.run(lambda tx: tx.fetchall("SELECT 1"))  # a transaction
     assert count() == before + 3
 
 
@@ -141,11 +145,12 @@ async def test_close_waits_for_a_read_in_progress(db: Database) -> None:
     for n in range(10):
         await db.users.set_language(n, "en")
     seen: list[int] = []
-    async with db.reading() as conn, conn.execute("SELECT user_id FROM users") as cursor:
+    async with db.stream("SELECT user_id FROM users ORDER BY user_id", chunk=3) as chunks:
         closing = asyncio.create_task(db.close())
         await asyncio.sleep(0.05)
         assert not closing.done()
-        seen = [r[0] for r in await cursor.fetchall()]
+        async for rows in chunks:
+            seen += [r[0] for r in rows]
     await closing
     assert seen == list(range(10)) and db.closed
 

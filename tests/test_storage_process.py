@@ -19,15 +19,19 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import asyncpg
 import pytest
 
 from bot.domain.models import Dispute, Stage
 from bot.storage.db import Database
 from tests import standin
+from tests.databases import fresh_schema
 from tests.harness import TEST_TOKEN
 from tests.processes import ROOT, BotProcess
 from tests.standin import FakeBotApi, Sent, StandinServer
+from tests.webhooks import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -141,7 +145,12 @@ async def test_a_held_write_lock_stalls_no_reader(server: StandinServer, tmp_pat
 
 
 async def spawn_bot(
-    server: StandinServer, db_path: Path, *, cwd: Path, prefix: Sequence[str] = ()
+    server: StandinServer,
+    db_path: Path,
+    *,
+    cwd: Path,
+    prefix: Sequence[str] = (),
+    env: dict[str, str] | None = None,
 ) -> tuple[int, str]:
     """`python -m bot` on `db_path` until it exits by itself: (exit status, stderr)."""
     env = {
@@ -151,6 +160,7 @@ async def spawn_bot(
         "DATABASE_PATH": str(db_path),
         "PYTHONPATH": str(ROOT),
         "PYTHONDONTWRITEBYTECODE": "1",
+        **(env or {}),
     }
     proc = await asyncio.create_subprocess_exec(
         *prefix,
@@ -203,12 +213,17 @@ async def test_a_second_bot_on_the_same_database_refuses_in_one_line(
         await first.start()
         # Answered: start-up is over. (A SIGINT while post_init still runs hangs the process
         # at shutdown, on main too: PTB's "Event loop stopped before Future completed".)
-        sent, _ = await answer(api, buyer, standin.text_update(buyer, "/help"))
-        assert "/new" in sent.text
-        assert await first.terminate() == 0
+        await answers_then_stops(first, buyer)
     finally:
         if first.alive:
             await first.kill9()
+
+
+async def answers_then_stops(bot: BotProcess, buyer: dict[str, Any]) -> None:
+    """The bot answers the buyer's /help, then stops cleanly on SIGINT."""
+    sent, _ = await answer(bot.server.api, buyer, standin.text_update(buyer, "/help"))
+    assert "/new" in sent.text
+    assert await bot.terminate() == 0
 
 
 def _unwritable_directory(tmp_path: Path) -> tuple[Path, list[str]]:
@@ -248,3 +263,66 @@ async def test_a_database_that_cannot_be_used_is_one_line_and_exit_2(
     assert stderr.splitlines() == [stderr.strip()], stderr  # one line: no traceback, no noise
     assert stderr.startswith("DATABASE_PATH: ") and str(path) in stderr and expected in stderr
     assert server.api.counts["getMe"] == 0  # refused before any connection to Telegram
+
+
+@pytest.mark.parametrize("case", ["wrong_password", "no_server", "newer"])
+async def test_a_postgresql_database_that_cannot_be_used_is_one_line_and_exit_2(
+    server: StandinServer, tmp_path: Path, case: str
+) -> None:
+    """DATABASE_URL's problems are one line naming DATABASE_URL, exit status 2, before any
+    connection to Telegram, and the password is never in it."""
+    async with fresh_schema() as url:
+        parts = urlsplit(url)
+        password = parts.password or ""
+        if case == "wrong_password":
+            host = parts.netloc.rpartition("@")[2]
+            password = "not-the-password-4711"
+            url = parts._replace(netloc=f"{parts.username}:{password}@{host}").geturl()
+            expected = "password authentication failed"
+        elif case == "no_server":
+            host = f"{parts.username}:{password}@127.0.0.1:{free_port()}"
+            url = parts._replace(netloc=host).geturl()
+            expected = "cannot use"
+        else:
+            await (await Database.open(url)).close()
+            conn = await asyncpg.connect(url)
+            try:
+                await conn.execute("UPDATE schema_version SET version = 999")
+            finally:
+                await conn.close()
+            expected = "upgrade the bot or restore a backup"
+        status, stderr = await spawn_bot(
+            server, tmp_path / "unused.sqlite3", cwd=tmp_path, env={"DATABASE_URL": url}
+        )
+    assert status == 2, stderr
+    assert stderr.splitlines() == [stderr.strip()], stderr
+    assert stderr.startswith("DATABASE_URL: ") and expected in stderr, stderr
+    assert password not in stderr and ":***@" in stderr
+    assert server.api.counts["getMe"] == 0
+
+
+async def test_a_second_poller_on_one_postgresql_database_refuses_in_one_line(
+    server: StandinServer, tmp_path: Path
+) -> None:
+    """Telegram allows one getUpdates per bot: on PostgreSQL, where several processes may
+    share the database behind a webhook, a second polling process stops with one line before
+    it talks to Telegram, and the lock goes with the first process, kill -9 included."""
+    api = server.api
+    async with fresh_schema() as url:
+        first = BotProcess(server, url, workdir=tmp_path)
+        await first.start()
+        try:
+            get_me = api.counts["getMe"]
+            status, stderr = await spawn_bot(
+                server, tmp_path / "unused.sqlite3", cwd=tmp_path, env={"DATABASE_URL": url}
+            )
+            assert status == 2
+            assert stderr.splitlines() == [stderr.strip()], stderr
+            assert stderr.startswith("DATABASE_URL: another bot process already polls"), stderr
+            assert api.counts["getMe"] == get_me
+            await first.kill9()
+            await first.start()  # the lock died with the process
+            await answers_then_stops(first, standin.user(6002, "en"))
+        finally:
+            if first.alive:
+                await first.kill9()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from bot.domain.models import Dispute, Money, Stage
 from bot.storage.db import Database
+from bot.storage.errors import ConstraintError
 from bot.storage.repositories import DuplicateActiveDisputeError
 
 USERS = st.integers(min_value=1, max_value=3)
@@ -80,7 +80,7 @@ class NoLostWrites(RuleBasedStateMachine):
         besides: int | None = None,
     ) -> bool:
         """Whether the unique index refuses this case: one item of an order has one case
-        past its draft (migration 0005; SQLite's lower() and trim() spell the item)."""
+        past its draft (migration 0007; SQLite's lower() and trim() spell the item)."""
         if order_id is None or stage in (Stage.DRAFT, Stage.CLOSED):
             return False
         return any(
@@ -146,7 +146,7 @@ class NoLostWrites(RuleBasedStateMachine):
         except DuplicateActiveDisputeError:
             assert conflict
             return
-        except sqlite3.IntegrityError:  # only a draft may lack its order number
+        except ConstraintError:  # only a draft may lack its order number
             assert row.order_id is None and stage is not Stage.DRAFT
             return
         assert not conflict and (row.order_id is not None or stage is Stage.DRAFT)

@@ -127,6 +127,7 @@ async def test_a_title_and_description_with_a_lone_surrogate_are_kept_and_shown(
     await buyer.press(t._("Held at customs"))
     await buyer.press(t._("Skip"))
     await buyer.say(f"Stuck at customs {LONE} for weeks.")
+    await buyer.press(t._("Skip the rest"))
     summary = (await buyer.press(t._("Skip, I have none")))[-1]
     assert f"Lamp {REPLACEMENT} desk" in summary.text
     assert f"Stuck at customs {REPLACEMENT} for weeks." in summary.text
@@ -172,6 +173,7 @@ async def test_evidence_captions_and_file_names_with_a_lone_surrogate_are_stored
     await buyer.press(t._("No, not yet"))
     await buyer.press(t._("Keep the item, full refund"))
     await buyer.say("They sent a blue one instead of the red one I ordered.")
+    await buyer.press(t._("Skip the rest"))
     [saved] = await buyer.photo("p1", caption=f"front {LONE}")
     assert t.ngettext("Saved. %(n)s file so far.", "Saved. %(n)s files so far.", 1) in saved.text
     update = standin.document_update(

@@ -35,7 +35,6 @@ async def serve(
 ) -> TestClient[Any, Any]:
     endpoints = Endpoints(
         bot=Bot(TEST_TOKEN),
-        update_queue=asyncio.Queue(),
         database=database,
         clock=lambda: datetime(2026, 12, 1, tzinfo=UTC),
         link_health=link,

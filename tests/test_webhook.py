@@ -16,7 +16,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -30,17 +29,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests import standin
 from tests.harness import TEST_TOKEN
 from tests.standin import FakeBotApi, Fault, StandinServer
+from tests.webhooks import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cr3t"
 WEBHOOK_URL = "https://example.invalid/hook"
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def bot_env(tmp_path: Path, **extra: str) -> dict[str, str]:

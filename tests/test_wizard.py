@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.fact_steps import COMMON_FACTS
+from bot.domain.facts import questions_for
 from bot.domain.lifecycle import ActionWarning
 from bot.domain.models import Branch, Money, Reason, RefundOption, Stage
 from bot.domain.rules import rules_from_overrides
@@ -14,6 +16,9 @@ from bot.i18n import translator
 from bot.views.warnings import warning_text
 from tests import standin
 from tests.harness import Buyer, FakeClock, Harness, make_settings, texts
+
+# The end-to-end wizard on both engines (tests/databases.py).
+pytestmark = pytest.mark.both_engines
 
 ORDER = "8123456789012345"
 
@@ -49,6 +54,7 @@ async def to_summary(buyer: Buyer) -> None:
     await buyer.press("No tracking")
     await buyer.press("Skip")  # the shipping date
     await buyer.say("Tracking has not updated for a month.")
+    await buyer.press("Skip the rest")  # the facts for the English text
     await buyer.press("Skip, I have none")
 
 
@@ -69,17 +75,20 @@ async def test_not_received_branch_to_opened(bot: Harness, clock: FakeClock) -> 
     labels = [label for label, _ in replies[-1].buttons]
     assert "Held at customs" in labels and "Damaged in shipping" not in labels
     replies = await buyer.press("Held at customs")
-    # The shipping date is a step of its own: 7, not a second 6 (issue 14).
-    assert "When did the seller ship" in replies[-1].text and "Step 7 of 10" in replies[-1].text
+    # The shipping date is a step of its own: 7, not a second 6 (issue 14); the reason adds
+    # the facts it asks (tracking number and status, promised date, the seller) to the count.
+    assert "When did the seller ship" in replies[-1].text and "Step 7 of 14" in replies[-1].text
     replies = await buyer.say("20 days ago")
     assert "⚠️" not in replies[-1].text  # shipped long enough ago: no warning
     # Not received: only a full refund exists, the bot says so and moves on to the description.
-    assert "only one option" in texts(replies)[-1] and "Step 8 of 10" in texts(replies)[-1]
+    assert "only one option" in texts(replies)[-1] and "Step 8 of 14" in texts(replies)[-1]
     replies = await buyer.say("The parcel has been stuck at customs for three weeks.")
-    assert "Step 9 of 10" in replies[-1].text and "tracking" in replies[-1].text
+    assert "Step 9 of 14" in replies[-1].text and "The tracking number" in replies[-1].text
+    replies = await buyer.press("Skip the rest")
+    assert "Step 13 of 14" in replies[-1].text and "tracking" in replies[-1].text
     replies = await buyer.press("Skip, I have none")
     summary = replies[-1].text
-    assert "Step 10 of 10" in summary
+    assert "Step 14 of 14" in summary
     assert ORDER in summary and "$11.73" in summary and "Held at customs" in summary
     assert "customs" in summary.lower() and "Text for AliExpress" in summary
     # A parcel that never came has nothing to keep: the refund is just a full refund (issue 14).
@@ -198,17 +207,19 @@ async def test_received_branch_every_refund_option_in_russian(
     replies = await buyer.press("Да, получил")
     assert "Шаг 6 из 11" in replies[-1].text
     replies = await buyer.press("Повреждён при доставке")
-    assert "Шаг 7 из 11" in replies[-1].text
+    # The reason adds its facts (the part, the packaging, the seller, the English title).
+    assert "Шаг 7 из 15" in replies[-1].text
     replies = await buyer.press("Да, подтвердил")
-    assert "Шаг 8 из 12" in replies[-1].text
+    assert "Шаг 8 из 16" in replies[-1].text
     replies = await buyer.say("вчера")
-    assert "Шаг 9 из 12" in replies[-1].text and "20" in replies[-1].text  # return cost warning
+    assert "Шаг 9 из 16" in replies[-1].text and "20" in replies[-1].text  # return cost warning
     replies = await buyer.press(label)
-    total = 13 if partial is not None else 12
+    total = 17 if partial is not None else 16
     if partial is not None:
-        assert "Шаг 10 из 13" in replies[-1].text
+        assert "Шаг 10 из 17" in replies[-1].text
         await buyer.say(partial)
     await buyer.say("Коробка смята, корпус треснул, наушники не включаются.")
+    await buyer.press("Пропустить остальные")
     replies = await buyer.press("Готово")
     # The received branch needs at least one photo or video before Done.
     assert "хотя бы" in replies[-1].text.lower() or "одно" in replies[-1].text.lower()
@@ -240,7 +251,7 @@ async def test_partial_equal_to_paid_offers_full_refund(bot: Harness) -> None:
     replies = await buyer.say("12.41")
     assert "full refund" in replies[-1].text
     replies = await buyer.press("Yes, a full refund")
-    assert "Step 9 of 11" in replies[-1].text
+    assert "Step 9 of 13" in replies[-1].text
     d = await dispute_of(bot, buyer)
     assert d.refund_option is RefundOption.KEEP_FULL and d.refund_amount is None
 
@@ -268,24 +279,29 @@ async def test_back_and_cancel(bot: Harness) -> None:
 async def test_edit_from_summary_changes_one_field_and_returns(bot: Harness) -> None:
     buyer = bot.buyer(5)
     await to_summary(buyer)
-    assert "Step 10 of 10" in buyer.last.text
+    assert "Step 14 of 14" in buyer.last.text
     await buyer.press("Edit")
     await buyer.press("Amount paid")
     replies = await buyer.say("15 EUR")
-    assert "Step 10 of 10" in replies[-1].text and "€15.00" in replies[-1].text
-    # Changing the branch re-asks what depends on it, then returns to the summary.
+    assert "Step 14 of 14" in replies[-1].text and "€15.00" in replies[-1].text
+    # Changing the branch re-asks what depends on it, then returns to the summary: the new
+    # reason's own questions first, then what a received item needs.
     await buyer.press("Edit")
     await buyer.press("Received or not")
     replies = await buyer.press("Yes, I received it")
     assert "What is the problem" in replies[-1].text
-    await buyer.press("Wrong item")
+    replies = await buyer.press("Wrong item")
+    assert "What did you order?" in replies[-1].text
+    await buyer.say("a black phone case")
+    await buyer.say("a red wallet")
     await buyer.press("No, not yet")
     replies = await buyer.press("Return the item, full refund")
     # An item received needs a photo or video, which the not-received case did not have.
     assert "send the evidence" in replies[-1].text
     await buyer.photo("e1")
     replies = await buyer.press("Done")
-    assert "Step 11 of 11" in replies[-1].text and "Wrong item" in replies[-1].text
+    assert "Step 14 of 14" in replies[-1].text and "Wrong item" in replies[-1].text
+    assert "Instead of a black phone case, I received a red wallet." in replies[-1].text
     d = await dispute_of(bot, buyer)
     assert d.branch is Branch.RECEIVED and d.refund_option is RefundOption.RETURN_FULL
 
@@ -303,6 +319,8 @@ async def test_a_case_changed_to_received_asks_for_a_photo_before_its_summary(
     await buyer.press("Received or not")
     await buyer.press("Yes, I received it")
     await buyer.press("Wrong item")
+    await buyer.press("Skip")  # what was ordered
+    await buyer.press("Skip")  # what came instead
     await buyer.press("No, not yet")
     replies = await buyer.press("Keep the item, full refund")
     assert "send the evidence" in replies[-1].text
@@ -311,7 +329,7 @@ async def test_a_case_changed_to_received_asks_for_a_photo_before_its_summary(
     assert "at least one" in replies[-1].text
     await buyer.photo("w1")
     replies = await buyer.press("Done")
-    assert "Step 11 of 11" in replies[-1].text and "1 file" in replies[-1].text
+    assert "Step 14 of 14" in replies[-1].text and "1 file" in replies[-1].text
     replies = await buyer.press("Confirm")
     assert "How to open it on AliExpress" in texts(replies)[-1]
     d = await dispute_of(bot, buyer)
@@ -332,8 +350,8 @@ async def test_back_from_the_opening_date_returns_to_the_instructions(bot: Harne
     assert "The seller must answer by" in texts(replies)[-1]
 
 
-async def test_resume_after_restart_and_continue(db_path: Path, clock: FakeClock) -> None:
-    harness = Harness(db_path, clock=clock)
+async def test_resume_after_restart_and_continue(db_target: Path | str, clock: FakeClock) -> None:
+    harness = Harness(db_target, clock=clock)
     await harness.start()
     buyer = harness.buyer(6)
     await to_received_step(buyer)
@@ -342,7 +360,7 @@ async def test_resume_after_restart_and_continue(db_path: Path, clock: FakeClock
     replies = await buyer.press("Yes, I received it")
     assert "What is the problem" in replies[-1].text
     await harness.stop()
-    restarted = Harness(db_path, clock=clock, api=harness.api)
+    restarted = Harness(db_target, clock=clock, api=harness.api)
     await restarted.start()
     try:
         buyer = restarted.buyer(6)
@@ -378,6 +396,7 @@ async def test_evidence_album_duplicates_and_wrong_kinds(bot: Harness) -> None:
     await buyer.press("No, not yet")
     await buyer.press("Keep the item, full refund")
     await buyer.say("Only two of the three pairs of socks came.")
+    await buyer.press("Skip the rest")
     album = [await buyer.photo(f"a{i}", media_group_id="album-1") for i in range(3)]
     assert [len(r) for r in album] == [1, 0, 0]  # one acknowledgement per album
     assert "album" in album[0][0].text
@@ -534,9 +553,14 @@ async def test_every_reason_reaches_the_summary_with_its_checklist(
     else:
         assert "When did the seller ship" in replies[-1].text
         replies = await buyer.press("Skip")
-    steps = 11 if received else 10
-    assert f"Step {steps - 2} of {steps}" in replies[-1].text
-    replies = await buyer.say("Something is wrong with this order, details below.")
+    # The reason's own facts (not those asked only after another answer) and whether the
+    # seller was asked first (the title is English already).
+    own = [q for q in questions_for(reason) if q.field not in COMMON_FACTS and q.when is None]
+    facts = len(own) + 1
+    steps = (11 if received else 10) + facts
+    assert f"Step {steps - 2 - facts} of {steps}" in replies[-1].text
+    await buyer.say("Something is wrong with this order, details below.")
+    replies = await buyer.press("Skip the rest")
     for line in evidence_checklist(t, reason):
         assert line in replies[-1].text.replace("&#x27;", "'")
     await buyer.photo("e1")
@@ -565,7 +589,7 @@ async def test_edit_each_text_field_returns_to_summary(bot: Harness, field: str)
     assert "Back to the summary" in [label.split(" ", 1)[-1] for label, _ in replies[-1].buttons]
     answer, shown = EDITS[field]
     replies = await buyer.say(answer)
-    assert "Step 10 of 10" in replies[-1].text and shown in replies[-1].text
+    assert "Step 14 of 14" in replies[-1].text and shown in replies[-1].text
 
 
 @pytest.mark.parametrize(
@@ -581,10 +605,11 @@ async def test_edit_button_fields_and_back_to_summary(
     await buyer.press(field)
     if press is None:
         replies = await buyer.press("Back to the summary")
-        assert "Step 10 of 10" in replies[-1].text
+        assert "Step 14 of 14" in replies[-1].text
         return
+    # Another reason with the same questions of its own: straight back to the summary.
     replies = await buyer.press(press)
-    assert "Step 10 of 10" in replies[-1].text and press in replies[-1].text
+    assert "Step 14 of 14" in replies[-1].text and press in replies[-1].text
 
 
 async def test_file_metadata_from_the_buyer_is_cut_short(bot: Harness) -> None:
@@ -595,6 +620,7 @@ async def test_file_metadata_from_the_buyer_is_cut_short(bot: Harness) -> None:
     await buyer.press("No tracking")
     await buyer.press("Skip")  # the shipping date
     await buyer.say("Tracking has not updated for a month.")
+    await buyer.press("Skip the rest")
     await buyer.send(standin.video_update(buyer.user, "v1", mime_type="video/" + "x" * 10_000))
     await buyer.send(
         standin.document_update(
@@ -617,9 +643,10 @@ async def test_recent_shipping_is_a_warning_not_a_block(bot: Harness) -> None:
     replies = await buyer.say("3 days ago")
     # The warning states the number it uses (issue 14: the guides say 5 or 10 days).
     warning = "The seller shipped less than 10 days ago"
-    assert warning in replies[-1].text and "Step 8 of 10" in replies[-1].text
+    assert warning in replies[-1].text and "Step 8 of 14" in replies[-1].text
     d = await dispute_of(bot, buyer)
     assert d.shipped_at is not None and d.wizard_step == "description"
     await buyer.say("The parcel has not moved since it was shipped.")
+    await buyer.press("Skip the rest")
     replies = await buyer.press("Skip, I have none")
     assert warning in replies[-1].text and "Shipped" in replies[-1].text

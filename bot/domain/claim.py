@@ -20,9 +20,7 @@ so a test can trace every word of the claim back to something the buyer said.
 
 from __future__ import annotations
 
-import gettext
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from typing import Final
@@ -55,7 +53,6 @@ __all__ = [
     "Catalog",
     "Claim",
     "Sentence",
-    "build_claim",
     "compose_claim",
     "language_note",
     "plain_money",
@@ -66,8 +63,6 @@ __all__ = [
 CLAIM_MAX_CHARS: Final = 500
 # Long English order-page titles are cut at a word boundary past this.
 CLAIM_ITEM_MAX_CHARS: Final = 100
-
-Gettext = Callable[[str], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,39 +336,3 @@ def compose_claim(
     lines = _lines(writer, d, facts, evidence, details[:kept])
     sentences = tuple(line.sentence for line in lines if line.sentence.key not in dropped)
     return Claim(sentences, _untranslated(d, facts), dropped)
-
-
-class _GettextOnly:
-    """A catalog around a bare gettext function (English plural rules for `ngettext`)."""
-
-    def __init__(self, gettext_func: Gettext) -> None:
-        self._gettext = gettext_func
-
-    def gettext(self, message: str, /) -> str:
-        return self._gettext(message)
-
-    def ngettext(self, singular: str, plural: str, n: int, /) -> str:
-        return self._gettext(singular if n == 1 else plural)
-
-
-def build_claim(
-    d: Dispute,
-    _: Gettext,
-    format_money: MoneyFormatter,
-    *,
-    evidence_count: int = 0,
-    tz: tzinfo = UTC,
-) -> str:
-    """The claim's text without facts, for callers written before `compose_claim`.
-
-    `_` is a catalog's bound `gettext` (`Translator.gettext_func()`, `catalog.gettext`): its
-    catalog gives the plural forms and the language; a bare function is taken as English.
-    The evidence count is listed as files, its kinds being unknown here.
-    """
-    owner = getattr(_, "__self__", None)
-    cat: Catalog = _GettextOnly(_)
-    locale = "en"
-    if isinstance(owner, gettext.NullTranslations):
-        cat, locale = owner, str(owner.info().get("language") or "en")
-    evidence = EvidenceSummary(files=max(0, evidence_count))
-    return compose_claim(d, None, evidence, cat, locale=locale, money=format_money, tz=tz).text

@@ -395,8 +395,11 @@ def parse_timer(text: str, now: datetime, tz: ZoneInfo) -> datetime:
         raise ParseError(ParseErrorCode.EMPTY)
     words = " ".join(_TIMER_NOISE.sub(" ", cleaned).split())
     left = _countdown(words) if words else None
-    if left is None and cleaned.isdigit():
-        left = timedelta(days=int(cleaned))
+    if left is None and cleaned.isdecimal():  # a bare number of days ("²" is no number)
+        days = int(cleaned)
+        if days > DAYS_LEFT_MAX:  # before timedelta, which cannot hold a billion days
+            raise ParseError(ParseErrorCode.DAYS_OUT_OF_RANGE, min=0, max=DAYS_LEFT_MAX, value=days)
+        left = timedelta(days=days)
     if left is not None:
         if left > timedelta(days=DAYS_LEFT_MAX):
             raise ParseError(

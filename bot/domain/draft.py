@@ -19,18 +19,15 @@ counter cover them too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
-from enum import StrEnum
-from typing import Any, Final
-from zoneinfo import ZoneInfo
+from typing import Final
 
 from bot.domain import dates, parsing
 from bot.domain.eligibility import EligibilityWarning
+from bot.domain.fact_steps import FACT_QUESTIONS, facts_for_reason, field_of, new_reason_facts
 from bot.domain.models import (
     Branch,
-    DeadlineField,
     Dispute,
     Money,
     Reason,
@@ -39,97 +36,36 @@ from bot.domain.models import (
     reasons_for,
     refund_options_for,
 )
+from bot.domain.steps import (
+    EDIT_SUFFIX,
+    FULL_REFUND,
+    Answering,
+    FullRefund,
+    NotAChoice,
+    Position,
+    Question,
+    StepId,
+    When,
+    has,
+    optional,
+    setter,
+)
 
-
-class StepId(StrEnum):
-    """Where a buyer is in the wizard. Stored in `disputes.wizard_step`: keep values stable."""
-
-    ORDER = "order"
-    ITEM = "item"
-    AMOUNT = "amount"
-    PROTECTION = "protection"
-    RECEIVED = "received"
-    REASON = "reason"
-    SHIPPED = "shipped"
-    CONFIRMED = "confirmed"
-    CONFIRMED_AT = "confirmed_at"
-    REFUND = "refund"
-    PARTIAL = "partial"
-    DESCRIPTION = "description"
-    EVIDENCE = "evidence"
-    SUMMARY = "summary"
-    EDIT = "edit"  # the summary's "what would you like to change?"
-    OPENED = "opened"  # the instructions for AliExpress's form, and "I have opened it"
-    OPENED_AT = "opened_at"
-    EXISTING = "existing"  # "continue the unfinished one, or start a new one?"
-    TIMER = "timer"  # what a timer on the buyer's page shows (a case past its draft)
-
+__all__ = [
+    "EDIT_SUFFIX",
+    "FULL_REFUND",
+    "Answering",
+    "FullRefund",
+    "NotAChoice",
+    "Position",
+    "Question",
+    "StepId",
+    "When",
+]
 
 S = StepId
-EDIT_SUFFIX: Final = "+e"
-TIMER_MARK: Final = ":"
+E = EligibilityWarning
 
-
-@dataclass(frozen=True, slots=True)
-class Position:
-    """Where a buyer is: the step, whether they came from the summary to change it, and on
-    the timer step which deadline's timer they are typing."""
-
-    step: StepId
-    editing: bool = False
-    timer: DeadlineField | None = None
-
-    @classmethod
-    def parse(cls, value: str | None) -> Position:
-        """The stored form back (`"amount"`, `"amount+e"`, `"timer:seller_deadline"`); an
-        unknown step is the summary."""
-        if not value:
-            return cls(S.ORDER)
-        head, _, timer = value.partition(TIMER_MARK)
-        step, _, flag = head.partition("+")
-        try:
-            return cls(S(step), editing=bool(flag), timer=DeadlineField(timer) if timer else None)
-        except ValueError:
-            return cls(S.SUMMARY)
-
-    def __str__(self) -> str:
-        timer = TIMER_MARK + self.timer.value if self.timer is not None else ""
-        return self.step.value + (EDIT_SUFFIX if self.editing else "") + timer
-
-
-@dataclass(frozen=True, slots=True)
-class Answering:
-    """What reading an answer needs besides its text: the instant, the buyer's zone, and the
-    currency an amount without one is in."""
-
-    now: datetime
-    tz: ZoneInfo
-    currency: str
-
-
-class NotAChoice(ValueError):
-    """A button value this question does not offer (now): the press is out of date."""
-
-
-class FullRefund:
-    """The partial step's "Yes, a full refund" (an amount equal to what was paid)."""
-
-
-FULL_REFUND: Final = FullRefund()
-
-
-@dataclass(frozen=True, slots=True)
-class When:
-    """A condition on the draft, with the words the state diagram labels its edge with."""
-
-    label: str
-    holds: Callable[[Dispute], bool]
-
-    def __call__(self, d: Dispute) -> bool:
-        return self.holds(d)
-
-
-ALWAYS: Final = When("", lambda d: True)
 RECEIVED: Final = When("received", lambda d: d.branch is Branch.RECEIVED)
 NOT_RECEIVED: Final = When("not received", lambda d: d.branch is Branch.NOT_RECEIVED)
 RECEIPT_CONFIRMED: Final = When(
@@ -138,36 +74,6 @@ RECEIPT_CONFIRMED: Final = When(
 PARTIAL_OPTION: Final = When(
     "partial refund", lambda d: d.refund_option is not None and d.refund_option.is_partial
 )
-
-
-def _no_choices(d: Dispute) -> Sequence[str]:
-    return ()
-
-
-@dataclass(frozen=True, slots=True)
-class Question:
-    """One row of the step table (see the module's docstring)."""
-
-    step: StepId
-    logged_as: str  # what the event log names the answer
-    change: Callable[[Dispute, object], Dispute]  # the draft with this answer
-    answered: Callable[[Dispute], bool]
-    applies: When = ALWAYS
-    required: bool = True
-    parse: Callable[[str, Dispute, Answering], object] | None = None  # a typed answer
-    choices: Callable[[Dispute], Sequence[str]] = _no_choices  # button values answering it
-    choose: Callable[[str, Dispute, Answering], object] | None = None  # a value, read
-    skip: str | None = None  # the button value that leaves an optional answer empty
-    then: StepId | None = None  # asked next even when editing, if it applies
-    warns: frozenset[EligibilityWarning] = field(default_factory=frozenset)
-    private: bool = False  # free text: the event log says it was answered, not what
-    editable: bool = True  # offered in the summary's edit menu
-
-    def read_choice(self, value: str, d: Dispute, answering: Answering) -> object:
-        """The answer a button carries; NotAChoice when this question does not offer it."""
-        if value not in self.choices(d):
-            raise NotAChoice(value)
-        return self.choose(value, d, answering) if self.choose else value
 
 
 # --- what each answer changes ----------------------------------------------------------------
@@ -189,11 +95,18 @@ def _branch(d: Dispute, value: object) -> Dispute:
         d,
         branch=branch,
         reason=None,
+        facts=facts_for_reason(d.facts, None),
         receipt_confirmed=None,
         receipt_confirmed_at=None,
         refund_amount=None,
         refund_option=RefundOption.KEEP_FULL if branch is Branch.NOT_RECEIVED else None,
     )
+
+
+def _reason(d: Dispute, value: object) -> Dispute:
+    # The facts of another reason no longer apply: the claim must not state them.
+    reason = Reason(str(value))
+    return replace(d, reason=reason, facts=facts_for_reason(d.facts, reason))
 
 
 def _confirmed(d: Dispute, value: object) -> Dispute:
@@ -229,44 +142,17 @@ def _past_date(text: str, d: Dispute, a: Answering) -> datetime:
     return dates.parse_past_date(text, a.now, a.tz)
 
 
-def _setter(name: str) -> Callable[[Dispute, object], Dispute]:
-    def change(d: Dispute, value: object) -> Dispute:
-        changed = replace(d)
-        setattr(changed, name, value)  # `name` is one of the fields this table names
-        return changed
-
-    return change
-
-
-def _has(name: str) -> Callable[[Dispute], bool]:
-    return lambda d: getattr(d, name) is not None
-
-
 def _yes_no(value: str, d: Dispute, a: Answering) -> bool:
     return value == "yes"
 
-
-def optional(step: StepId, field_name: str, *, logged_as: str = "", **row: Any) -> Question:
-    """A question a case may leave unanswered: a typed answer sets `field_name` on the draft,
-    the Skip button (`skip`, default "skip") leaves it empty. `row`: the rest of its row."""
-    row.setdefault("skip", "skip")
-    change, answered = _setter(field_name), _always_answered
-    return Question(step, logged_as or field_name, change, answered, required=False, **row)
-
-
-def _always_answered(d: Dispute) -> bool:
-    return True
-
-
-E = EligibilityWarning
 
 #: The wizard's questions, in the order a buyer meets them (PRODUCT.md, steps 1 to 9).
 QUESTIONS: Final[tuple[Question, ...]] = (
     Question(
         S.ORDER,
         "order",
-        _setter("order_id"),
-        answered=_has("order_id"),
+        setter("order_id"),
+        answered=has("order_id"),
         parse=lambda text, d, a: parsing.parse_order_id(text),
     ),
     optional(
@@ -280,7 +166,7 @@ QUESTIONS: Final[tuple[Question, ...]] = (
         S.AMOUNT,
         "amount",
         _amount,
-        _has("amount_paid"),
+        has("amount_paid"),
         parse=lambda text, d, a: parsing.parse_amount(text, a.currency),
     ),
     optional(
@@ -294,17 +180,18 @@ QUESTIONS: Final[tuple[Question, ...]] = (
         S.RECEIVED,
         "branch",
         _branch,
-        _has("branch"),
+        has("branch"),
         choices=lambda d: (Branch.RECEIVED, Branch.NOT_RECEIVED),
         choose=lambda value, d, a: Branch(value),
     ),
     Question(
         S.REASON,
         "reason",
-        _setter("reason"),
+        _reason,
         answered=lambda d: d.reason is not None and d.reason.branch is d.branch,
         choices=lambda d: reasons_for(d.branch) if d.branch else (),
         choose=lambda value, d, a: Reason(value),
+        chain=new_reason_facts,  # a reason with other questions asks them
     ),
     optional(
         S.SHIPPED,
@@ -317,7 +204,7 @@ QUESTIONS: Final[tuple[Question, ...]] = (
         S.CONFIRMED,
         "receipt_confirmed",
         _confirmed,
-        _has("receipt_confirmed"),
+        has("receipt_confirmed"),
         applies=RECEIVED,
         choices=lambda d: ("yes", "no"),
         choose=_yes_no,
@@ -326,8 +213,8 @@ QUESTIONS: Final[tuple[Question, ...]] = (
     Question(
         S.CONFIRMED_AT,
         "receipt_confirmed_at",
-        _setter("receipt_confirmed_at"),
-        _has("receipt_confirmed_at"),
+        setter("receipt_confirmed_at"),
+        has("receipt_confirmed_at"),
         applies=RECEIPT_CONFIRMED,
         editable=False,  # changed through the receipt question, which asks it again
         parse=_past_date,
@@ -339,7 +226,7 @@ QUESTIONS: Final[tuple[Question, ...]] = (
         S.REFUND,
         "refund_option",
         _refund,
-        _has("refund_option"),
+        has("refund_option"),
         applies=RECEIVED,
         choices=lambda d: refund_options_for(d.branch) if d.branch else (),
         choose=lambda value, d, a: RefundOption(value),
@@ -349,7 +236,7 @@ QUESTIONS: Final[tuple[Question, ...]] = (
         S.PARTIAL,
         "refund_amount",
         _partial,
-        _has("refund_amount"),
+        has("refund_amount"),
         applies=PARTIAL_OPTION,
         parse=_partial_amount,
         choices=lambda d: ("full",),
@@ -358,11 +245,13 @@ QUESTIONS: Final[tuple[Question, ...]] = (
     Question(
         S.DESCRIPTION,
         "description",
-        _setter("description"),
-        _has("description"),
+        setter("description"),
+        has("description"),
         parse=lambda text, d, a: parsing.parse_description(text),
         private=True,
     ),
+    # Then the facts the English claim is written from (bot/domain/fact_steps.py says why here).
+    *FACT_QUESTIONS,
 )
 
 BY_STEP: Final[dict[StepId, Question]] = {q.step: q for q in QUESTIONS}
@@ -401,6 +290,13 @@ def next_step(step: StepId, d: Dispute) -> StepId:
         return S.SUMMARY
     later = STEPS[STEPS.index(step) + 1 :]
     return next((s for s in later if applies(s, d)), S.SUMMARY)
+
+
+def past_the_facts(step: StepId, d: Dispute) -> StepId:
+    """The first step of this case's path after `step` that asks no fact of the claim: where
+    "Skip the rest" of the facts' questions leads."""
+    later = STEPS[STEPS.index(step) + 1 :] if step in STEPS else ()
+    return next((s for s in later if applies(s, d) and field_of(s) is None), S.SUMMARY)
 
 
 def previous_step(step: StepId, d: Dispute) -> StepId:
@@ -448,15 +344,27 @@ def is_complete(d: Dispute, visual_evidence: int) -> bool:
     return missing_step(d, visual_evidence) is None
 
 
-def after_answer(step: StepId, d: Dispute, *, editing: bool, visual_evidence: int) -> Position:
+def after_answer(
+    step: StepId,
+    d: Dispute,
+    *,
+    editing: bool,
+    visual_evidence: int,
+    before: Dispute | None = None,
+) -> Position:
     """Where an accepted answer leads: on along the path, or, when editing, to what the
-    answer made necessary (`then`, then any required answer now missing), else the summary."""
+    answer made necessary (`then`, the question's `chain` given the draft `before` the
+    answer, then any required answer now missing), else the summary."""
     q = BY_STEP.get(step)
     follow = q.then if q is not None else None
     if follow is not None and applies(follow, d):
         return Position(follow, editing=editing)
     if not editing:
         return Position(next_step(step, d))
+    chain = q.chain if q is not None else None
+    chained = chain(before or d, d) if chain is not None else None
+    if chained is not None:
+        return Position(chained, editing=True)
     missing = missing_step(d, visual_evidence)
     return Position(missing, editing=True) if missing is not None else Position(S.SUMMARY)
 

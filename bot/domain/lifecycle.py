@@ -439,13 +439,12 @@ def warnings_for(d: Dispute, action: Action, now: datetime) -> list[ActionWarnin
     out: list[ActionWarning] = []
     asked_return = d.refund_option is not None and d.refund_option.needs_return
     not_received = d.branch is Branch.NOT_RECEIVED
-    if action in (Action.CLOSED_ACCEPTED_OFFER, Action.SELLER_ACCEPTED):
-        # seeds/003: a seller can "accept" while swapping Refund for Return, or offer $5.
+    if action in (Action.CLOSED_ACCEPTED_OFFER, Action.SELLER_ACCEPTED, Action.SELLER_COUNTERED):
+        # seeds/003: any offer, "accepted" or countered, can swap Refund for Return or lower the
+        # amount (even to $0), or come as coupons, discounts or "refund via PayPal".
         out.append(ActionWarning.OFFER_REFUND_LOWERED)
         if not asked_return:
             out.append(ActionWarning.OFFER_RETURN_ADDED)
-    if action in (Action.CLOSED_ACCEPTED_OFFER, Action.SELLER_COUNTERED):
-        # seeds/003: coupons, discounts and "refund via PayPal" instead of the refund.
         out += [ActionWarning.OFFER_COUPON, ActionWarning.OFFER_OUTSIDE_ALIEXPRESS]
     if not_received and action in (
         Action.OPENED_ON_ALIEXPRESS,

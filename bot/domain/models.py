@@ -11,6 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Only for the annotation: bot.domain.facts reads the reasons from this module.
+    from bot.domain.facts.model import Facts
 
 
 class Branch(StrEnum):
@@ -218,6 +223,10 @@ class Dispute:
     # The deadlines the buyer read off their own page (the rest are defaults from the rules
     # table): a deadline recomputed from the rules drops out of this set.
     own_deadlines: frozenset[DeadlineField] = frozenset()
+
+    # The answers to the per-reason questions the claim is written from (bot/domain/facts/);
+    # None when none was given (the same as an empty `Facts()`).
+    facts: Facts | None = None
 
     @property
     def item_key(self) -> str | None:

@@ -18,7 +18,9 @@ from bot.context import BotContext
 from bot.domain import lifecycle, timers
 from bot.domain.lifecycle import Action
 from bot.domain.models import Dispute
+from bot.domain.negotiation.case import EVENT_OFFER, OFFER_MOVES, OFFER_WARNINGS, takes_offers
 from bot.handlers.dispatch import Stale
+from bot.handlers.negotiation import offer_start
 from bot.handlers.status import send_card
 from bot.services import save_case
 from bot.views import cards
@@ -40,11 +42,22 @@ async def action_pressed(update: Update, context: BotContext, data: CaseAction, 
     assert update.callback_query is not None and update.effective_user is not None
     if data.action not in lifecycle.available_actions(d):
         raise Stale
+    if data.action in OFFER_MOVES and not data.confirmed and takes_offers(d):
+        # The seller answered with an offer: check it first (the check then records it).
+        await offer_start(update, context, d)
+        return
     warnings = lifecycle.warnings_for(d, data.action, context.now())
+    if data.action is Action.CLOSED_ACCEPTED_OFFER and await _offer_checked(context, d):
+        # Said with the offer's check already: not again once the buyer has accepted.
+        warnings = [w for w in warnings if w not in OFFER_WARNINGS]
     if warnings and not data.confirmed:
         await ask_first(update, context, d, data.action, warnings)
         return
     await record(update, context, d, data.action)
+
+
+async def _offer_checked(context: BotContext, d: Dispute) -> bool:
+    return any(ev.kind == EVENT_OFFER for ev in await context.db.events.list(d.id or 0))
 
 
 async def ask_first(

@@ -13,7 +13,7 @@ from telegram.ext import Application, ApplicationHandlerStop
 
 from bot import alerts
 from bot.callbacks import ChooseLanguage, Menu
-from bot.context import BotContext
+from bot.context import BotContext, DisputeApplication, load_buyer
 from bot.handlers.dispatch import answer_stale
 from bot.handlers.wizard import current_prompt
 from bot.i18n import language_for, translator
@@ -141,6 +141,21 @@ async def reject_empty_callback(update: Update, context: BotContext) -> None:
 def _in_private_chat(update: object) -> bool:
     chat = update.effective_chat if isinstance(update, Update) else None
     return chat is not None and chat.type == ChatType.PRIVATE
+
+
+async def repeat_prompt(update: Update, application: DisputeApplication) -> None:
+    """An update whose effects are committed but whose reply may never have left: its process
+    was killed in between, and another took it over (bot/inbox.py). It is not handled again
+    (that would apply it twice); instead the buyer is shown the question they are on now, so
+    that a step the bot saved is never one they did not see. Private chats only."""
+    chat = update.effective_chat
+    if chat is None or not _in_private_chat(update):
+        return
+    context = BotContext.from_update(update, application)
+    await load_buyer(update, context)
+    where = await current_prompt(update, context)
+    if where is not None:
+        await context.bot.send_message(chat.id, where[0], reply_markup=where[1])
 
 
 async def on_error(update: object, context: BotContext) -> None:

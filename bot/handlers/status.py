@@ -5,15 +5,19 @@ from __future__ import annotations
 import html
 from zoneinfo import ZoneInfo
 
-from telegram import InputFile, Update
+from telegram import InlineKeyboardMarkup, InputFile, Update
 
 from bot.callbacks import CalendarFile, Menu, OpenCard, SendEvidence
 from bot.context import BotContext
 from bot.domain import parsing
-from bot.domain.models import Dispute
+from bot.domain.models import Dispute, EvidenceSummary, Stage
+from bot.domain.negotiation.case import last_offer, tricks_seen
 from bot.handlers.evidence import send_evidence
 from bot.ics import calendar
-from bot.views import cards, orders
+from bot.views import cards, negotiation, orders
+
+#: Where AliExpress decides: the card comes with the text for its review.
+STATEMENT_STAGES = (Stage.ESCALATED, Stage.EVIDENCE_REQUESTED)
 
 
 async def status_command(update: Update, context: BotContext) -> None:
@@ -69,17 +73,35 @@ async def send_list(context: BotContext, chat_id: int, user_id: int) -> None:
 async def send_card(
     context: BotContext, chat_id: int, d: Dispute, *, headline: str | None = None
 ) -> None:
-    """One order's card: answers, deadlines, English text, history, and what to do next."""
-    text, keyboard = cards.case_card(
-        context.t,
-        d,
-        ZoneInfo(context.timezone),
-        context.now(),
-        context.services.rules,
-        evidence_count=await context.db.evidence.count(d.id or 0),
-        events=await context.db.events.list(d.id or 0),
-        headline=headline,
-    )
+    """One order's card: answers, deadlines, English text, history, and what to do next.
+
+    At escalation and an evidence request, the text for AliExpress comes first, in a message
+    of its own; so does the English claim when the card would be too long with it."""
+    t, tz = context.t, ZoneInfo(context.timezone)
+    evidence = EvidenceSummary.of(await context.db.evidence.list(d.id or 0))
+    events = await context.db.events.list(d.id or 0)
+    if d.stage in STATEMENT_STAGES:
+        offer, tricks = last_offer(d, events), tricks_seen(events)
+        text = negotiation.statement(t, d, evidence, tz, offer=offer, tricks=tricks)
+        await context.bot.send_message(chat_id, text)
+
+    def card(with_claim: bool) -> tuple[str, InlineKeyboardMarkup]:
+        return cards.case_card(
+            t,
+            d,
+            tz,
+            context.now(),
+            context.services.rules,
+            evidence=evidence,
+            events=events,
+            headline=headline,
+            with_claim=with_claim,
+        )
+
+    text, keyboard = card(True)
+    if len(text) > cards.MESSAGE_BUDGET:
+        await context.bot.send_message(chat_id, cards.claim_message(t, d, tz, evidence))
+        text, keyboard = card(False)
     await context.bot.send_message(chat_id, text, reply_markup=keyboard)
 
 

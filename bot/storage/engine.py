@@ -2,16 +2,16 @@
 
 The split between reads and writes lives here, and only here:
 
-- **Writes** (``run``, ``transaction``, ``execute``, ``write_fetchall``, ``executemany``) go
+- **Writes** (``run``, ``execute``, ``write_fetchall``) go
   through ONE writer connection, serialised by ``_lock``. The lock matters: on one connection
   a statement issued by coroutine B while coroutine A is inside ``BEGIN .. COMMIT`` would
   silently become part of A's transaction (and vanish with A's rollback).
-- **Reads** (``fetchall``, ``fetchone``, ``reading``) go to a small pool of connections opened
-  with ``PRAGMA query_only``. In WAL mode a reader never waits for a writer, of this process
-  or another, so a buyer's /status is answered while a write waits for SQLite's lock. A read
-  sees every write that was acknowledged before it started (each read is its own snapshot).
-  A write statement sent to ``fetchall`` by mistake fails loudly ("attempt to write a
-  readonly database") instead of bypassing the writer's lock.
+- **Reads** (``fetchall``, ``fetchone``, ``read``, ``stream``) go to a small pool of
+  connections opened with ``PRAGMA query_only``. In WAL mode a reader never waits for a
+  writer, of this process or another, so a buyer's /status is answered while a write waits
+  for SQLite's lock. A read sees every write that was acknowledged before it started (each
+  read is its own snapshot). A write statement sent to ``fetchall`` by mistake fails loudly
+  ("attempt to write a readonly database") instead of bypassing the writer's lock.
 
 Waiting for SQLite's write lock. Another process (a ``sqlite3`` shell in ``BEGIN IMMEDIATE``,
 a restore) can hold the write lock for seconds. SQLite's own busy timeout would wait *inside*
@@ -23,14 +23,14 @@ was written). Only the moment SQLite's lock is *acquired* is retried (BEGIN IMME
 single autocommitted statement), never work that already ran.
 
 Each aiosqlite call is a round trip to its worker thread (a queue, a thread wake-up, a wake-up
-of the event loop back), so a transaction written as one `await` per statement costs one trip
-per statement. The hot transactions (a wizard answer, a stage move, a reminder plan) are
-therefore plain functions of a `sqlite3.Connection`, run whole on the writer's thread by `run`:
-one trip per transaction (measured: 6 statements in 80-120 us of CPU instead of 200-360 us).
+of the event loop back), so a transaction written as one `await` per statement would cost one
+trip per statement. ``run`` therefore runs the whole transaction body (async code written
+against ``bot.storage.sql.Tx``, the same for PostgreSQL) on the writer's thread, where it
+never suspends (``bot.storage.sqlite_ops.drive``): one trip per transaction.
 
 The repositories (``bot/storage/repositories``) hold the SQL; this module only knows how
-statements and transactions reach SQLite, so a second engine (PostgreSQL, issue 12) can offer
-the same methods. ``bot.storage.db.Database`` is this engine with the repositories attached.
+statements and transactions reach SQLite; ``bot.storage.postgres`` offers the same methods
+for PostgreSQL. ``bot.storage.db.Database`` is either engine with the repositories attached.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 from functools import partial
@@ -51,26 +51,27 @@ import aiosqlite
 
 from bot.storage.codecs import utc_now
 from bot.storage.errors import DatabaseBusyError, DatabaseOpenError, SchemaTooNewError
-from bot.storage.schema import load_migrations, migrate, user_version
+from bot.storage.schema import latest_schema_version, migrate_sqlite, sqlite_version
+from bot.storage.sql import EMPTY, Dialect, Params, Row, Statement, Tx, in_chunks
 from bot.storage.sqlite_ops import (
     Busy,
-    Params,
     autocommit,
     autocommit_rows,
-    begin_or_busy,
+    drive,
     in_transaction,
+    sqlite_text,
 )
 
 log = logging.getLogger(__name__)
 
-__all__ = ["READERS", "WRITE_WAIT", "Params", "SqliteEngine", "StorageStats"]
+__all__ = ["READERS", "WRITE_WAIT", "SqliteEngine", "StorageStats"]
 
 T = TypeVar("T")
 
 #: Read-only connections (each one aiosqlite thread). Two let a long read (the start-up
 #: catch-up scan, a /metrics count) run beside a buyer's lookup.
 READERS: Final = 2
-#: Seconds a write waits for SQLite's write lock while another process holds it.
+#: Seconds a write waits for the database's write lock while another process holds it.
 WRITE_WAIT: Final = 5.0
 # At open (switching to WAL, migrating) and for readers: SQLite's own busy wait. Readers
 # rarely wait at all in WAL mode (another process's recovery, a TRUNCATE checkpoint).
@@ -82,12 +83,12 @@ _CONTROL_PREFIXES: Final = ("BEGIN", "COMMIT", "ROLLBACK", "END")
 
 
 class StorageStats:
-    """Cheap counters for benchmarks.
+    """Cheap counters for benchmarks, on either engine.
 
-    ``statements``: SQL statements SQLite ran on any connection, excluding
-    BEGIN/COMMIT/ROLLBACK (counted by a trace callback per connection, each on its own
-    thread, so no count is lost to a race). ``transactions``: explicit transactions committed
-    through ``run`` / ``transaction``.
+    ``statements``: SQL statements run on any connection, excluding BEGIN/COMMIT/ROLLBACK
+    (on SQLite counted by a trace callback per connection, each on its own thread, so no
+    count is lost to a race). ``transactions``: explicit transactions committed through
+    ``run``.
     """
 
     def __init__(self) -> None:
@@ -117,6 +118,8 @@ class StorageStats:
 
 class SqliteEngine:
     """The SQLite connections and their statements. Create with ``await cls.open(path)``."""
+
+    dialect: Final = Dialect.SQLITE
 
     def __init__(
         self,
@@ -192,7 +195,7 @@ class SqliteEngine:
         engine = cls(None, file_path, clock)
         try:
             engine._add_reader(await engine._open_reader())
-            version, latest = await engine.schema_version(), len(load_migrations())
+            version, latest = await engine.schema_version(), latest_schema_version()
         except sqlite3.Error as error:
             await engine.close()
             raise DatabaseOpenError.because(path, error) from None
@@ -215,7 +218,8 @@ class SqliteEngine:
         # fsync on every commit, which costs milliseconds per step for no gain against
         # the failures the bot is expected to survive.
         await conn.execute("PRAGMA synchronous = NORMAL")
-        await self._migrate()  # with foreign keys off: a table rebuild must not cascade
+        # With foreign keys off: a table rebuild must not cascade.
+        await migrate_sqlite(conn, self.path or ":memory:")
         await conn.execute("PRAGMA foreign_keys = ON")
         # From now on a taken write lock is waited for in _write, with _lock released.
         await conn.execute("PRAGMA busy_timeout = 0")
@@ -268,20 +272,17 @@ class SqliteEngine:
         if self.on_transaction is not None:
             self.on_transaction(time.perf_counter() - started)
 
-    async def _migrate(self) -> None:
-        await migrate(self._require_writer(), self.path or ":memory:")
-
     async def schema_version(self) -> int:
-        async with self.reading() as conn:
-            return await user_version(conn)
+        async with self._connection() as conn:
+            return await sqlite_version(conn)
 
     # ----------------------------------------------------------------- reads
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A read-only connection, the caller's alone until the block ends (for reads of
-        several statements or a cursor read in chunks). Never waits for a write."""
-        if not self._readers:  # ":memory:": the writer is the whole database
+    async def _connection(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A read-only connection, the caller's alone until the block ends. Never waits for
+        a write (":memory:": the writer, which is the whole database)."""
+        if not self._readers:
             async with self._lock:
                 yield self._require_writer()
             return
@@ -296,13 +297,38 @@ class SqliteEngine:
             raise RuntimeError("the Database is closed")
         return await self._idle.get()
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+    async def read(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+        """``work`` on one read-only connection, in one trip to its thread."""
+        started = time.perf_counter()
+        try:
+            async with self._connection() as conn:
+                result: T = await conn._execute(  # type: ignore[no-untyped-call]
+                    partial(drive, work), conn._conn
+                )
+                return result
+        finally:
+            self._observe(started)
+
+    @asynccontextmanager
+    async def stream(
+        self, stmt: Statement, params: Params = EMPTY, *, chunk: int = 2_000
+    ) -> AsyncIterator[AsyncIterator[list[Row]]]:
+        """A long read in chunks of ``chunk`` rows, from one snapshot, on a connection held
+        for the block (writes go on meanwhile)."""
+        async with (
+            self._connection() as conn,
+            conn.execute(sqlite_text(stmt), params) as cursor,
+        ):
+            yield in_chunks(cursor.fetchmany, chunk)
+
+    async def fetchall(self, stmt: Statement, params: Params = EMPTY) -> list[Row]:
         """One read-only statement's rows (a SELECT or a reading PRAGMA)."""
         started = time.perf_counter()
+        sql = sqlite_text(stmt)
         if not self._readers:
-            async with self.reading() as writer:
+            async with self._connection() as writer:
                 rows = await writer.execute_fetchall(sql, params)
-        else:  # reading() inlined: this is every point lookup's path
+        else:  # _connection() inlined: this is every point lookup's path
             conn = await self._checkout()
             try:
                 rows = await conn.execute_fetchall(sql, params)
@@ -311,8 +337,8 @@ class SqliteEngine:
         self._observe(started)
         return list(rows)
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        rows = await self.fetchall(sql, params)
+    async def fetchone(self, stmt: Statement, params: Params = EMPTY) -> Row | None:
+        rows = await self.fetchall(stmt, params)
         return rows[0] if rows else None
 
     # ----------------------------------------------------------------- writes
@@ -358,12 +384,12 @@ class SqliteEngine:
             result = await attempt()
         return result
 
-    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    async def run(self, work: Callable[[Tx], Awaitable[T]]) -> T:
         """One transaction in one trip to the writer's thread: BEGIN IMMEDIATE, then
-        ``work(conn)`` with the plain ``sqlite3.Connection`` (rows are ``sqlite3.Row``), then
-        COMMIT; ROLLBACK if ``work`` raises, and the error is raised here. Returns what
-        ``work`` returns. ``work`` runs on the worker thread: it must only touch ``conn`` and
-        its own arguments, never the event loop. It runs once: only BEGIN is retried.
+        ``work(tx)``, then COMMIT; ROLLBACK if ``work`` raises, and the error is raised here.
+        Returns what ``work`` returns. ``work`` runs on the worker thread: it must await only
+        ``tx``'s methods and touch only its own arguments, never the event loop. It runs
+        once: only BEGIN is retried.
 
         Cancelling the caller does not cut the transaction in half: once queued it commits or
         rolls back as a whole, like a statement.
@@ -372,70 +398,13 @@ class SqliteEngine:
         self.stats.transactions += 1
         return result
 
-    async def execute(self, sql: str, params: Params = ()) -> int:
+    async def execute(self, stmt: Statement, params: Params = EMPTY) -> int:
         """One autocommitted write statement; returns the number of rows changed."""
-        return await self._write(partial(autocommit, sql=sql, params=params))
+        return await self._write(partial(autocommit, sql=sqlite_text(stmt), params=params))
 
-    async def write_fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+    async def write_fetchall(self, stmt: Statement, params: Params = EMPTY) -> list[Row]:
         """One autocommitted write statement with RETURNING; returns its rows."""
-        return await self._write(partial(autocommit_rows, sql=sql, params=params))
-
-    async def executemany(self, sql: str, params: Iterable[Params]) -> None:
-        """Many rows of one statement in one transaction (used for bulk loads and benches)."""
-        rows = list(params)
-        await self.run(lambda conn: conn.executemany(sql, rows))
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """``async with db.transaction() as conn``: BEGIN IMMEDIATE .. COMMIT, ROLLBACK on any
-        exception (including cancellation). Serialised with every other write, so nothing of
-        another coroutine can slip into it. Not re-entrant: inside, use ``conn``, never
-        ``db.*``. One ``await`` per statement: on a hot path prefer ``run``.
-        """
-        started = time.perf_counter()
-        conn = await self._write_locked()
-        try:
-            try:
-                yield conn
-            except BaseException:
-                # aiosqlite runs calls in queue order, so the ROLLBACK is queued before any
-                # later statement even if this await itself gets cancelled.
-                await _rollback_quietly(conn)
-                raise
-            try:
-                await conn.execute("COMMIT")
-            except sqlite3.Error:
-                await _rollback_quietly(conn)
-                raise
-            self.stats.transactions += 1
-        finally:
-            self._lock.release()
-            self._observe(started)
-
-    async def _write_locked(self) -> aiosqlite.Connection:
-        """BEGIN IMMEDIATE on the writer and return it with ``_lock`` HELD (the caller
-        releases it), retried like ``_write`` while another process holds SQLite's lock."""
-
-        async def attempt() -> aiosqlite.Connection | Busy:
-            await self._lock.acquire()
-            conn = None
-            try:
-                conn = self._require_writer()
-                began = await conn._execute(  # type: ignore[no-untyped-call]
-                    begin_or_busy, conn._conn
-                )
-            except BaseException:
-                if conn is not None:  # cancelled while BEGIN was queued: it still runs
-                    await _rollback_quietly(conn)
-                self._lock.release()
-                raise
-            if isinstance(began, Busy):
-                self._lock.release()
-                return began
-            return conn
-
-        first = await attempt()
-        return first if not isinstance(first, Busy) else await self._until_locked(attempt, first)
+        return await self._write(partial(autocommit_rows, sql=sqlite_text(stmt), params=params))
 
 
 # --------------------------------------------------------------------------- connecting
@@ -469,7 +438,7 @@ async def _connect(path: str | os.PathLike[str]) -> aiosqlite.Connection:
     return conn
 
 
-async def _rollback_quietly(conn: aiosqlite.Connection) -> None:
+async def rollback_quietly(conn: aiosqlite.Connection) -> None:
     """ROLLBACK, ignoring "no transaction is active" (BEGIN or COMMIT may not have run)."""
     with suppress(sqlite3.OperationalError):
         await conn.execute("ROLLBACK")

@@ -9,13 +9,18 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 __all__ = [
+    "ConstraintError",
     "DatabaseBusyError",
     "DatabaseInUseError",
     "DatabaseOpenError",
     "DatabaseUnavailableError",
     "SchemaTooNewError",
+    "redact_url",
+    "url_secrets",
+    "without_password",
 ]
 
 
@@ -70,3 +75,32 @@ class DatabaseInUseError(DatabaseUnavailableError):
 class DatabaseBusyError(RuntimeError):
     """A write could not get SQLite's write lock in time: another process (a sqlite3 shell,
     a restore) held it. Nothing was written; the caller may try again later."""
+
+
+class ConstraintError(Exception):
+    """A statement broke a constraint of the schema (a UNIQUE index, a CHECK, a reference),
+    on either engine. The transaction it ran in was rolled back."""
+
+
+def redact_url(url: str) -> str:
+    """A database URL as it may be printed or logged: the password replaced by ``***``
+    (DATABASE_URL's password is as secret as the bot's token)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+
+
+def url_secrets(url: str | None) -> list[str]:
+    """The password of a database URL as written and as decoded: what logging must redact."""
+    password = urlsplit(url).password if url else None
+    return [password, unquote(password)] if password else []
+
+
+def without_password(text: str, url: str) -> str:
+    """``text`` (an error message) with the URL's password taken out wherever it appears."""
+    for secret in sorted(url_secrets(url), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text

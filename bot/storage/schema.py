@@ -1,8 +1,16 @@
-"""The schema's migrations: numbered SQL files shipped inside the package.
+"""The schema's history: one sequence of numbered versions for both engines.
 
-``0001_initial.sql``, ``0002_....sql``, ...: file N takes the schema from version N - 1 to N
-(SQLite's ``user_version``). ``migrate`` applies the missing ones when ``SqliteEngine.open``
-opens the database, each in its own transaction.
+``0001_initial.sqlite.sql``, ``0002_shipped_at.sql``, ...: file N takes the schema from
+version N - 1 to N. A version is one portable file (``NNNN_name.sql``) where the same SQL
+works on SQLite and PostgreSQL, or one file per dialect (``NNNN_name.sqlite.sql`` and
+``NNNN_name.postgresql.sql``) where it does not (a table rebuild on SQLite, an identity column
+on PostgreSQL). ``tests/test_storage_schema.py`` checks that both engines have every version
+and end with the same tables and columns.
+
+Where the version is kept: SQLite's ``user_version``; PostgreSQL's ``schema_version`` table.
+``migrate_sqlite`` applies the missing versions when ``SqliteEngine.open`` opens the file
+(SQLite's write lock serialises two processes); ``bot.storage.postgres`` does the same under an
+advisory lock.
 """
 
 from __future__ import annotations
@@ -18,8 +26,15 @@ from functools import cache
 import aiosqlite
 
 from bot.storage.errors import DatabaseOpenError, SchemaTooNewError
+from bot.storage.sql import Dialect
 
-__all__ = ["Migration", "latest_schema_version", "load_migrations", "migrate", "user_version"]
+__all__ = [
+    "Migration",
+    "latest_schema_version",
+    "load_migrations",
+    "migrate_sqlite",
+    "sqlite_version",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,23 +60,32 @@ class Migration:
         return out
 
 
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.sql$")
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[A-Za-z0-9_]+(?:\.(sqlite|postgresql))?\.sql$")
 
 
 @cache
-def load_migrations() -> tuple[Migration, ...]:
-    """The packaged migrations, in order. Loaded with importlib.resources so they work from
-    an installed wheel (pyproject must ship ``storage/migrations/*.sql`` as package data)."""
+def load_migrations(dialect: Dialect = Dialect.SQLITE) -> tuple[Migration, ...]:
+    """The packaged migrations of ``dialect``, in order: per version its own file, else the
+    portable one. Loaded with importlib.resources so they work from an installed wheel
+    (pyproject ships ``storage/migrations/*.sql`` as package data)."""
     root = importlib.resources.files("bot.storage").joinpath("migrations")
-    found: list[Migration] = []
+    portable: dict[int, Migration] = {}
+    own: dict[int, Migration] = {}
     for entry in root.iterdir():
         m = _MIGRATION_NAME.match(entry.name)
-        if m and entry.is_file():
-            found.append(Migration(int(m.group(1)), entry.name, entry.read_text("utf-8")))
-    found.sort(key=lambda mig: mig.version)
+        if not (m and entry.is_file()):
+            continue
+        migration = Migration(int(m.group(1)), entry.name, entry.read_text("utf-8"))
+        if m.group(2) is None:
+            portable[migration.version] = migration
+        elif m.group(2) == dialect.value:
+            own[migration.version] = migration
+    found = sorted({**portable, **own}.values(), key=lambda mig: mig.version)
     versions = [mig.version for mig in found]
     if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 0001.. without gaps, found {versions}")
+        raise RuntimeError(
+            f"{dialect} migrations must be numbered 0001.. without gaps, found {versions}"
+        )
     return tuple(found)
 
 
@@ -69,25 +93,25 @@ def latest_schema_version() -> int:
     return len(load_migrations())
 
 
-async def user_version(conn: aiosqlite.Connection) -> int:
+async def sqlite_version(conn: aiosqlite.Connection) -> int:
     rows = list(await conn.execute_fetchall("PRAGMA user_version"))
     return int(rows[0][0])
 
 
-async def migrate(conn: aiosqlite.Connection, path: str | os.PathLike[str]) -> None:
+async def migrate_sqlite(conn: aiosqlite.Connection, path: str | os.PathLike[str]) -> None:
     """Apply the missing migrations on the writer connection `conn`, each in its own
     transaction, with foreign keys off (a table rebuild must not cascade): each must leave
     every reference intact, checked before its COMMIT."""
-    migrations = load_migrations()
+    migrations = load_migrations(Dialect.SQLITE)
     latest = len(migrations)
-    current = await user_version(conn)
+    current = await sqlite_version(conn)
     if current > latest:
         raise SchemaTooNewError.found(path, current, latest)
     for migration in migrations[current:]:
         await conn.execute("BEGIN IMMEDIATE")
         try:
             # Re-read inside the write lock: another process may have migrated meanwhile.
-            if await user_version(conn) >= migration.version:
+            if await sqlite_version(conn) >= migration.version:
                 await conn.execute("ROLLBACK")
                 continue
             for statement in migration.statements():

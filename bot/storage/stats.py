@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from bot.storage.codecs import to_db_time
-from bot.storage.engine import SqliteEngine
+from bot.storage.sql import Dialect, Engine
 
 # A pending reminder this late is "overdue": the dispatcher is stuck, paused by Telegram, or down.
 OVERDUE_AFTER: Final = timedelta(minutes=1)
@@ -46,7 +46,7 @@ def database_bytes(path: Path | None) -> int:
     return total
 
 
-async def counts(db: SqliteEngine, now: datetime) -> Counts:
+async def counts(db: Engine, now: datetime) -> Counts:
     """One consistent-enough reading (each count is its own statement)."""
     (buyers,) = await db.fetchone("SELECT COUNT(*) FROM users") or (0,)
     stages = {
@@ -61,15 +61,18 @@ async def counts(db: SqliteEngine, now: datetime) -> Counts:
         for row in await db.fetchall("SELECT state, COUNT(*) FROM reminders GROUP BY state")
     }
     (overdue,) = await db.fetchone(
-        "SELECT COUNT(*) FROM reminders WHERE state = 'pending' AND due_at < ?",
-        (to_db_time(now - OVERDUE_AFTER),),
+        "SELECT COUNT(*) FROM reminders WHERE state = 'pending' AND due_at < :before",
+        {"before": to_db_time(now - OVERDUE_AFTER)},
     ) or (0,)
+    size = database_bytes(db.path)
+    if db.dialect is Dialect.POSTGRES:
+        (size,) = await db.fetchone("SELECT pg_database_size(current_database())") or (0,)
     return Counts(
         buyers=int(buyers),
         cases_by_stage=stages,
         reminders_by_state=states,
         reminders_overdue=int(overdue),
-        database_bytes=database_bytes(db.path),
+        database_bytes=int(size),
     )
 
 

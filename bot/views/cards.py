@@ -13,12 +13,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import CalendarFile, CaseAction, OpenCard, ResumeCase, SendEvidence
 from bot.domain import draft, lifecycle, timers
 from bot.domain.lifecycle import Action
-from bot.domain.models import Branch, Dispute, Event, Stage
+from bot.domain.models import Branch, Dispute, Event, EvidenceSummary, Stage
+from bot.domain.negotiation.case import OFFER_MOVES
 from bot.domain.rules import Rules
 from bot.domain.schedule import Deadline, active_deadlines
 from bot.i18n import Translator
+from bot.views import negotiation
 from bot.views.advice import tips_block
+from bot.views.claim import claim_section
 from bot.views.evidence import files_count
+from bot.views.facts import fact_rows
 from bot.views.keyboards import button, in_columns, keyboard
 from bot.views.labels import (
     action_label,
@@ -30,6 +34,7 @@ from bot.views.labels import (
 )
 from bot.views.timers import source_mark, timer_buttons
 
+MESSAGE_BUDGET = 3_900  # characters of one message, under Telegram's 4,096
 HISTORY_SHOWN = 8  # the latest moves; the whole log stays in the database
 DASH = "—"
 
@@ -67,10 +72,23 @@ def _refund(t: Translator, d: Dispute) -> str | None:
     return refund
 
 
+def _shortened(text: str, limit: int | None) -> str:
+    if limit is None or len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
+
+
 def dispute_card(
-    t: Translator, d: Dispute, tz: ZoneInfo, now: datetime, *, evidence_count: int
+    t: Translator,
+    d: Dispute,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    evidence_count: int,
+    description_max: int | None = None,
 ) -> str:
-    """Every answer of a dispute, for the summary and the /status card."""
+    """Every answer of a dispute, for the summary and the /status card. `description_max`:
+    the description cut at a word past this length, for a message that must fit."""
     order = f"<code>{html.escape(d.order_id)}</code>" if d.order_id else DASH
     lines = [
         _row(t._("Order"), order),
@@ -88,7 +106,9 @@ def dispute_card(
     if refund is not None:
         lines.append(_row(t._("Refund"), refund))
     if d.description:
-        lines.append(_row(t._("Your description"), html.escape(d.description)))
+        description = _shortened(d.description, description_max)
+        lines.append(_row(t._("Your description"), html.escape(description)))
+    lines += [_row(label, value) for label, value in fact_rows(t, d)]
     lines.append(_row(t._("Evidence"), files_count(t, evidence_count)))
     if d.stage is not Stage.DRAFT:
         lines.append(_row(t._("Stage"), stage_text(t, d)))
@@ -129,7 +149,7 @@ def _history_entry(t: Translator, ev: Event) -> str | None:
             return action_label(t, Action(str(ev.detail.get("action"))))
         except ValueError:
             return None
-    return simple.get(ev.kind)
+    return simple.get(ev.kind) or negotiation.history_entry(t, ev)
 
 
 def history_lines(t: Translator, events: Sequence[Event], tz: ZoneInfo) -> list[str]:
@@ -142,23 +162,20 @@ def history_lines(t: Translator, events: Sequence[Event], tz: ZoneInfo) -> list[
     return lines[-HISTORY_SHOWN:]
 
 
-def claim_block(t: Translator, english: str) -> str:
-    return (
-        "<b>"
-        + t._("Text for AliExpress (English):")
-        + "</b>\n<code>"
-        + html.escape(english)
-        + "</code>"
-    )
+def claim_message(t: Translator, d: Dispute, tz: ZoneInfo, evidence: EvidenceSummary) -> str:
+    """The English text on its own, for a card too long to carry it."""
+    return claim_section(t, d, evidence, tz, english=d.claim_text)
 
 
 def action_buttons(t: Translator, d: Dispute) -> list[list[InlineKeyboardButton]]:
     """The moves that make sense for this case now, two per row."""
     # Drafts are confirmed and edited in the wizard itself, not from the card.
+    # The seller's answer with an offer is recorded after checking the offer (the
+    # negotiation buttons above), so those two moves have no button of their own.
     actions = [
         a
         for a in lifecycle.available_actions(d)
-        if a not in (Action.CONFIRM_DRAFT, Action.EDIT_DRAFT)
+        if a not in (Action.CONFIRM_DRAFT, Action.EDIT_DRAFT, *OFFER_MOVES)
     ]
     return in_columns([button(action_label(t, a), CaseAction(d.id or 0, a)) for a in actions], 2)
 
@@ -184,7 +201,8 @@ def stage_menu(t: Translator, d: Dispute) -> tuple[str, InlineKeyboardMarkup]:
     """A reminder's "Update the stage": what happened, as the case's moves, and the card."""
     order = f"<code>{html.escape(d.order_id or DASH)}</code>"
     title = f" · {html.escape(d.item_title)}" if d.item_title else ""
-    moves = action_buttons(t, d)
+    # The seller's answer with an offer is recorded by checking the offer first (its button).
+    moves = [*negotiation.card_buttons(t, d), *action_buttons(t, d)]
     if moves:
         text = t._("What happened with order %(order)s?", order=order + title)
     else:
@@ -201,11 +219,17 @@ def case_card(
     now: datetime,
     rules: Rules,
     *,
-    evidence_count: int,
+    evidence: EvidenceSummary,
     events: Sequence[Event],
     headline: str | None = None,
+    with_claim: bool = True,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """One order's card: answers, deadlines, English text, history, and what to do next."""
+    """One order's card: answers, deadlines, English text, history, and what to do next.
+
+    `with_claim`: False when the English text goes in a message of its own (`claim_message`),
+    for a card that would be too long for one message with it.
+    """
+    evidence_count = evidence.total
     parts = [headline] if headline else []
     parts.append(dispute_card(t, d, tz, now, evidence_count=evidence_count))
     upcoming = upcoming_deadlines(d, now, rules)
@@ -214,14 +238,15 @@ def case_card(
     tips = tips_block(t, d, rules)
     if tips:
         parts.append(tips)
-    if d.claim_text:
-        parts.append(claim_block(t, d.claim_text))
+    if d.claim_text and with_claim:
+        parts.append(claim_section(t, d, evidence, tz, english=d.claim_text))
     history = history_lines(t, events, tz)
     if history:
         parts.append("<b>" + t._("History") + "</b>\n" + "\n".join(history))
     rows = []
     if draft.resumable(d):
         rows.append([button("▶️ " + t._("Continue it"), ResumeCase(d.id or 0))])
+    rows.extend(negotiation.card_buttons(t, d))
     rows.extend(action_buttons(t, d))
     rows.extend(in_columns(timer_buttons(t, d), 2))
     extras = []

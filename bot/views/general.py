@@ -104,6 +104,12 @@ def help_text(t: Translator) -> str:
         "/deletedata — " + t._("delete everything I know about you"),
         "",
         t._(
+            "When the seller writes to you or makes an offer, forward the message to me or use "
+            "the buttons on the order's card: I'll point out the seller's tricks before you "
+            "agree to anything, and draft a reply."
+        ),
+        "",
+        t._(
             "I am a helper, not AliExpress and not a lawyer: I cannot open, change or win a "
             "dispute for you, and my advice comes from public guides, not legal counsel."
         ),
@@ -121,6 +127,10 @@ def privacy_text(t: Translator) -> str:
                 "description); references to the photos and videos you send (Telegram file "
                 "ids, not the files themselves); your reminders; and a log of what changed in "
                 "each case and when."
+            ),
+            t._(
+                "A seller's message you forward or paste to me is read and not kept: the case's "
+                "log keeps only which tricks I found in it, and the offers you check with me."
             ),
             t._(
                 "I use it only to guide you and remind you. I share it with nobody, and I am "

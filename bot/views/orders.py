@@ -14,11 +14,10 @@ from bot.callbacks import OpenCard
 from bot.domain.models import Dispute
 from bot.domain.rules import Rules
 from bot.i18n import Translator
-from bot.views.cards import DASH, deadline_line, next_deadline
+from bot.views.cards import DASH, MESSAGE_BUDGET, deadline_line, next_deadline
 from bot.views.keyboards import button, keyboard
 from bot.views.labels import stage_text
 
-MESSAGE_BUDGET = 3_900  # characters of a list message, under Telegram's 4,096
 MAX_LISTED = 30  # cases in one message: enough for 30 short lines within the budget
 
 

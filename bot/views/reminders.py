@@ -6,7 +6,9 @@ warnings where they matter. Everything is in the buyer's stored language, since 
 (and so no Telegram language code) comes with it.
 
 Buttons: "Open the card" shows the whole card (`OpenCard`); "Update the stage" only the moves
-to record (`StageMenu`), one tap from what happened; "Mute this order" (`Mute`).
+to record (`StageMenu`), one tap from what happened; "Mute this order" (`Mute`); and when the
+seller's time to answer ends, "The seller made an offer" (`OfferStart`), to check an offer
+before accepting it.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from typing import Final
 
 from telegram import InlineKeyboardMarkup
 
-from bot.callbacks import Mute, OpenCard, StageMenu
+from bot.callbacks import Mute, OfferStart, OpenCard, StageMenu
 from bot.domain.models import Dispute, Reminder
+from bot.domain.negotiation.case import takes_offers
 from bot.domain.rules import Rules
 from bot.domain.schedule import INFORMATIONAL_FAMILIES, ReminderFamily, family_of
 from bot.i18n import Translator
@@ -196,9 +199,14 @@ def _when(
     )
 
 
-def reminder_keyboard(t: Translator, dispute_id: int) -> InlineKeyboardMarkup:
+def reminder_keyboard(
+    t: Translator, dispute_id: int, *, offer: bool = False
+) -> InlineKeyboardMarkup:
+    """`offer`: the seller may have answered with an offer, to check before accepting it."""
+    offer_row = [button("💰 " + t._("The seller made an offer"), OfferStart(dispute_id))]
     return keyboard(
         [
+            offer_row if offer else [],
             [
                 button("📋 " + t._("Open the card"), OpenCard(dispute_id)),
                 button("✏️ " + t._("Update the stage"), StageMenu(dispute_id)),
@@ -231,4 +239,5 @@ def reminder_message(
     what_now = advice(t, family, passed, rules)
     if what_now:
         lines.extend(["", what_now])
-    return "\n".join(lines), reminder_keyboard(t, d.id or reminder.dispute_id)
+    offer = family == F.SELLER and takes_offers(d)
+    return "\n".join(lines), reminder_keyboard(t, d.id or reminder.dispute_id, offer=offer)

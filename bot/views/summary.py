@@ -11,29 +11,26 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 
 from bot.callbacks import OpenCard, ResumeCase
-from bot.domain import claim, draft
+from bot.domain import draft
+from bot.domain.claim import language_note
 from bot.domain.draft import StepId
 from bot.domain.eligibility import EligibilityWarning
 from bot.domain.models import Branch, Dispute, EvidenceSummary
 from bot.domain.rules import Rules
 from bot.i18n import Translator
 from bot.views.advice import tips_block
-from bot.views.cards import claim_block, dispute_card
+from bot.views.cards import MESSAGE_BUDGET, dispute_card
+from bot.views.claim import claim_section, english_claim
 from bot.views.evidence import kinds_count
+from bot.views.facts import catalog
 from bot.views.keyboards import button, keyboard
 from bot.views.labels import reason_label, stage_text
 from bot.views.warnings import eligibility_text
 from bot.views.wizard import choice, header
 
 S = StepId
-
-
-def claim_english(d: Dispute, evidence_count: int) -> str:
-    """The English text for AliExpress's form (what the buyer pastes)."""
-    english = Translator("en")
-    return claim.build_claim(
-        d, english.gettext_func(), english.money, evidence_count=evidence_count
-    )
+#: However long the rest of the summary, this much of the description is shown.
+DESCRIPTION_SHOWN_MIN = 200
 
 
 def summary_card(
@@ -42,19 +39,22 @@ def summary_card(
     tz: ZoneInfo,
     now: datetime,
     *,
-    evidence_count: int,
+    evidence: EvidenceSummary,
     warnings: Sequence[EligibilityWarning],
     rules: Rules,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """Every answer, the English text (and what it says), the eligibility warnings, and
-    Confirm / Edit / Cancel."""
-    text = dispute_card(t, d, tz, now, evidence_count=evidence_count)
-    text += "\n\n" + claim_block(t, claim_english(d, evidence_count))
-    if t.language != "en":
-        local = claim.build_claim(d, t.gettext_func(), t.money, evidence_count=evidence_count)
-        text += "\n\n<b>" + t._("What it says:") + "</b>\n" + html.escape(local)
+    """Every answer, the English text (what it says, the words it leaves out), the
+    eligibility warnings, and Confirm / Edit / Cancel. One message: a description too long
+    for it with everything else is shown cut short (the rest is kept, and in /status)."""
+    rest = "\n\n" + claim_section(t, d, evidence, tz)
     if warnings:
-        text += "\n\n" + "\n".join("⚠️ " + eligibility_text(t, w, d, rules, tz) for w in warnings)
+        rest += "\n\n" + "\n".join("⚠️ " + eligibility_text(t, w, d, rules, tz) for w in warnings)
+    text = dispute_card(t, d, tz, now, evidence_count=evidence.total) + rest
+    overflow = len(text) - MESSAGE_BUDGET
+    if overflow > 0 and d.description:
+        room = max(DESCRIPTION_SHOWN_MIN, len(d.description) - overflow)
+        card = dispute_card(t, d, tz, now, evidence_count=evidence.total, description_max=room)
+        text = card + rest
     buttons = keyboard(
         [
             [choice(d, S.SUMMARY, "✅ " + t._("Confirm"), "confirm")],
@@ -117,10 +117,12 @@ def _form_steps(
     if refund is not None:
         steps.append(refund)
     steps.append(
-        t._("Description: paste this text (the form accepts English only):")
+        t._("Description: paste this text (a tap on it copies it):")
         + "\n<code>"
         + html.escape(english)
-        + "</code>"
+        + "</code>\n<i>"
+        + html.escape(language_note(catalog(t)))
+        + "</i>"
     )
     if evidence.total:
         steps.append(t._("Attach what you sent me: %(files)s.", files=kinds_count(t, evidence)))
@@ -162,11 +164,11 @@ def aliexpress_instructions(
 
 
 def instructions(
-    t: Translator, d: Dispute, evidence: EvidenceSummary, rules: Rules
+    t: Translator, d: Dispute, evidence: EvidenceSummary, rules: Rules, tz: ZoneInfo
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The form step by step, then "I have opened it" (today, another date), or later."""
+    english = d.claim_text or english_claim(d, evidence, tz).text
     evidence_count = evidence.total
-    english = d.claim_text or claim_english(d, evidence_count)
     rows = [
         [choice(d, S.OPENED, "✅ " + t._("I have opened it on AliExpress today"), "today")],
         [choice(d, S.OPENED, "📅 " + t._("I opened it on another date"), "other")],

@@ -64,8 +64,8 @@ def prompt(
     lines = [
         t._(
             "What does %(page)s show for %(what)s? Send the time left as its timer shows it, "
-            "e.g. <code>4 d 23 h</code> or <code>4д 23ч</code>, or the date and time it ends, "
-            "e.g. <code>05.12.2026 14:30</code>.",
+            "e.g. <code>4 d 23 h</code>, or the date and time it ends, e.g. "
+            "<code>05.12.2026 14:30</code>.",
             page=_page(t, field),
             what=_WHAT(t, field),
         )

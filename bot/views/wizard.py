@@ -18,10 +18,12 @@ from bot.callbacks import WizardPress
 from bot.domain import draft
 from bot.domain.draft import Position, StepId
 from bot.domain.eligibility import EligibilityWarning
+from bot.domain.fact_steps import field_of
 from bot.domain.models import Branch, Dispute, Reason, RefundOption
 from bot.domain.notices import Notice
 from bot.domain.rules import Rules
 from bot.i18n import Translator, default_currency
+from bot.views import facts
 from bot.views.evidence import evidence_checklist, upload_rules
 from bot.views.keyboards import button, in_columns
 from bot.views.labels import Labels, Table, branch_label, reason_label, refund_label
@@ -152,6 +154,8 @@ _BODIES: Final[dict[StepId, Callable[[Translator, Dispute, Rules], str]]] = {
 
 
 def question_text(t: Translator, d: Dispute, step: StepId, rules: Rules) -> str:
+    if field_of(step) is not None:
+        return facts.prompt(t, d, step)
     body = _BODIES.get(step)
     if body is not None:
         return body(t, d, rules)
@@ -166,6 +170,14 @@ _DAYS: Labels[str] = Table(lambda _: {"today": _("Today"), "yesterday": _("Yeste
 _SKIP: Labels[str] = Table(lambda _: {"skip": _("Skip"), "unknown": _("I don't know")})
 
 
+#: A fact's button that skips it and the facts after it, on to the evidence.
+SKIP_REST: Final = "rest"
+
+
+def skip_rest_label(t: Translator) -> str:
+    return t._("Skip the rest")
+
+
 def _track_label(t: Translator) -> str:
     return t._("Not yet, just watch the protection timer")
 
@@ -174,6 +186,9 @@ def choice_label(t: Translator, step: StepId, value: str) -> str:
     """The words on a button that answers `step` with `value` ("✓ ..." once pressed)."""
     if value in ("skip", "unknown"):
         return _SKIP(t, value)
+    field = field_of(step)
+    if field is not None:
+        return facts.choice_label(t, field, value)
     if step is S.RECEIVED:
         return _track_label(t) if value == "track" else branch_label(t, Branch(value))
     if step is S.REASON:
@@ -200,9 +215,12 @@ def _answers(t: Translator, d: Dispute, pos: Position) -> Rows:
         # Not a problem yet: keep the order and its protection reminders, no dispute.
         track = [choice(d, step, "⏰ " + _track_label(t), "track")]
         return [[choice(d, step, choice_label(t, step, v), v) for v in values], track]
-    rows = [[choice(d, step, choice_label(t, step, v), v) for v in values]]
+    buttons = [choice(d, step, choice_label(t, step, v), v) for v in values]
+    rows = in_columns(buttons, 2) if len(buttons) > 3 else [buttons]  # a fact's many choices
     if q is not None and q.skip is not None:
         rows.append([choice(d, step, choice_label(t, step, q.skip), q.skip)])
+    if field_of(step) is not None and not pos.editing:
+        rows[-1].append(choice(d, step, "⏭ " + skip_rest_label(t), SKIP_REST))
     return rows
 
 
@@ -233,7 +251,10 @@ _FIELD: Labels[StepId] = Table(
 
 
 def _edit_menu(t: Translator, d: Dispute) -> Rows:
-    fields = [choice(d, S.EDIT, _FIELD(t, s), s.value) for s in draft.editable_steps(d)]
+    fields = [
+        choice(d, S.EDIT, _FIELD.get(t, s, "") or facts.field_label(t, s) or s.value, s.value)
+        for s in draft.editable_steps(d)
+    ]
     back = choice(d, S.EDIT, "⬅️ " + t._("Back to the summary"), "back")
     return [*in_columns(fields, 2), [back]]
 
@@ -278,6 +299,9 @@ _EXPECTS: Labels[StepId] = Table(
         S.OPENED_AT: _("the date you opened the dispute"),
         S.SHIPPED: _("the date the seller shipped, or press Skip"),
         S.TIMER: _("what the timer on the page shows, e.g. 4 d 23 h"),
+        S.SELLER_MESSAGE: _("the seller's message, forwarded or pasted as text"),
+        S.OFFER_KEEP_AMOUNT: _("the amount the offer refunds, e.g. 3.00"),
+        S.OFFER_RETURN_AMOUNT: _("the amount the offer refunds, e.g. 3.00"),
     }
 )
 
@@ -291,7 +315,8 @@ def expects(t: Translator, step: StepId, *, text: bool, buttons: bool) -> str:
     takes a typed answer; `buttons`: it has buttons too."""
     if not text:
         return choose_a_button(t)
-    what = _EXPECTS.get(t, step, t._("an answer to the question above"))
+    what = _EXPECTS.get(t, step, "") or facts.expects(t, step)
+    what = what or t._("an answer to the question above")
     if buttons:
         return t._("Please send a text message or use the buttons: %(what)s", what=what)
     return t._("Please answer with a text message: %(what)s", what=what)

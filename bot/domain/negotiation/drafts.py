@@ -11,12 +11,13 @@ written `11.73 USD` (issue 13): ASCII whatever the currency.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import UTC, tzinfo
 from decimal import Decimal
 from typing import Final
 
 from babel.numbers import get_currency_precision
 
-from bot.domain.claim import build_claim
+from bot.domain.claim import compose_claim
 from bot.domain.models import Dispute, Money, RefundOption, Stage
 from bot.domain.negotiation.detect import Reading
 from bot.domain.negotiation.offer import OfferChange, OfferCheck, Terms
@@ -270,13 +271,16 @@ def statement_for_aliexpress(
     offer: OfferCheck | None = None,
     tricks: Iterable[Trick] = (),
     money: MoneyFormatter = plain_money,
+    locale: str = "en",
+    tz: tzinfo = UTC,
 ) -> str:
     """The text for AliExpress at escalation or when it asks for evidence.
 
-    The case's facts (the claim: order, item, reason, what was paid, what is asked), the
-    evidence provided, why the seller's last offer is not acceptable, and the seller's moves
-    found in the chat. Within `STATEMENT_MAX_CHARS`: the seller's moves go first when it is too
-    long, never the facts or the request.
+    The case's facts (the claim from `d.facts`: order, item, reason, what was paid, what is
+    asked), the evidence provided, why the seller's last offer is not acceptable, and the
+    seller's moves found in the chat. Within `STATEMENT_MAX_CHARS`: the seller's moves go first
+    when it is too long, never the facts or the request. `locale` and `tz`: the language of
+    `cat` and the buyer's zone, for the claim's dates.
     """
     _ = cat.gettext
     w = _Writer(money)
@@ -284,7 +288,8 @@ def statement_for_aliexpress(
         head = [_("In reply to your request, here is the evidence for this dispute.")]
     else:
         head = [_("I ask AliExpress to review this dispute.")]
-    head.append(build_claim(d, cat.gettext, money, evidence_count=0))
+    # The claim without its own "Attached:" line: the next sentence says what is attached.
+    head.append(compose_claim(d, d.facts, None, cat, locale=locale, money=money, tz=tz).text)
     if evidence_count > 0:
         head.append(
             w.fill(

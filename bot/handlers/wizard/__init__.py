@@ -10,6 +10,8 @@
 - `special`: the steps beside the questions (one case per item, evidence, the summary's
   Confirm, AliExpress's form, "I have opened it", "just watch the timer", Cancel).
 - `timer`: a timer read off the buyer's own page (⏱ on a case card), a step of its own.
+- `negotiation`: the negotiation assistant's prompts on an opened case (the seller's message,
+  the amount of the seller's offer), whose place is the case row's `wizard_step` too.
 - `turn`: one update's context, storing a move (before its reply), replying.
 
 The diagram below is `mermaid()`'s output, checked by tests/test_wizard_table.py: the
@@ -32,7 +34,42 @@ stateDiagram-v2
     refund --> partial: partial refund
     refund --> description: otherwise
     partial --> description
-    description --> evidence
+    description --> f_mis: not as described
+    description --> f_fail: quality
+    description --> f_part: damaged
+    description --> f_pack: damaged, empty parcel
+    description --> f_nord: missing parts
+    description --> f_oitem: wrong item
+    description --> f_brand: counterfeit
+    description --> f_pship: cheaper shipping
+    description --> f_trk: not received
+    description --> f_sel: otherwise
+    f_mis --> f_lst
+    f_lst --> f_arr
+    f_arr --> f_sel
+    f_fail --> f_sel
+    f_part --> f_pack
+    f_pack --> f_sel
+    f_nord --> f_nrcv
+    f_nrcv --> f_miss
+    f_miss --> f_sel
+    f_oitem --> f_ritem
+    f_ritem --> f_sel
+    f_brand --> f_sel
+    f_pship --> f_uship
+    f_uship --> f_sel
+    f_trk --> f_trks
+    f_trks --> f_trkd: a tracking status
+    f_trks --> f_prom: otherwise
+    f_trkd --> f_prom
+    f_prom --> f_sel
+    f_sel --> f_seld: wrote to the seller
+    f_sel --> f_title: title not in English
+    f_sel --> evidence: otherwise
+    f_seld --> f_selr
+    f_selr --> f_title: title not in English
+    f_selr --> evidence: otherwise
+    f_title --> evidence
     evidence --> summary
     received --> [*]: just watch the timer
     summary --> edit: Edit
@@ -44,6 +81,12 @@ stateDiagram-v2
     summary --> [*]: Cancel
     [*] --> timer: ⏱ on a case card
     timer --> [*]: the page's timer (or Cancel)
+    [*] --> seller_msg: The seller wrote to me (case card)
+    seller_msg --> [*]: the message read, or back to the card
+    [*] --> offer_kp: a partial offer, keeping the item
+    [*] --> offer_rp: a partial offer, with a return
+    offer_kp --> [*]: the offer checked
+    offer_rp --> [*]: the offer checked
 ```
 """
 
@@ -53,7 +96,8 @@ import itertools
 from typing import Final
 
 from bot.domain.draft import BY_STEP, STEPS, StepId, applies, path
-from bot.domain.models import Branch, Dispute, refund_options_for
+from bot.domain.facts import Facts, YesNo
+from bot.domain.models import Branch, Dispute, reasons_for, refund_options_for
 from bot.handlers.wizard.router import WizardRouter, current_prompt
 
 S = StepId
@@ -72,20 +116,42 @@ OWN_EDGES: Final[tuple[tuple[str, str, str], ...]] = (
     (S.SUMMARY, END, "Cancel"),
     (START, S.TIMER, "⏱ on a case card"),
     (S.TIMER, END, "the page's timer (or Cancel)"),
+    # The negotiation assistant's prompts on an opened case (wizard/negotiation.py).
+    (START, S.SELLER_MESSAGE, "The seller wrote to me (case card)"),
+    (S.SELLER_MESSAGE, END, "the message read, or back to the card"),
+    (START, S.OFFER_KEEP_AMOUNT, "a partial offer, keeping the item"),
+    (START, S.OFFER_RETURN_AMOUNT, "a partial offer, with a return"),
+    (S.OFFER_KEEP_AMOUNT, END, "the offer checked"),
+    (S.OFFER_RETURN_AMOUNT, END, "the offer checked"),
 )
 
 
 def _scenarios() -> list[Dispute]:
-    """One draft per way through the questions: each branch, receipt confirmed or not, a full
-    or a partial refund."""
+    """One draft per way through the questions: each branch and reason, receipt confirmed or
+    not, a full or a partial refund, facts given (so the ones depending on them are asked) or
+    not, an English item title or none."""
     return [
         Dispute(
-            user_id=0, order_id="0", branch=b, receipt_confirmed=confirmed, refund_option=option
+            user_id=0,
+            order_id="0",
+            branch=b,
+            reason=reason,
+            receipt_confirmed=confirmed,
+            refund_option=option,
+            item_title=title,
+            facts=facts,
         )
         for b in Branch
+        for reason in reasons_for(b)
         for confirmed in (True, False)
         for option in refund_options_for(b)
+        for facts in (None, _GIVEN)
+        for title in (None, "Desk lamp")
     ]
+
+
+# Facts that make every dependent question apply: the buyer wrote to the seller, a status.
+_GIVEN: Final = Facts(seller_contacted=YesNo.YES, tracking_status="Delivered")
 
 
 def question_edges() -> list[tuple[StepId, StepId, str]]:
@@ -101,6 +167,7 @@ def question_edges() -> list[tuple[StepId, StepId, str]]:
         if sum(1 for x, _ in pairs if x == a) > 1:
             through = [d for d, steps in scenarios if a in steps]
             label = "otherwise" if all(applies(b, d) for d in through) else _condition(b)
+            label = label or "otherwise"  # the one step no condition of its own leads to
         edges.append((a, b, label))
     return edges
 

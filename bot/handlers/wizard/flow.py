@@ -7,17 +7,20 @@ changes, and this module stores the move and shows what comes next.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from telegram import InlineKeyboardMarkup
 
 from bot.domain import draft, eligibility, parsing
 from bot.domain.draft import Position, Question, StepId
-from bot.domain.models import Dispute, EvidenceSummary, Money
+from bot.domain.fact_steps import field_of
+from bot.domain.facts import AnswerError
+from bot.domain.models import Dispute, Money
 from bot.domain.notices import notices
+from bot.domain.steps import NEGOTIATION_PROMPTS
 from bot.handlers.dispatch import Stale
 from bot.handlers.wizard.turn import Stay, Turn, persist, reply
-from bot.views import summary, wizard
+from bot.views import facts, negotiation, summary, wizard
 from bot.views import timers as timer_views
 from bot.views.errors import parse_error_text
 from bot.views.evidence import files_count, need_visual_text
@@ -29,18 +32,19 @@ async def render(turn: Turn, d: Dispute, pos: Position) -> tuple[str, InlineKeyb
     """What the buyer sees at `pos`: a question, the summary, or AliExpress's form."""
     t = turn.t
     if pos.step is S.SUMMARY:
-        count = await turn.context.db.evidence.count(d.id or 0)
+        evidence = await turn.evidence_summary()
         warnings = eligibility.eligibility_warnings(
             d, turn.now(), shipped_at=d.shipped_at, rules=turn.rules
         )
         return summary.summary_card(
-            t, d, turn.tz, turn.now(), evidence_count=count, warnings=warnings, rules=turn.rules
+            t, d, turn.tz, turn.now(), evidence=evidence, warnings=warnings, rules=turn.rules
         )
     if pos.step is S.OPENED:
-        evidence = EvidenceSummary.of(await turn.context.db.evidence.list(d.id or 0))
-        return summary.instructions(t, d, evidence, turn.rules)
+        return summary.instructions(t, d, await turn.evidence_summary(), turn.rules, turn.tz)
     if pos.step is S.TIMER and pos.timer is not None:
         return timer_views.prompt(t, d, pos.timer, turn.tz)
+    if pos.step in NEGOTIATION_PROMPTS:
+        return negotiation.prompt(t, d, pos.step)
     return wizard.prompt(t, d, pos, turn.rules)
 
 
@@ -71,9 +75,9 @@ def _recorded(q: Question, value: object) -> dict[str, object]:
         return {"field": q.logged_as}
     if isinstance(value, Money):
         return {"field": q.logged_as, "minor": value.minor, "currency": value.currency}
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date):
         return {"field": q.logged_as, "value": value.isoformat()}
-    if isinstance(value, bool | str):
+    if isinstance(value, bool | str | int):
         return {"field": q.logged_as, "value": value}
     return {"field": q.logged_as, "value": getattr(value, "value", None)}
 
@@ -87,7 +91,9 @@ async def answer(
     before = turn.draft
     after = q.change(before, value)
     count = await turn.evidence_count() if turn.pos.editing else 0
-    pos = draft.after_answer(q.step, after, editing=turn.pos.editing, visual_evidence=count)
+    pos = draft.after_answer(
+        q.step, after, editing=turn.pos.editing, visual_evidence=count, before=before
+    )
     notes = notices(q.step, before, after, turn.now(), turn.rules)
     notice = "\n".join(wizard.notice_text(turn.t, n, after, turn.rules, turn.zone) for n in notes)
     detail = {"field": q.logged_as, "skipped": True} if skipped else _recorded(q, value)
@@ -103,10 +109,29 @@ def read_text(turn: Turn, q: Question, text: str) -> object:
         if q.step is S.PARTIAL and error.code is parsing.ParseErrorCode.EQUALS_PAID:
             raise Stay(*wizard.equals_paid(turn.t, turn.draft)) from error
         raise Stay(parse_error_text(turn.t, error)) from error
+    except AnswerError as error:  # a fact's own reasons (bot/domain/facts/answers.py)
+        raise Stay(facts.error_text(turn.t, error)) from error
+
+
+async def skip_the_rest(turn: Turn, q: Question) -> None:
+    """ "Skip the rest" on a fact's question: this one and the facts after it are left empty,
+    on to the evidence (while editing, as a Skip)."""
+    if field_of(q.step) is None:
+        raise Stale
+    if turn.pos.editing:
+        await answer(turn, q, None, chosen=turn.t._("Skip"), skipped=True)
+        return
+    d = q.change(turn.draft, None)
+    pos = Position(draft.past_the_facts(q.step, d))
+    detail: dict[str, object] = {"field": q.logged_as, "skipped": True, "rest": True}
+    await go(turn, d, pos, "answer", detail, chosen=wizard.skip_rest_label(turn.t))
 
 
 async def press_answer(turn: Turn, q: Question, value: str) -> None:
     """A button that answers `q` (or skips it)."""
+    if value == wizard.SKIP_REST:
+        await skip_the_rest(turn, q)
+        return
     label = wizard.choice_label(turn.t, q.step, value)
     if value == q.skip:
         await answer(turn, q, None, chosen=label, skipped=True)

@@ -16,6 +16,7 @@ grow with buyers mid-wizard.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Final
 
 from telegram import InlineKeyboardMarkup, Update
@@ -26,7 +27,9 @@ from bot.context import BotContext
 from bot.domain import draft
 from bot.domain.draft import Position, StepId
 from bot.domain.models import Dispute, Event
+from bot.domain.steps import NEGOTIATION_PROMPTS
 from bot.handlers.dispatch import OwnHandler, Stale, answer_stale
+from bot.handlers.wizard import negotiation
 from bot.handlers.wizard.flow import (
     answer,
     back,
@@ -55,6 +58,7 @@ from bot.handlers.wizard.turn import Stay, Turn, persist, reply, set_aside, stay
 from bot.services import save_case
 from bot.storage.repositories import DuplicateActiveDisputeError
 from bot.views import evidence as evidence_views
+from bot.views import negotiation as negotiation_views
 from bot.views import summary, wizard
 
 S = StepId
@@ -128,7 +132,10 @@ async def route(update: Update, context: BotContext, what: Route) -> bool:
     if isinstance(what, EnterTimer):
         await enter_timer(update, context, what)
         return True
-    d = await current_draft(context, update.effective_user.id)
+    user_id = update.effective_user.id
+    d = await current_draft(context, user_id)
+    if d is not None and isinstance(what, WizardPress) and what.dispute_id != d.id:
+        d = await _back_to_the_draft(context, user_id, d)
     if d is None:
         if isinstance(what, WizardPress):
             raise Stale  # a button of a wizard that is over
@@ -142,6 +149,15 @@ async def route(update: Update, context: BotContext, what: Route) -> bool:
         # The store's backstop: this item of the order has another case past its draft.
         await stay(turn, Stay(summary.item_taken(turn.t, clash.existing)))
     return True
+
+
+async def _back_to_the_draft(context: BotContext, user_id: int, d: Dispute) -> Dispute | None:
+    """A button of the draft while a negotiation prompt of an opened case waits for text (the
+    buyer went back to the wizard): that prompt is left, and the draft is the wizard's again."""
+    if Position.parse(d.wizard_step).step not in NEGOTIATION_PROMPTS:
+        return d
+    await save_case(context, replace(d, wizard_step=None), previous=d)
+    return await current_draft(context, user_id)
 
 
 async def _step(turn: Turn, what: Route) -> None:
@@ -158,6 +174,8 @@ async def _step(turn: Turn, what: Route) -> None:
         await evidence_file(turn)
     elif what in (FILE, OTHER) and step is S.EVIDENCE:
         raise Stay(evidence_views.only_media_text(t))
+    elif what in (FILE, OTHER) and step is S.SELLER_MESSAGE:
+        raise Stay(negotiation_views.text_only(t))
     elif what == EDITED:
         raise Stay(wizard.edited_message(t))
     else:
@@ -168,7 +186,7 @@ def _expects(turn: Turn) -> str:
     """What the step wants, for an answer of the wrong kind (a sticker, say)."""
     step = turn.pos.step
     q = draft.question(step)
-    own = step in (S.EVIDENCE, S.OPENED_AT, S.TIMER)
+    own = step in TYPED_AT and q is None
     text = own or (q is not None and q.parse is not None)
     buttons = own or (q is not None and bool(q.choices(turn.draft) or q.skip))
     return wizard.expects(turn.t, step, text=text, buttons=buttons)
@@ -182,6 +200,10 @@ TYPED_AT: Final[dict[StepId, Callable[[Turn, str], Awaitable[None]]]] = {
     S.EVIDENCE: evidence_text,  # "done", or "send a photo"
     S.OPENED_AT: opened_on,
     S.TIMER: timer_typed,  # what the page's timer shows
+    # The negotiation assistant's prompts on an opened case (wizard/negotiation.py).
+    S.SELLER_MESSAGE: negotiation.message_typed,
+    S.OFFER_KEEP_AMOUNT: negotiation.amount_typed,
+    S.OFFER_RETURN_AMOUNT: negotiation.amount_typed,
 }
 PRESSED_AT: Final[dict[StepId, Callable[[Turn, str], Awaitable[None]]]] = {
     S.ORDER: another_item,
@@ -189,7 +211,12 @@ PRESSED_AT: Final[dict[StepId, Callable[[Turn, str], Awaitable[None]]]] = {
     S.SUMMARY: summary_pressed,
     S.EDIT: edit_menu,
     S.OPENED: opened_pressed,
+    S.SELLER_MESSAGE: negotiation.prompt_pressed,
+    S.OFFER_KEEP_AMOUNT: negotiation.prompt_pressed,
+    S.OFFER_RETURN_AMOUNT: negotiation.prompt_pressed,
 }
+#: Prompts whose every button is their own (no Back along a path, no Cancel of a draft).
+ASIDE: Final = NEGOTIATION_PROMPTS
 
 
 async def typed(turn: Turn, text: str) -> None:
@@ -211,6 +238,8 @@ async def pressed(turn: Turn, data: WizardPress) -> None:
     own = PRESSED_AT.get(step)
     if step is S.EXISTING:
         await existing_pressed(turn, value)
+    elif step in ASIDE:
+        await PRESSED_AT[step](turn, value)
     elif value == "cancel":
         await cancel(turn)
     elif value == "back":
@@ -248,6 +277,10 @@ async def start(update: Update, context: BotContext) -> None:
     if d is not None and Position.parse(d.wizard_step).step is S.TIMER:
         await set_aside(update, context, d)  # typing a page's timer: /new starts afresh
         d = None
+    if d is not None and not draft.resumable(d):
+        # An opened case waiting for the seller's message: /new leaves that prompt.
+        await save_case(context, replace(d, wizard_step=None), previous=d)
+        d = await current_draft(context, user_id)
     if d is not None and d.order_id is not None:
         text, keyboard = summary.unfinished_offer(context.t, d)
         await context.bot.send_message(update.effective_chat.id, text, reply_markup=keyboard)

@@ -21,6 +21,7 @@ from bot.handlers.wizard.turn import Stay, Turn, persist, reply
 from bot.views import evidence as evidence_views
 from bot.views import summary, wizard
 from bot.views import timers as timer_views
+from bot.views.claim import english_claim
 from bot.views.errors import parse_error_text
 
 S = StepId
@@ -141,8 +142,9 @@ async def summary_pressed(turn: Turn, value: str) -> None:
         return
     if value != "confirm":
         raise Stale
-    count = await turn.evidence_count()
-    d = replace(d, claim_text=summary.claim_english(d, count))
+    evidence = await turn.evidence_summary()
+    count = evidence.total
+    d = replace(d, claim_text=english_claim(d, evidence, turn.tz).text)
     if d.stage is Stage.DRAFT:
         try:
             transition = lifecycle.apply(

@@ -21,7 +21,7 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.domain.draft import Answering, Position
-from bot.domain.models import Dispute, Event
+from bot.domain.models import Dispute, Event, EvidenceSummary
 from bot.domain.rules import Rules
 from bot.i18n import Translator, default_currency
 from bot.services import save_case
@@ -84,6 +84,10 @@ class Turn:
 
     async def evidence_count(self) -> int:
         return await self.context.db.evidence.count(self.draft.id or 0)
+
+    async def evidence_summary(self) -> EvidenceSummary:
+        """The case's evidence by kind, for the claim's "Attached:" line."""
+        return EvidenceSummary.of(await self.context.db.evidence.list(self.draft.id or 0))
 
 
 async def persist(

@@ -2,182 +2,55 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from typing import Any, Final
+from typing import Final, TypeVar
 
-from bot.domain.models import (
-    Branch,
-    DeadlineField,
-    Dispute,
-    Event,
-    Money,
-    Outcome,
-    Reason,
-    RefundOption,
-    Stage,
-    clashing,
-)
+from bot.domain.models import Dispute, Event, Stage, clashing
 from bot.domain.schedule import PlannedReminder
-from bot.storage.codecs import (
-    from_db_time,
-    from_db_time_opt,
-    to_db_time,
-    to_db_time_opt,
-)
-from bot.storage.engine import SqliteEngine
+from bot.storage.codecs import from_db_time, to_db_time
+from bot.storage.errors import ConstraintError
 from bot.storage.repositories.common import (
+    DISPUTES,
     DisputeNotFoundError,
     DuplicateActiveDisputeError,
+    id_list,
     insert_event,
 )
 from bot.storage.repositories.reminders import planned_rows, replace_reminders
+from bot.storage.sql import Engine, Sql, Tx
 
-_DISPUTE_COLUMNS: Final = (
-    "user_id",
-    "order_id",
-    "stage",
-    "wizard_step",
-    "item_title",
-    "amount_paid_minor",
-    "amount_paid_currency",
-    "protection_end",
-    "branch",
-    "reason",
-    "receipt_confirmed",
-    "receipt_confirmed_at",
-    "refund_option",
-    "refund_minor",
-    "refund_currency",
-    "description",
-    "claim_text",
-    "opened_at",
-    "seller_deadline",
-    "escalation_at",
-    "evidence_due",
-    "closed_at",
-    "outcome",
-    "muted",
-    "return_post_by",
-    "refund_received_at",
-    "shipped_at",
-    "review_due",
-    "own_deadlines",
-    "created_at",
-    "updated_at",
+T = TypeVar("T")
+
+_INSERT: Final = DISPUTES.insert()
+_UPDATE: Final = DISPUTES.update("id = :id AND user_id = :user_id", keep=("user_id", "created_at"))
+_ENSURE_BUYER: Final = (
+    "INSERT INTO users (user_id, created_at, updated_at) VALUES (:user_id, :now, :now) "
+    "ON CONFLICT (user_id) DO NOTHING"
 )
-# Built once from the constant column names above; values are always bound parameters.
-_INSERT_DISPUTE: Final = (
-    f"INSERT INTO disputes ({', '.join(_DISPUTE_COLUMNS)}) "  # noqa: S608
-    f"VALUES ({', '.join(':' + c for c in _DISPUTE_COLUMNS)}) RETURNING id"
+_SELECT_ACTIVE: Final = DISPUTES.query(
+    "WHERE user_id = :user_id AND order_id = :order_id AND stage != 'closed' ORDER BY id"
 )
-_UPDATE_DISPUTE: Final = (
-    "UPDATE disputes SET "  # noqa: S608
-    + ", ".join(f"{c} = :{c}" for c in _DISPUTE_COLUMNS if c not in ("user_id", "created_at"))
-    + " WHERE id = :id AND user_id = :user_id"
-)
-_SELECT_ACTIVE: Final = (
-    "SELECT * FROM disputes WHERE user_id = ? AND order_id = ? AND stage != 'closed' ORDER BY id"
-)
-_SELECT_IN_WIZARD: Final = (
-    "SELECT * FROM disputes WHERE user_id = ? AND wizard_step IS NOT NULL "
+_SELECT_IN_WIZARD: Final = DISPUTES.query(
+    "WHERE user_id = :user_id AND wizard_step IS NOT NULL "
     "AND stage != 'closed' ORDER BY updated_at DESC, id DESC LIMIT 1"
 )
-
-
-def _dispute_params(d: Dispute) -> dict[str, Any]:
-    paid, refund = d.amount_paid, d.refund_amount
-    return {
-        "id": d.id,
-        "user_id": d.user_id,
-        "order_id": d.order_id,
-        "stage": d.stage.value,
-        "wizard_step": d.wizard_step,
-        "item_title": d.item_title,
-        "amount_paid_minor": None if paid is None else paid.minor,
-        "amount_paid_currency": None if paid is None else paid.currency,
-        "protection_end": to_db_time_opt(d.protection_end),
-        "branch": None if d.branch is None else d.branch.value,
-        "reason": None if d.reason is None else d.reason.value,
-        "receipt_confirmed": None if d.receipt_confirmed is None else int(d.receipt_confirmed),
-        "receipt_confirmed_at": to_db_time_opt(d.receipt_confirmed_at),
-        "refund_option": None if d.refund_option is None else d.refund_option.value,
-        "refund_minor": None if refund is None else refund.minor,
-        "refund_currency": None if refund is None else refund.currency,
-        "description": d.description,
-        "claim_text": d.claim_text,
-        "opened_at": to_db_time_opt(d.opened_at),
-        "seller_deadline": to_db_time_opt(d.seller_deadline),
-        "escalation_at": to_db_time_opt(d.escalation_at),
-        "evidence_due": to_db_time_opt(d.evidence_due),
-        "closed_at": to_db_time_opt(d.closed_at),
-        "outcome": None if d.outcome is None else d.outcome.value,
-        "muted": int(d.muted),
-        "return_post_by": to_db_time_opt(d.return_post_by),
-        "refund_received_at": to_db_time_opt(d.refund_received_at),
-        "shipped_at": to_db_time_opt(d.shipped_at),
-        "review_due": to_db_time_opt(d.review_due),
-        "own_deadlines": ",".join(sorted(f.value for f in d.own_deadlines)),
-        "created_at": to_db_time_opt(d.created_at),
-        "updated_at": to_db_time_opt(d.updated_at),
-    }
-
-
-def _money(minor: int | None, currency: str | None) -> Money | None:
-    return None if minor is None or currency is None else Money(minor, currency)
-
-
-def _dispute(row: sqlite3.Row) -> Dispute:
-    rc = row["receipt_confirmed"]
-    return Dispute(
-        id=row["id"],
-        user_id=row["user_id"],
-        order_id=row["order_id"],
-        stage=Stage(row["stage"]),
-        wizard_step=row["wizard_step"],
-        item_title=row["item_title"],
-        amount_paid=_money(row["amount_paid_minor"], row["amount_paid_currency"]),
-        protection_end=from_db_time_opt(row["protection_end"]),
-        branch=None if row["branch"] is None else Branch(row["branch"]),
-        reason=None if row["reason"] is None else Reason(row["reason"]),
-        receipt_confirmed=None if rc is None else bool(rc),
-        receipt_confirmed_at=from_db_time_opt(row["receipt_confirmed_at"]),
-        refund_option=None if row["refund_option"] is None else RefundOption(row["refund_option"]),
-        refund_amount=_money(row["refund_minor"], row["refund_currency"]),
-        description=row["description"],
-        claim_text=row["claim_text"],
-        opened_at=from_db_time_opt(row["opened_at"]),
-        seller_deadline=from_db_time_opt(row["seller_deadline"]),
-        escalation_at=from_db_time_opt(row["escalation_at"]),
-        evidence_due=from_db_time_opt(row["evidence_due"]),
-        closed_at=from_db_time_opt(row["closed_at"]),
-        outcome=None if row["outcome"] is None else Outcome(row["outcome"]),
-        muted=bool(row["muted"]),
-        return_post_by=from_db_time_opt(row["return_post_by"]),
-        refund_received_at=from_db_time_opt(row["refund_received_at"]),
-        shipped_at=from_db_time_opt(row["shipped_at"]),
-        review_due=from_db_time_opt(row["review_due"]),
-        own_deadlines=frozenset(DeadlineField(v) for v in row["own_deadlines"].split(",") if v),
-        created_at=from_db_time_opt(row["created_at"]),
-        updated_at=from_db_time_opt(row["updated_at"]),
-    )
+_SELECT_ONE: Final = DISPUTES.query("WHERE id = :id AND user_id = :user_id")
+_SELECT_MANY: Final = Sql(
+    DISPUTES.query("WHERE id IN (SELECT value FROM json_each(:ids))"),
+    postgres=DISPUTES.query("WHERE id = ANY(:ids::bigint[])"),
+)
+_SELECT_FOR_USER: Final = DISPUTES.query("WHERE user_id = :user_id ORDER BY id")
+_SELECT_OPEN_FOR_USER: Final = DISPUTES.query(
+    "WHERE user_id = :user_id AND stage != 'closed' ORDER BY id"
+)
 
 
 class DisputeRepo:
     """Disputes, always scoped by the owning buyer's user_id."""
 
-    def __init__(self, db: SqliteEngine) -> None:
+    def __init__(self, db: Engine) -> None:
         self._db = db
-
-    @staticmethod
-    def _clash_in(conn: sqlite3.Connection, d: Dispute) -> Dispute | None:
-        """Another case of ``d``'s buyer for the same item of the same order, where the
-        unique index holds (neither a draft nor closed; see migration 0005)."""
-        if d.order_id is None or d.stage in (Stage.DRAFT, Stage.CLOSED):
-            return None
-        rows = conn.execute(_SELECT_ACTIVE, (d.user_id, d.order_id)).fetchall()
-        return clashing(d, [c for c in map(_dispute, rows) if c.stage is not Stage.DRAFT])
 
     async def create(
         self,
@@ -197,35 +70,25 @@ class DisputeRepo:
         if d.id is not None:
             raise ValueError(f"dispute already has id {d.id}; use save()")
         now = self._db.clock()
-        params = _dispute_params(d)
+        params = DISPUTES.params(d)
         params["created_at"] = to_db_time(d.created_at or now)
-        params["updated_at"] = to_db_time(now)
-        del params["id"]
+        params["updated_at"] = stamp = to_db_time(now)
         planned = None if reminders is None else planned_rows(reminders)
 
-        def work(conn: sqlite3.Connection) -> int:
-            conn.execute(
-                "INSERT INTO users (user_id, created_at, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (user_id) DO NOTHING",
-                (d.user_id, params["updated_at"], params["updated_at"]),
-            )
-            try:
-                new_id = int(conn.execute(_INSERT_DISPUTE, params).fetchone()[0])
-            except sqlite3.IntegrityError:
-                existing = self._clash_in(conn, d)
-                if existing is not None:
-                    raise DuplicateActiveDisputeError(existing) from None
-                raise
+        async def work(tx: Tx) -> int:
+            await tx.execute(_ENSURE_BUYER, {"user_id": d.user_id, "now": stamp})
+            row = await tx.fetchone(_INSERT, params)
+            assert row is not None
+            new_id = int(row[0])
             if event is not None:
-                insert_event(conn, replace(event, dispute_id=new_id))
+                await insert_event(tx, replace(event, dispute_id=new_id))
             if planned is not None:
-                replace_reminders(conn, params["updated_at"], new_id, d.user_id, planned)
+                await replace_reminders(tx, stamp, new_id, d.user_id, planned)
             return new_id
 
-        new_id = await self._db.run(work)
-        d.id = new_id
+        d.id = await self._guarded(d, work)
         d.created_at = from_db_time(params["created_at"])
-        d.updated_at = from_db_time(params["updated_at"])
+        d.updated_at = from_db_time(stamp)
         return d
 
     async def save(
@@ -251,37 +114,46 @@ class DisputeRepo:
         """
         if d.id is None:
             raise ValueError("dispute has no id; use create()")
-        now = self._db.clock()
-        params = _dispute_params(d)
-        params["updated_at"] = to_db_time(now)
-        del params["created_at"]
+        params = DISPUTES.params(d)
+        params["updated_at"] = stamp = to_db_time(self._db.clock())
         dispute_id = d.id
         planned = None if reminders is None else planned_rows(reminders)
 
-        def work(conn: sqlite3.Connection) -> None:
-            try:
-                cursor = conn.execute(_UPDATE_DISPUTE, params)
-            except sqlite3.IntegrityError:
-                existing = self._clash_in(conn, d)
-                if existing is not None:
-                    raise DuplicateActiveDisputeError(existing) from None
-                raise
-            if cursor.rowcount != 1:
+        async def work(tx: Tx) -> None:
+            if await tx.execute(_UPDATE, params) != 1:
                 raise DisputeNotFoundError(f"dispute {dispute_id} of user {d.user_id}")
             if event is not None:
-                insert_event(conn, replace(event, dispute_id=dispute_id))
+                await insert_event(tx, replace(event, dispute_id=dispute_id))
             if planned is not None:
-                replace_reminders(conn, params["updated_at"], dispute_id, d.user_id, planned)
+                await replace_reminders(tx, stamp, dispute_id, d.user_id, planned)
 
-        await self._db.run(work)
-        d.updated_at = from_db_time(params["updated_at"])
+        await self._guarded(d, work)
+        d.updated_at = from_db_time(stamp)
+
+    async def _guarded(self, d: Dispute, work: Callable[[Tx], Awaitable[T]]) -> T:
+        """``work`` in one transaction; a broken one-active-case-per-item index (the
+        transaction was rolled back) becomes DuplicateActiveDisputeError naming that case,
+        looked up afterwards (PostgreSQL allows no statement in a failed transaction)."""
+        try:
+            return await self._db.run(work)
+        except ConstraintError:
+            existing = await self._clash(d)
+            if existing is not None:
+                raise DuplicateActiveDisputeError(existing) from None
+            raise
+
+    async def _clash(self, d: Dispute) -> Dispute | None:
+        """Another case of ``d``'s buyer for the same item of the same order, where the
+        unique index holds (neither a draft nor closed; see migration 0007)."""
+        if d.order_id is None or d.stage in (Stage.DRAFT, Stage.CLOSED):
+            return None
+        cases = await self.active_for_order(d.user_id, d.order_id)
+        return clashing(d, [c for c in cases if c.stage is not Stage.DRAFT])
 
     async def get(self, dispute_id: int, user_id: int) -> Dispute | None:
         """The dispute if it belongs to ``user_id``; another buyer's id reads as None."""
-        row = await self._db.fetchone(
-            "SELECT * FROM disputes WHERE id = ? AND user_id = ?", (dispute_id, user_id)
-        )
-        return None if row is None else _dispute(row)
+        row = await self._db.fetchone(_SELECT_ONE, {"id": dispute_id, "user_id": user_id})
+        return None if row is None else DISPUTES.load(row)
 
     async def get_many(self, dispute_ids: Sequence[int]) -> dict[int, Dispute]:
         """Disputes by id, NOT scoped by buyer: only for the reminder dispatcher, which loads
@@ -289,40 +161,35 @@ class DisputeRepo:
         user_id. Handlers must use ``get(dispute_id, user_id)``."""
         if not dispute_ids:
             return {}
-        marks = ", ".join("?" for _ in dispute_ids)
-        rows = await self._db.fetchall(
-            f"SELECT * FROM disputes WHERE id IN ({marks})",  # noqa: S608 - only "?" marks
-            tuple(dispute_ids),
-        )
-        return {int(r["id"]): _dispute(r) for r in rows}
+        rows = await self._db.fetchall(_SELECT_MANY, {"ids": id_list(self._db, dispute_ids)})
+        loaded = DISPUTES.load_all(rows)
+        return {d.id: d for d in loaded if d.id is not None}
 
     async def find_active(self, user_id: int, order_id: str) -> Dispute | None:
         """The buyer's first active case for this order (of any item), or None."""
-        row = await self._db.fetchone(_SELECT_ACTIVE, (user_id, order_id))
-        return None if row is None else _dispute(row)
+        row = await self._db.fetchone(_SELECT_ACTIVE, {"user_id": user_id, "order_id": order_id})
+        return None if row is None else DISPUTES.load(row)
 
     async def active_for_order(self, user_id: int, order_id: str) -> list[Dispute]:
         """Every active case of the buyer for this order, one per item, oldest first."""
-        rows = await self._db.fetchall(_SELECT_ACTIVE, (user_id, order_id))
-        return [_dispute(r) for r in rows]
+        rows = await self._db.fetchall(_SELECT_ACTIVE, {"user_id": user_id, "order_id": order_id})
+        return DISPUTES.load_all(rows)
 
     async def in_wizard(self, user_id: int) -> Dispute | None:
         """The buyer's draft the wizard is on: the one not closed with a ``wizard_step`` (the
         newest, should there be two). One lookup in a small partial index."""
-        row = await self._db.fetchone(_SELECT_IN_WIZARD, (user_id,))
-        return None if row is None else _dispute(row)
+        row = await self._db.fetchone(_SELECT_IN_WIZARD, {"user_id": user_id})
+        return None if row is None else DISPUTES.load(row)
 
     async def list_for_user(self, user_id: int, *, include_closed: bool = True) -> list[Dispute]:
         """The buyer's disputes, oldest first."""
-        if include_closed:
-            sql = "SELECT * FROM disputes WHERE user_id = ? ORDER BY id"
-        else:
-            sql = "SELECT * FROM disputes WHERE user_id = ? AND stage != 'closed' ORDER BY id"
-        return [_dispute(r) for r in await self._db.fetchall(sql, (user_id,))]
+        sql = _SELECT_FOR_USER if include_closed else _SELECT_OPEN_FOR_USER
+        return DISPUTES.load_all(await self._db.fetchall(sql, {"user_id": user_id}))
 
     async def delete(self, dispute_id: int, user_id: int) -> bool:
         """Delete one of the buyer's disputes; its evidence, reminders and events cascade."""
         changed = await self._db.execute(
-            "DELETE FROM disputes WHERE id = ? AND user_id = ?", (dispute_id, user_id)
+            "DELETE FROM disputes WHERE id = :id AND user_id = :user_id",
+            {"id": dispute_id, "user_id": user_id},
         )
         return changed == 1

@@ -1,4 +1,4 @@
--- Schema version 5: one case per item of an order, and the timers the buyer reads off their
+-- Schema version 7: one case per item of an order, and the timers the buyer reads off their
 -- own dispute page.
 --
 -- The guides open a separate dispute for each item of an order, so an order may hold several
