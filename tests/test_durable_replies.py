@@ -332,7 +332,7 @@ SELLER_SAYS = "Please close the dispute and I will send you a new one. Or take a
 
 async def answers_tracking_status(b: Buyer) -> None:
     # The tracking number counted: a status now asks for its date, not for a number again.
-    await b.say("Arrived at sorting center", "The date of that status")
+    await b.say("Arrived at sorting center", "When was that status")
 
 
 async def skips_evidence(b: Buyer) -> None:
@@ -472,7 +472,10 @@ MOVES: dict[str, Move] = {
         to_deletedata_question, pressed("Yes, delete"), "deleted all your data", data_gone
     ),
     "wizard: a fact for the English text": Move(
-        to_facts, typed("LP00123456789"), "The last tracking status", answers_tracking_status
+        to_facts,
+        typed("LP00123456789"),
+        "What is the last tracking status",
+        answers_tracking_status,
     ),
     "wizard: skip the rest of the facts": Move(
         to_facts, pressed("Skip the rest"), "Step 13 of 14", skips_evidence

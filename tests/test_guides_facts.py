@@ -156,7 +156,7 @@ async def test_the_form_steps_name_what_to_attach_by_kind(bot: Harness) -> None:
     """Issue 14 §3: "Прикрепите 2 фото и видео" for a case with two photos and no video."""
     buyer = bot.buyer(33, language_code="ru")
     await to_received_step(buyer, item="Наушники", amount="990 ₽", protection="15.12.2026")
-    await buyer.press("Да, получил")
+    await buyer.press("Да, товар у меня")
     await buyer.press("Повреждён при доставке")
     await buyer.press("Нет, ещё нет")
     await buyer.press("Оставить товар")

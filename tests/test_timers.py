@@ -197,7 +197,7 @@ async def test_the_sellers_timer_from_the_page_replaces_the_default(
     replies = await buyer.press("Enter the seller's timer")
     question = texts(replies)[-1]
     assert "What does the dispute page show for the seller's time to answer?" in question
-    assert "Now I count:" in question and "by the usual rules" in question
+    assert "Currently:" in question and "by the usual rules" in question
     replies = await buyer.say("whenever")
     assert "I couldn't read that" in texts(replies)[-1]
     clock.advance(timedelta(hours=2))
@@ -232,7 +232,7 @@ async def test_after_the_seller_answers_the_dispute_timer_is_asked_in_russian(
     await buyer.say("Лампа")
     await buyer.say("25 USD")
     await buyer.say("40")
-    await buyer.press("Нет, не получил")
+    await buyer.press("Нет, товар не пришёл")
     await buyer.press("Нет трек-номера")
     await buyer.say("40 дней назад")
     await buyer.say("Посылка не движется уже пять недель.")

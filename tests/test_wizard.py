@@ -83,7 +83,7 @@ async def test_not_received_branch_to_opened(bot: Harness, clock: FakeClock) -> 
     # Not received: only a full refund exists, the bot says so and moves on to the description.
     assert "only one option" in texts(replies)[-1] and "Step 8 of 14" in texts(replies)[-1]
     replies = await buyer.say("The parcel has been stuck at customs for three weeks.")
-    assert "Step 9 of 14" in replies[-1].text and "The tracking number" in replies[-1].text
+    assert "Step 9 of 14" in replies[-1].text and "tracking number" in replies[-1].text
     replies = await buyer.press("Skip the rest")
     assert "Step 13 of 14" in replies[-1].text and "tracking" in replies[-1].text
     replies = await buyer.press("Skip, I have none")
@@ -154,11 +154,11 @@ async def test_return_window_texts_follow_the_rules_in_force(
     async with Harness(tmp_path / "ret.sqlite3", clock=clock, settings=settings) as bot:
         buyer = bot.buyer(9, language_code="ru")
         await to_received_step(buyer, item="Наушники", amount="990 ₽", protection="15.12.2026")
-        await buyer.press("Да, получил")
+        await buyer.press("Да, товар у меня")
         await buyer.press("Повреждён при доставке")
         replies = await buyer.press("Нет, ещё нет")
         # Our default, said to be ours: the dispute page shows the real time (issue 14).
-        assert "Срок отправки возврата показан на странице спора" in replies[-1].text
+        assert "Срок отправки посылки с возвратом показан на странице спора" in replies[-1].text
         assert "я считаю 12 дней" in replies[-1].text
     # And the warning when a return is recorded from the card (the same rule, in English).
     english = translator("en")
@@ -179,13 +179,13 @@ async def test_receipt_window_texts_follow_the_rules_in_force(
     async with Harness(tmp_path / "window.sqlite3", clock=clock, settings=settings) as bot:
         buyer = bot.buyer(8, language_code="ru")
         await to_received_step(buyer, item="Наушники", amount="990 ₽", protection="15.12.2026")
-        await buyer.press("Да, получил")
+        await buyer.press("Да, товар у меня")
         replies = await buyer.press("Повреждён при доставке")
         assert "открыть спор можно ещё примерно 21 день" in replies[-1].text
-        await buyer.press("Да, подтвердил")
+        await buyer.press("Да, подтверждено")
         replies = await buyer.say("25 дней назад")
         assert "прошло больше, чем 21 день" in texts(replies)[-1]
-        assert "обычно — 21 день" in texts(replies)[-1]
+        assert "обычно даёт 21 день" in texts(replies)[-1]
 
 
 @pytest.mark.parametrize(
@@ -204,12 +204,12 @@ async def test_received_branch_every_refund_option_in_russian(
     await to_received_step(buyer, item="Наушники", amount="1 234,56 ₽", protection="15.12.2026")
     # The received branch has more steps than the other (receipt confirmed, and when), and
     # each has its own number: no number twice (issue 14).
-    replies = await buyer.press("Да, получил")
+    replies = await buyer.press("Да, товар у меня")
     assert "Шаг 6 из 11" in replies[-1].text
     replies = await buyer.press("Повреждён при доставке")
     # The reason adds its facts (the part, the packaging, the seller, the English title).
     assert "Шаг 7 из 15" in replies[-1].text
-    replies = await buyer.press("Да, подтвердил")
+    replies = await buyer.press("Да, подтверждено")
     assert "Шаг 8 из 16" in replies[-1].text
     replies = await buyer.say("вчера")
     assert "Шаг 9 из 16" in replies[-1].text and "20" in replies[-1].text  # return cost warning

@@ -51,10 +51,11 @@ _TEXTS: Final[dict[ParseErrorCode, Callable[[Translator, Params], str]]] = {
         "That has two different currencies. Please send one amount in one currency."
     ),
     C.NOT_POSITIVE: lambda t, p: t._("The amount must be more than zero."),
-    C.TOO_MANY_DECIMALS: lambda t, p: t._(
-        "%(currency)s has at most %(decimals)s digits after the decimal point.",
+    C.TOO_MANY_DECIMALS: lambda t, p: t.ngettext(
+        "%(currency)s has at most %(n)s digit after the decimal point.",
+        "%(currency)s has at most %(n)s digits after the decimal point.",
+        _count(p, "decimals"),
         currency=p.get("currency"),
-        decimals=p.get("decimals"),
     ),
     C.DECIMALS_NOT_ALLOWED: lambda t, p: t._(
         "%(currency)s has no fractional units: please send a whole number.",
@@ -95,15 +96,24 @@ _TEXTS: Final[dict[ParseErrorCode, Callable[[Translator, Params], str]]] = {
         min=p.get("min"),
         max=p.get("max"),
     ),
-    C.TEXT_TOO_SHORT: lambda t, p: t._(
-        "That's a bit short: please write at least %(min)s characters.", min=p.get("min_length")
+    C.TEXT_TOO_SHORT: lambda t, p: t.ngettext(
+        "That's a bit short: please write at least %(n)s character.",
+        "That's a bit short: please write at least %(n)s characters.",
+        _count(p, "min_length"),
     ),
-    C.TEXT_TOO_LONG: lambda t, p: t._(
-        "That's too long: at most %(max)s characters, please (you sent %(length)s).",
-        max=p.get("max_length"),
+    C.TEXT_TOO_LONG: lambda t, p: t.ngettext(
+        "That's too long: at most %(n)s character, please (you sent %(length)s).",
+        "That's too long: at most %(n)s characters, please (you sent %(length)s).",
+        _count(p, "max_length"),
         length=p.get("length"),
     ),
 }
+
+
+def _count(params: Mapping[str, object], key: str) -> int:
+    """A count among an error's values, for ngettext (0 if it is missing)."""
+    value = params.get(key)
+    return value if isinstance(value, int) else 0
 
 
 def _not_an_amount(t: Translator) -> str:

@@ -58,7 +58,7 @@ def prompt(t: Translator, d: Dispute, step: StepId) -> str:
     if not _is_first(step, d):
         return text
     intro = t._(
-        "A few short questions for the text for AliExpress: they turn your case into "
+        "A few short questions to write the text for AliExpress: your answers become "
         "specific English sentences. Answer with the buttons or a few words, and skip any "
         "you don't know."
     )
@@ -87,10 +87,10 @@ def expects(t: Translator, step: StepId) -> str | None:
         return None
     kind = field_spec(field).kind
     if kind is AnswerKind.NUMBER:
-        return t._("the number of pieces, e.g. 3, or press Skip")
+        return t._("Please send the number of pieces, e.g. <code>3</code>.")
     if kind is AnswerKind.DATE:
-        return t._("a date, e.g. 20.11.2026, or press Skip")
-    return t._("a few words, or press Skip")
+        return t._("Please send the date, e.g. <code>20.11.2026</code>.")
+    return t._("Please answer in a few words.")
 
 
 def _value(t: Translator, value: FactValue) -> str:

@@ -151,7 +151,8 @@ deadline_label: Labels[ReminderFamily] = Table(
         ReminderFamily.ESCALATION: _("escalation to AliExpress"),
         ReminderFamily.EVIDENCE: _("evidence is due"),
         ReminderFamily.RETURN: _("return parcel must be posted"),
-        ReminderFamily.REFUND: _("time to check the refund arrived"),
+        # A noun, not "time to check the refund arrived in 5 days" (arrived within 5 days?).
+        ReminderFamily.REFUND: _("refund check"),
         ReminderFamily.LATE: _("the extra time to open a dispute after protection ends"),
         ReminderFamily.REVIEW: _("the timer on the escalated dispute's page ends"),
     }

@@ -193,7 +193,7 @@ def _when(
             "Deadline was %(when)s, %(ago)s ago", when=when, ago=t.duration(now - deadline)
         )
     if deadline - now <= _NOW_MARGIN:
-        return "⏳ " + t._("Deadline: %(when)s, that is now", when=when)
+        return "⏳ " + t._("Deadline: %(when)s, due now", when=when)
     return "⏳ " + t._(
         "Deadline: %(when)s, in %(left)s", when=when, left=t.duration(deadline - now)
     )

@@ -75,7 +75,7 @@ def prompt(
         own = field in timers.ALWAYS_OWN or field in d.own_deadlines
         source = t._("from your page") if own else t._("by the usual rules")
         lines.append(
-            t._("Now I count: %(when)s, %(source)s.", when=t.datetime(current, tz), source=source)
+            t._("Currently: %(when)s, %(source)s.", when=t.datetime(current, tz), source=source)
         )
     cancel = choice(d, StepId.TIMER, "✖️ " + t._("Cancel"), "cancel")
     return "\n\n".join(lines), InlineKeyboardMarkup([[cancel]])

@@ -287,21 +287,34 @@ def prompt(
 
 
 # --- answers that do not fit ------------------------------------------------------------------
+# What each step takes as text, as a sentence of its own: a fragment glued into "Please answer
+# with a text message: %(what)s" could not be put in the case each language wants (issue 14).
 _EXPECTS: Labels[StepId] = Table(
     lambda _: {
-        S.ORDER: _("the order number"),
-        S.ITEM: _("a short title of the item, or press Skip"),
-        S.AMOUNT: _("the amount you paid, e.g. 12.50"),
-        S.PROTECTION: _("the days of protection left, or its end date"),
-        S.CONFIRMED_AT: _("the date you confirmed receipt"),
-        S.PARTIAL: _("the amount you ask back"),
-        S.DESCRIPTION: _("a description of the problem"),
-        S.OPENED_AT: _("the date you opened the dispute"),
-        S.SHIPPED: _("the date the seller shipped, or press Skip"),
-        S.TIMER: _("what the timer on the page shows, e.g. 4 d 23 h"),
-        S.SELLER_MESSAGE: _("the seller's message, forwarded or pasted as text"),
-        S.OFFER_KEEP_AMOUNT: _("the amount the offer refunds, e.g. 3.00"),
-        S.OFFER_RETURN_AMOUNT: _("the amount the offer refunds, e.g. 3.00"),
+        S.ORDER: _("Please send the order number as text, e.g. <code>8123 4567 8901 2345</code>."),
+        S.ITEM: _("Please send a short title of the item as text."),
+        S.AMOUNT: _("Please send the amount you paid as text, e.g. <code>12.50</code>."),
+        S.PROTECTION: _(
+            "Please send the days of buyer protection left, e.g. <code>23</code>, or the date "
+            "it ends, e.g. <code>15.12.2026</code>."
+        ),
+        S.CONFIRMED_AT: _(
+            "Please send the date you confirmed receipt, e.g. <code>15.11.2026</code>."
+        ),
+        S.PARTIAL: _("Please send the amount you want back, e.g. <code>5</code>."),
+        S.DESCRIPTION: _("Please describe the problem in a text message."),
+        S.OPENED_AT: _(
+            "Please send the date you opened the dispute, e.g. <code>20.11.2026</code>."
+        ),
+        S.SHIPPED: _(
+            "Please send the date the seller shipped the order, e.g. <code>10.11.2026</code>."
+        ),
+        S.TIMER: _("Please send what the timer on the page shows, e.g. <code>4 d 23 h</code>."),
+        S.SELLER_MESSAGE: _("Please forward the seller's message to me, or paste its text."),
+        S.OFFER_KEEP_AMOUNT: _("Please send the amount the offer refunds, e.g. <code>3.00</code>."),
+        S.OFFER_RETURN_AMOUNT: _(
+            "Please send the amount the offer refunds, e.g. <code>3.00</code>."
+        ),
     }
 )
 
@@ -316,10 +329,10 @@ def expects(t: Translator, step: StepId, *, text: bool, buttons: bool) -> str:
     if not text:
         return choose_a_button(t)
     what = _EXPECTS.get(t, step, "") or facts.expects(t, step)
-    what = what or t._("an answer to the question above")
+    what = what or t._("Please answer the question above with a text message.")
     if buttons:
-        return t._("Please send a text message or use the buttons: %(what)s", what=what)
-    return t._("Please answer with a text message: %(what)s", what=what)
+        return what + " " + t._("Or use the buttons above.")
+    return what
 
 
 def edited_message(t: Translator) -> str:

@@ -60,16 +60,15 @@ def prompt(field: FactField, cat: Catalog = ENGLISH) -> str:
         ),
         F.USED_SHIPPING: _("Which shipping method was actually used (the tracking page names it)?"),
         F.TRACKING_NUMBER: _(
-            "The tracking number from the order page, e.g. <code>LP00123456789</code>."
+            "What is the parcel's tracking number? It is on the order page, e.g. "
+            "<code>LP00123456789</code>."
         ),
         F.TRACKING_STATUS: _(
-            "The last tracking status, copied from the English tracking page, e.g. "
+            "What is the last tracking status? Copy it from the English tracking page, e.g. "
             "<code>Arrived at sorting center</code>."
         ),
-        F.TRACKING_DATE: _("The date of that status, e.g. <code>12.11.2026</code>."),
-        F.PROMISED_BY: _(
-            "The delivery date the order page promised, e.g. <code>20.11.2026</code>."
-        ),
+        F.TRACKING_DATE: _("When was that status? E.g. <code>12.11.2026</code>."),
+        F.PROMISED_BY: _("By what date was delivery promised? E.g. <code>20.11.2026</code>."),
         F.SELLER_CONTACTED: _(
             "Did you write to the seller before opening the dispute? It is worth doing, and "
             "the text for AliExpress will say so."
@@ -80,8 +79,8 @@ def prompt(field: FactField, cat: Catalog = ENGLISH) -> str:
         ),
         F.SELLER_REPLY: _("What did the seller answer?"),
         F.ENGLISH_TITLE: _(
-            "The item's title as the English order page shows it (switch the app to English "
-            "and copy it). I never transliterate: without an English title the text for "
+            "What is the item's title on the English order page? Switch the app to English "
+            "and copy it. I never transliterate: without an English title the text for "
             "AliExpress simply does not name the item."
         ),
     }
