@@ -59,8 +59,8 @@ def test_past_dates(text: str, expected: date) -> None:
     [
         ("", True, Code.EMPTY),
         ("   ", False, Code.EMPTY),
-        ("soon", True, Code.UNRECOGNISED),
-        ("23", True, Code.UNRECOGNISED),  # a bare number is not a date here
+        ("soon", True, Code.NOT_A_DATE),
+        ("23", True, Code.NOT_A_DATE),  # a bare number is not a date here
         ("31.02.2026", True, Code.INVALID_DATE),
         ("tomorrow", False, Code.DATE_IN_FUTURE),
         ("2.12.2026", False, Code.DATE_IN_FUTURE),

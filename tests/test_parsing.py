@@ -529,7 +529,7 @@ def test_past_date_today_depends_on_the_buyers_zone() -> None:
     ("text", "code"),
     [
         ("", Code.EMPTY),
-        ("long ago", Code.UNRECOGNISED),
+        ("long ago", Code.NOT_A_DATE),
         ("tomorrow", Code.DATE_IN_FUTURE),
         ("завтра", Code.DATE_IN_FUTURE),
         ("20.03.2026", Code.DATE_IN_FUTURE),

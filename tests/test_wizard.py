@@ -635,6 +635,25 @@ async def test_file_metadata_from_the_buyer_is_cut_short(bot: Harness) -> None:
         assert len(e.mime_type or "") <= 200 and len(e.file_name or "") <= 200
 
 
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_an_unreadable_past_date_is_answered_with_past_dates(
+    bot: Harness, language: str
+) -> None:
+    """The shipping date is a day that has passed: an unreadable one is asked again with such
+    days ("3 days ago"), not with the protection step's "a number of days, e.g. 23" (a buyer
+    who typed 23 would be taken at their word as "23 days ago")."""
+    buyer = bot.buyer(70, language_code=language)
+    await to_received_step(buyer)
+    ru = language == "ru"
+    await buyer.press("Нет, товар не пришёл" if ru else "No, I did not receive it")
+    await buyer.press("Ещё в пути" if ru else "Still in transit")
+    [reply] = texts(await buyer.say("🙂"))
+    assert ("3 дня назад" if ru else "3 days ago") in reply
+    assert "<code>23</code>" not in reply
+    d = await dispute_of(bot, buyer)
+    assert d.wizard_step == "shipped" and d.shipped_at is None  # still there, nothing saved
+
+
 async def test_recent_shipping_is_a_warning_not_a_block(bot: Harness) -> None:
     buyer = bot.buyer(500)
     await to_received_step(buyer)

@@ -262,7 +262,7 @@ def _typed_day(
         return today - timedelta(days=_days_ago(ago))
     parts = _date_parts(cleaned)
     if parts is None:
-        raise ParseError(ParseErrorCode.UNRECOGNISED)
+        raise ParseError(ParseErrorCode.NOT_A_DATE)
     return resolve(parts)
 
 

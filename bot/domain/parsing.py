@@ -80,7 +80,8 @@ class ParseErrorCode(StrEnum):
     EQUALS_PAID = "equals_paid"
     EXCEEDS_PAID = "exceeds_paid"
     # Dates and day counts.
-    UNRECOGNISED = "unrecognised"
+    UNRECOGNISED = "unrecognised"  # neither days left nor a date (buyer protection)
+    NOT_A_DATE = "not_a_date"  # no day in the past at all (shipped, confirmed, opened)
     INVALID_DATE = "invalid_date"  # params: day, month, year (e.g. 31.02)
     DATE_TOO_OLD = "date_too_old"  # params: max_days
     DATE_TOO_FAR = "date_too_far"  # params: max_days

@@ -80,6 +80,12 @@ _TEXTS: Final[dict[ParseErrorCode, Callable[[Translator, Params], str]]] = {
         "I couldn't read that. Send a number of days, e.g. <code>23</code>, or a "
         "date, e.g. <code>15.12.2026</code> or <code>15 December</code>."
     ),
+    # A day that has passed (the seller shipped, receipt confirmed, the dispute opened): not
+    # "a number of days", which only buyer protection takes (issue 14 §4: say what is expected).
+    C.NOT_A_DATE: lambda t, p: t._(
+        "I couldn't read a date there. Send it like <code>12.11.2026</code>, "
+        "<code>12 November</code> or <code>3 days ago</code>."
+    ),
     C.INVALID_DATE: lambda t, p: t._("There is no such date. Please check the day and month."),
     C.DATE_TOO_OLD: lambda t, p: t._("That date is more than a year ago. Please check the year."),
     C.DATE_TOO_FAR: lambda t, p: t._("That date is more than a year ahead. Please check the year."),

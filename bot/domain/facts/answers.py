@@ -241,7 +241,7 @@ def _parse_date(field: FactField, text: str, today: date) -> date:
     try:
         return parse_calendar_date(text, today, allow_future=allow_future)
     except ParseError as error:
-        if error.code is ParseErrorCode.UNRECOGNISED:
+        if error.code is ParseErrorCode.NOT_A_DATE:
             raise AnswerError(AnswerErrorCode.NOT_A_DATE) from None
         raise
 
