@@ -269,3 +269,24 @@ async def test_cancel_and_new_leave_the_timer_as_it_was(bot: Harness) -> None:
     opened_now = next(c for c in cases if c.id == before.id)
     assert opened_now.seller_deadline == before.seller_deadline
     assert opened_now.own_deadlines == frozenset() and opened_now.stage is Stage.OPENED
+
+
+async def test_the_seller_wrote_on_another_case_leaves_a_timer_question(bot: Harness) -> None:
+    """⏱ on one case, then "The seller wrote to me" on another: once that message is read,
+    the buyer's next text is no longer taken for the first case's timer."""
+    other = "8123456789099999"
+    buyer = bot.buyer(54)
+    await opened_case(buyer)
+    await opened_case(buyer, other)
+    await buyer.say(f"/status {ORDER}")
+    await buyer.press("Enter the seller's timer")
+    [card] = texts(await buyer.say(f"/status {other}"))
+    assert other in card
+    await buyer.press("The seller wrote to me")
+    replies = await buyer.say("Please close the dispute, I will send a new one.")
+    assert "Reply to paste" in texts(replies)[-1]
+    replies = await buyer.say("4 d 23 h")
+    assert "Noted from your page" not in texts(replies)[-1]
+    cases = await bot.app.services.db.disputes.list_for_user(buyer.id)  # type: ignore[union-attr]
+    assert [c.wizard_step for c in cases] == [None, None]
+    assert all(c.own_deadlines == frozenset() for c in cases)

@@ -34,7 +34,7 @@ from bot.domain.negotiation.case import (
 from bot.domain.steps import OFFER_AMOUNT_STEP
 from bot.handlers.dispatch import Stale
 from bot.handlers.status import send_card
-from bot.handlers.wizard.turn import Stay, Turn, persist, reply
+from bot.handlers.wizard.turn import Stay, Turn, persist, reply, set_aside
 from bot.services import save_case
 from bot.views import negotiation as views
 from bot.views.errors import parse_error_text
@@ -46,9 +46,18 @@ _ZERO = re.compile(r"[^\d\-−–]*0+(?:[.,]0+)?[^\d]*")
 
 
 async def wait_for(turn: Turn, step: StepId) -> Dispute:
-    """The buyer's next text answers `step` of this case: stored before the prompt is shown."""
+    """The buyer's next text answers `step` of this case: stored before the prompt is shown.
+    Another case's page-timer question is left first (as ⏱ leaves a prompt): otherwise it
+    would take the buyer's next text once this prompt is answered."""
     d = turn.draft
+    waiting = await turn.context.db.disputes.in_wizard(d.user_id)
+    if waiting is not None and waiting.id != d.id and _at_timer(waiting):
+        await set_aside(turn.update, turn.context, waiting)
     return await save_case(turn.context, replace(d, wizard_step=str(Position(step))), previous=d)
+
+
+def _at_timer(d: Dispute) -> bool:
+    return Position.parse(d.wizard_step).step is S.TIMER
 
 
 async def show_reading(turn: Turn, reading: Reading) -> None:
