@@ -307,6 +307,24 @@ async def test_facts_are_stored_as_their_json_and_unreadable_ones_read_as_none(
     assert await sdb.fetchall("SELECT facts FROM disputes") == []
 
 
+async def test_own_deadlines_are_stored_as_their_values_and_unknown_ones_dropped(
+    sdb: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The buyer's own deadlines (issue 14 §2) go through the mapper's set-of-enum spelling:
+    sorted values joined by commas; a value no version of the bot wrote is dropped, logged."""
+    d = await sdb.disputes.create(full_dispute())
+    query = "SELECT own_deadlines FROM disputes WHERE id = :id"
+    [(stored,)] = await sdb.fetchall(query, {"id": d.id})
+    assert stored == "evidence_due,return_post_by"
+    await sdb.execute(
+        "UPDATE disputes SET own_deadlines = :v WHERE id = :id",
+        {"v": "seller_deadline,someday", "id": d.id},
+    )
+    loaded = await sdb.disputes.get(d.id or 0, 1)
+    assert loaded is not None and loaded.own_deadlines == {DeadlineField.SELLER_DEADLINE}
+    assert "someday" in caplog.text
+
+
 async def test_dispute_with_only_required_fields(sdb: Database, step_clock: StepClock) -> None:
     d = await sdb.disputes.create(Dispute(user_id=3, order_id="1"))
     assert d.created_at == d.updated_at == T0
