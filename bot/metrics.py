@@ -14,6 +14,7 @@ database (buyers, open cases, reminders by state) are read from it when `/metric
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Final
 
 from prometheus_client import (
@@ -36,90 +37,85 @@ REGISTRY: Final = CollectorRegistry(auto_describe=True)
 ProcessCollector(registry=REGISTRY)
 PlatformCollector(registry=REGISTRY)
 
+
+def _counter(name: str, documentation: str, labels: Sequence[str] = ()) -> Counter:
+    return Counter(f"{PREFIX}_{name}", documentation, labels, registry=REGISTRY)
+
+
+def _gauge(name: str, documentation: str, labels: Sequence[str] = ()) -> Gauge:
+    return Gauge(f"{PREFIX}_{name}", documentation, labels, registry=REGISTRY)
+
+
+def _histogram(name: str, documentation: str, *, buckets: Sequence[float]) -> Histogram:
+    return Histogram(f"{PREFIX}_{name}", documentation, buckets=buckets, registry=REGISTRY)
+
+
 # --- updates ---------------------------------------------------------------------------------
-UPDATES: Final = Counter(
-    f"{PREFIX}_updates",
+UPDATES: Final = _counter(
+    "updates",
     "Updates handled, by kind (message, callback_query, edited_message, my_chat_member, ...).",
     ["kind"],
-    registry=REGISTRY,
 )
 # From the moment the update processor took the update to the moment its handlers finished:
 # the buyer's wait for the reply, minus Telegram's own delivery.
-UPDATE_SECONDS: Final = Histogram(
-    f"{PREFIX}_update_seconds",
+UPDATE_SECONDS: Final = _histogram(
+    "update_seconds",
     "Time to handle one update (waiting for its chat's turn included).",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
-    registry=REGISTRY,
 )
-LAST_UPDATE_RECEIVED: Final = Gauge(
-    f"{PREFIX}_last_updates_request_timestamp_seconds",
+LAST_UPDATE_RECEIVED: Final = _gauge(
+    "last_updates_request_timestamp_seconds",
     "Unix time of the last successful getUpdates call or webhook request.",
-    registry=REGISTRY,
 )
-UNPARSEABLE_UPDATES: Final = Counter(
-    f"{PREFIX}_unparseable_updates",
+UNPARSEABLE_UPDATES: Final = _counter(
+    "unparseable_updates",
     "Updates skipped because they could not be parsed.",
-    registry=REGISTRY,
 )
-ERRORS: Final = Counter(
-    f"{PREFIX}_errors",
+ERRORS: Final = _counter(
+    "errors",
     "Unhandled errors in handlers, by exception type.",
     ["exception"],
-    registry=REGISTRY,
 )
 
 # --- the Bot API -----------------------------------------------------------------------------
-BOT_API_CALLS: Final = Counter(
-    f"{PREFIX}_bot_api_calls",
+BOT_API_CALLS: Final = _counter(
+    "bot_api_calls",
     "Bot API calls by method and outcome (ok, 429, 4xx, 5xx, timeout, network).",
     ["method", "outcome"],
-    registry=REGISTRY,
 )
-FLOOD_DROPS: Final = Counter(
-    f"{PREFIX}_flood_drops",
+FLOOD_DROPS: Final = _counter(
+    "flood_drops",
     "Incoming updates dropped by flood control.",
-    registry=REGISTRY,
 )
 
 # --- reminders -------------------------------------------------------------------------------
-REMINDERS_SENT: Final = Counter(
-    f"{PREFIX}_reminders_sent", "Reminders delivered to Telegram.", registry=REGISTRY
-)
-REMINDERS_FAILED: Final = Counter(
-    f"{PREFIX}_reminders_failed",
+REMINDERS_SENT: Final = _counter("reminders_sent", "Reminders delivered to Telegram.")
+REMINDERS_FAILED: Final = _counter(
+    "reminders_failed",
     "Reminders given up on (refused by Telegram, or out of attempts).",
-    registry=REGISTRY,
 )
-REMINDERS: Final = Gauge(
-    f"{PREFIX}_reminders",
+REMINDERS: Final = _gauge(
+    "reminders",
     "Reminders in the outbox by state (read from the database when scraped).",
     ["state"],
-    registry=REGISTRY,
 )
-REMINDERS_OVERDUE: Final = Gauge(
-    f"{PREFIX}_reminders_overdue",
+REMINDERS_OVERDUE: Final = _gauge(
+    "reminders_overdue",
     "Pending reminders due more than a minute ago (read from the database when scraped).",
-    registry=REGISTRY,
 )
 
 # --- storage ---------------------------------------------------------------------------------
-DB_TRANSACTION_SECONDS: Final = Histogram(
-    f"{PREFIX}_db_transaction_seconds",
+DB_TRANSACTION_SECONDS: Final = _histogram(
+    "db_transaction_seconds",
     "Time of one database transaction, waiting for the database included.",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0),
-    registry=REGISTRY,
 )
-BUYERS: Final = Gauge(
-    f"{PREFIX}_buyers", "Buyers known to the bot (read from the database).", registry=REGISTRY
-)
-OPEN_CASES: Final = Gauge(
-    f"{PREFIX}_open_cases",
+BUYERS: Final = _gauge("buyers", "Buyers known to the bot (read from the database).")
+OPEN_CASES: Final = _gauge(
+    "open_cases",
     "Cases not closed, drafts included (read from the database).",
-    registry=REGISTRY,
 )
-DATABASE_BYTES: Final = Gauge(
-    f"{PREFIX}_database_bytes", "Size of the database on disk.", registry=REGISTRY
-)
+DATABASE_BYTES: Final = _gauge("database_bytes", "Size of the database on disk.")
 
 REMINDER_STATES: Final = ("pending", "sending", "sent", "failed", "cancelled")
 

@@ -775,8 +775,9 @@ def callback_update(
         "date": int(time.time()),
         "chat": chat or {"id": sender["id"], "type": "private"},
         "from": BOT_USER,
-        "text": message.text if message else "",
     }
+    # As Telegram shows the pressed message: its text without markup, the markup as entities.
+    _set_text(origin, message.params if message else {})
     return {
         "callback_query": {
             "id": str(next(_message_ids)),

@@ -66,9 +66,9 @@ WALK: list[tuple[str, str, str]] = [
     ("press", "Package was returned", "When did the seller ship"),
     ("press", "Skip", "Step 8 of"),
     ("say", "Tracking says it went back to the seller last week.", "Step 9 of"),
-    ("press", "Skip the rest", "Step 13 of"),  # the claim's facts (issue 13)
+    ("press", "Skip the rest", "Now send the evidence"),
     ("photos", "3", "3 files so far"),
-    ("press", "Done", "Step 14 of"),
+    ("press", "Done", "Text for AliExpress"),
     ("press", "Confirm", "How to open it"),
     ("press", "today", "seller must answer"),
 ]

@@ -171,28 +171,26 @@ def _request(w: Writer, d: Dispute, branch: Branch | None) -> Line:
         # The only option AliExpress offers when nothing arrived: nothing to return.
         source = "branch" if d.branch is not None else "reason"
         return w.line("request", ALWAYS, _("I request a full refund."), {source})
-    sources = {"refund_option"}
-    if option is RefundOption.KEEP_FULL:
-        template = _("I request a full refund without returning the item.")
-    elif option is RefundOption.KEEP_PARTIAL and amount is not None:
-        template = _("I request a partial refund of %(amount)s without returning the item.")
-        return w.line(
-            "request", ALWAYS, template, {"refund_option", "refund_amount"}, amount=amount
-        )
-    elif option is RefundOption.KEEP_PARTIAL:
-        template = _("I request a partial refund without returning the item.")
-    elif option is RefundOption.RETURN_FULL:
-        template = _("I will return the item and request a full refund.")
-    elif option is RefundOption.RETURN_PARTIAL and amount is not None:
-        template = _("I will return the item and request a partial refund of %(amount)s.")
-        return w.line(
-            "request", ALWAYS, template, {"refund_option", "refund_amount"}, amount=amount
-        )
-    elif option is RefundOption.RETURN_PARTIAL:
-        template = _("I will return the item and request a partial refund.")
-    else:
-        template, sources = _("I request a refund."), set()
-    return w.line("request", ALWAYS, template, sources)
+    if option is None:
+        return w.line("request", ALWAYS, _("I request a refund."), set())
+    # Each option's sentence, and for a partial one its sentence with the amount.
+    sentences: dict[RefundOption, tuple[str, str | None]] = {
+        RefundOption.KEEP_FULL: (_("I request a full refund without returning the item."), None),
+        RefundOption.KEEP_PARTIAL: (
+            _("I request a partial refund without returning the item."),
+            _("I request a partial refund of %(amount)s without returning the item."),
+        ),
+        RefundOption.RETURN_FULL: (_("I will return the item and request a full refund."), None),
+        RefundOption.RETURN_PARTIAL: (
+            _("I will return the item and request a partial refund."),
+            _("I will return the item and request a partial refund of %(amount)s."),
+        ),
+    }
+    plain, with_amount = sentences[option]
+    if with_amount is not None and amount is not None:
+        sources = {"refund_option", "refund_amount"}
+        return w.line("request", ALWAYS, with_amount, sources, amount=amount)
+    return w.line("request", ALWAYS, plain, {"refund_option"})
 
 
 def _attached(w: Writer, evidence: EvidenceSummary) -> list[Line]:
