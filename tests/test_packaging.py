@@ -54,6 +54,11 @@ def test_every_package_under_bot_is_listed() -> None:
     assert not missing, f"add {sorted(missing)} to [tool.setuptools] packages in pyproject.toml"
     assert SETUPTOOLS["package-dir"] == {"bot.locales": "locales"}
     assert "bot.locales" in listed and (ROOT / "locales" / "ru" / "LC_MESSAGES").is_dir()
+    # Data directories are listed too (setuptools warns "would be ignored" otherwise): every
+    # language's catalog directory and the migrations.
+    data = {f"bot.locales.{d.parent.name}.LC_MESSAGES" for d in ROOT.glob("locales/*/LC_MESSAGES")}
+    unlisted = (data | {"bot.storage.migrations"}) - listed
+    assert not unlisted, f"add {sorted(unlisted)} to [tool.setuptools] packages"
 
 
 def test_catalogs_are_found_beside_the_package_in_a_checkout() -> None:
