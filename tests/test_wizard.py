@@ -13,6 +13,7 @@ from bot.domain.lifecycle import ActionWarning
 from bot.domain.models import Branch, Money, Reason, RefundOption, Stage
 from bot.domain.rules import rules_from_overrides
 from bot.i18n import translator
+from bot.views.evidence import files_count
 from bot.views.warnings import warning_text
 from tests import standin
 from tests.harness import Buyer, FakeClock, Harness, make_settings, texts
@@ -89,6 +90,8 @@ async def test_not_received_branch_to_opened(bot: Harness, clock: FakeClock) -> 
     replies = await buyer.press("Skip, I have none")
     summary = replies[-1].text
     assert "Step 14 of 14" in summary
+    # Nothing attached reads as such, not as "0 files".
+    assert summary.startswith("✓ No evidence") and "<b>Evidence:</b> none" in summary
     assert ORDER in summary and "$11.73" in summary and "Held at customs" in summary
     assert "customs" in summary.lower() and "Text for AliExpress" in summary
     # A parcel that never came has nothing to keep: the refund is just a full refund (issue 14).
@@ -669,3 +672,18 @@ async def test_recent_shipping_is_a_warning_not_a_block(bot: Harness) -> None:
     await buyer.press("Skip the rest")
     replies = await buyer.press("Skip, I have none")
     assert warning in replies[-1].text and "Shipped" in replies[-1].text
+
+
+def test_an_empty_evidence_count_reads_as_none_in_both_languages() -> None:
+    en, ru = translator("en"), translator("ru")
+    assert (files_count(en, 0), files_count(en, 1), files_count(en, 3)) == (
+        "none",
+        "1 file",
+        "3 files",
+    )
+    assert (files_count(ru, 0), files_count(ru, 1), files_count(ru, 3), files_count(ru, 5)) == (
+        "нет",
+        "1 файл",
+        "3 файла",
+        "5 файлов",
+    )

@@ -183,4 +183,5 @@ async def evidence_done(turn: Turn) -> None:
         raise Stay(need_visual_text(turn.t))
     pos = draft.after_answer(S.EVIDENCE, d, editing=turn.pos.editing, visual_evidence=len(evidence))
     detail: dict[str, object] = {"field": "evidence", "count": len(evidence)}
-    await go(turn, d, pos, "answer", detail, chosen=files_count(turn.t, len(evidence)))
+    chosen = files_count(turn.t, len(evidence)) if evidence else turn.t._("No evidence")
+    await go(turn, d, pos, "answer", detail, chosen=chosen)
