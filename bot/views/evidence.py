@@ -195,7 +195,7 @@ def need_visual_text(t: Translator) -> str:
 
 
 def files_count(t: Translator, n: int) -> str:
-    """"3 files"; "none" for a case without any (a card's "Evidence: none")."""
+    """The number of files ("3 files"), or "none" for a case without any ("Evidence: none")."""
     if n == 0:
         return t._("none")
     return t.ngettext("%(n)s file", "%(n)s files", n)
