@@ -270,12 +270,19 @@ def nav(t: Translator, d: Dispute, pos: Position) -> Rows:
 
 
 def prompt(
-    t: Translator, d: Dispute, pos: Position, rules: Rules
+    t: Translator, d: Dispute, pos: Position, rules: Rules, *, title_required: bool = False
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The question for a step, with its buttons, Back and Cancel."""
+    """The question for a step, with its buttons, Back and Cancel. `title_required`: the item
+    step of an order that has a case already, where the title is what tells them apart."""
     step = pos.step
     body = question_text(t, d, step, rules)
-    if step is S.EDIT:
+    if title_required:
+        body = t._(
+            "What is this item? A short title tells its case apart from the others of this "
+            "order, e.g. <i>blue mug</i>."
+        )
+        rows = nav(t, d, pos)
+    elif step is S.EDIT:
         rows = _edit_menu(t, d)
     elif step is S.EVIDENCE:
         rows = _evidence_buttons(t, d) + nav(t, d, pos)

@@ -45,6 +45,9 @@ async def render(turn: Turn, d: Dispute, pos: Position) -> tuple[str, InlineKeyb
         return timer_views.prompt(t, d, pos.timer, turn.tz)
     if pos.step in NEGOTIATION_PROMPTS:
         return negotiation.prompt(t, d, pos.step)
+    if pos.step is S.ITEM and d.order_id is not None and await turn.other_cases_of(d.order_id):
+        # The order has a case already: this one's title tells them apart, so no Skip.
+        return wizard.prompt(t, d, pos, turn.rules, title_required=True)
     return wizard.prompt(t, d, pos, turn.rules)
 
 

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.domain import dates, draft, lifecycle, parsing
 from bot.domain.draft import Position, StepId
-from bot.domain.models import DeadlineField, Dispute, Stage, clashing
+from bot.domain.models import DeadlineField, Stage, clashing
 from bot.domain.rules import UPLOAD_LIMITS
 from bot.handlers.dispatch import Stale
 from bot.handlers.evidence import evidence_from_message, send_evidence
@@ -27,19 +27,13 @@ from bot.views.errors import parse_error_text
 S = StepId
 
 
-async def _order_cases(turn: Turn, order_id: str) -> list[Dispute]:
-    """The buyer's other active cases of this order (one per item)."""
-    cases = await turn.context.db.disputes.active_for_order(turn.user_id, order_id)
-    return [c for c in cases if c.id != turn.draft.id]
-
-
 async def order_number(turn: Turn, text: str) -> None:
     """Step 1: an order that already has cases offers them (continue one), or a case for
     another of its items (one case per item)."""
     q = draft.BY_STEP[S.ORDER]
     order_id = read_text(turn, q, text)
     assert isinstance(order_id, str)
-    others = await _order_cases(turn, order_id)
+    others = await turn.other_cases_of(order_id)
     if others:
         await reply(turn, *summary.existing_cases(turn.t, turn.draft, order_id, others), old="keep")
         return
@@ -50,7 +44,7 @@ async def another_item(turn: Turn, value: str) -> None:
     """ "Another item of this order": the order number is answered, and the item's title is
     asked next (it tells the cases apart)."""
     order_id = value.removeprefix(summary.ANOTHER)
-    if not value.startswith(summary.ANOTHER) or not await _order_cases(turn, order_id):
+    if not value.startswith(summary.ANOTHER) or not await turn.other_cases_of(order_id):
         raise Stale
     d = replace(turn.draft, order_id=order_id)
     notice = summary.another_item(turn.t, order_id)
@@ -73,7 +67,7 @@ async def item_title(turn: Turn, text: str) -> None:
     assert isinstance(title, str)
     d = turn.draft
     if d.order_id is not None:
-        existing = clashing(replace(d, item_title=title), await _order_cases(turn, d.order_id))
+        existing = clashing(replace(d, item_title=title), await turn.other_cases_of(d.order_id))
         if existing is not None:
             raise Stay(summary.item_taken(turn.t, existing))
     await answer(turn, q, title)
@@ -82,7 +76,7 @@ async def item_title(turn: Turn, text: str) -> None:
 async def item_pressed(turn: Turn, value: str) -> None:
     """Skip on step 2: only for the one case of an order (a second one needs its title)."""
     d = turn.draft
-    if value == "skip" and d.order_id is not None and await _order_cases(turn, d.order_id):
+    if value == "skip" and d.order_id is not None and await turn.other_cases_of(d.order_id):
         raise Stay(summary.title_needed(turn.t, d.order_id))
     await press_answer(turn, draft.BY_STEP[S.ITEM], value)
 

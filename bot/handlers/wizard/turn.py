@@ -82,6 +82,11 @@ class Turn:
     def answering(self) -> Answering:
         return Answering(self.now(), self.tz, default_currency(self.t.language))
 
+    async def other_cases_of(self, order_id: str) -> list[Dispute]:
+        """The buyer's other active cases of this order (one per item)."""
+        cases = await self.context.db.disputes.active_for_order(self.user_id, order_id)
+        return [c for c in cases if c.id != self.draft.id]
+
     async def evidence_count(self) -> int:
         return await self.context.db.evidence.count(self.draft.id or 0)
 
