@@ -84,6 +84,10 @@ def is_own(d: Dispute, family: ReminderFamily) -> bool | None:
     our default from the rules table (False); None for deadlines no page shows (the windows
     the rules compute, the refund follow-up)."""
     field = FIELD_OF.get(family)
-    if field is None:
-        return None
+    return None if field is None else is_own_field(d, field)
+
+
+def is_own_field(d: Dispute, field: DeadlineField) -> bool:
+    """Whether the deadline in ``field`` is the buyer's own (read off their page) rather than
+    our default: the timers no rule can default, or one the buyer entered."""
     return field in ALWAYS_OWN or field in d.own_deadlines

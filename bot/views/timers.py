@@ -72,7 +72,7 @@ def prompt(
     ]
     current: datetime | None = getattr(d, field.value)
     if current is not None:
-        own = field in timers.ALWAYS_OWN or field in d.own_deadlines
+        own = timers.is_own_field(d, field)
         source = t._("from your page") if own else t._("by the usual rules")
         lines.append(
             t._("Currently: %(when)s, %(source)s.", when=t.datetime(current, tz), source=source)
